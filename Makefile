@@ -1,0 +1,27 @@
+# The two commands of the README. Both set themselves up (virtualenv, dependencies).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: run test bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test,samples]'
+	touch $@
+
+run: $(VENV)/.installed
+	$(VENV)/bin/edge serve --samples --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed
+	$(VENV)/bin/lint-imports
+	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed
+	$(PY) benchmarks/delivery.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,149 @@
+"""`edge serve|doctor|samples`: build Settings from the environment, create_app, run_app. Nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+from edge import __version__
+from edge.errors import SettingsError
+from edge.settings import Settings
+
+DEFAULT_CONFIG = Path("config/edge.toml")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="edge", description="Cloudinary-compatible image CDN edge")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the server")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--config", type=Path, help=f"TOML config (default: {DEFAULT_CONFIG} if present)")
+    serve.add_argument("--workers", type=int, default=1, help="processes sharing the port (SO_REUSEPORT)")
+    serve.add_argument("--samples", action="store_true", help="install the sample originals first")
+    doctor = sub.add_parser("doctor", help="print libvips version and codecs")
+    doctor.add_argument("--config", type=Path)
+    args = parser.parse_args(argv)
+
+    try:
+        settings = _load_settings(args.config)
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if args.command == "doctor":
+        return _doctor(settings)
+    return _serve(settings, args)
+
+
+def _load_settings(config: Path | None) -> Settings:
+    if config is None and DEFAULT_CONFIG.is_file():
+        config = DEFAULT_CONFIG
+    return Settings.load(os.environ, config)
+
+
+def _doctor(settings: Settings) -> int:
+    from edge.imaging import runtime
+
+    print(f"edge {__version__}")
+    print(f"libvips {runtime.libvips_version()}")
+    for name, present in runtime.codecs().items():
+        print(f"  {name:<10} {'yes' if present else 'no'}")
+    print(f"storage {settings.storage.url} -> {settings.storage.folder}")
+    print(f"cloud {settings.cloud.name}")
+    return 0
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import dataclasses
+
+    server = dataclasses.replace(
+        settings.server, host=args.host or settings.server.host, port=args.port or settings.server.port
+    )
+    settings = dataclasses.replace(settings, server=server)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pyvips").setLevel(logging.WARNING)  # libvips' chatter is INFO-level noise
+    if args.samples:
+        from edge import samples
+
+        samples.install(settings.storage.folder, settings.cloud.name)
+    base = f"http://{server.host}:{server.port}/{settings.cloud.name}/image/upload"
+    print(f"edge {__version__} on http://{server.host}:{server.port} (storage {settings.storage.folder})")
+    print("try:")
+    for example in ("c_fill,g_auto,w_400,h_300/sample.jpg", "c_pad,b_black,w_500,h_500/samples/coffee.webp",
+                    "w_300,f_auto,q_auto/samples/astronaut", "c_crop,g_north_west,w_200,h_200/samples/rocket.png"):
+        print(f"  {base}/{example}")
+    sys.stdout.flush()
+    if args.workers <= 1:
+        _run(settings, reuse_port=False)
+        return 0
+    return _prefork(settings, args.workers)
+
+
+def _run(settings: Settings, reuse_port: bool, sock: socket.socket | None = None) -> None:
+    from aiohttp import web
+
+    from edge.app import create_app
+
+    loop = _new_loop()
+    asyncio.set_event_loop(loop)
+    web.run_app(
+        create_app(settings),
+        host=None if sock else settings.server.host,
+        port=None if sock else settings.server.port,
+        sock=sock,
+        reuse_port=reuse_port or None,
+        access_log=logging.getLogger("aiohttp.access") if settings.server.access_log else None,
+        shutdown_timeout=settings.server.shutdown_grace_seconds,
+        print=None,
+        loop=loop,
+        handle_signals=True,
+    )
+
+
+def _new_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
+def _prefork(settings: Settings, workers: int) -> int:
+    """N processes accepting on one listening socket; SIGTERM/SIGINT are passed on to all."""
+    sock = socket.create_server((settings.server.host, settings.server.port), reuse_port=False, backlog=1024)
+    sock.set_inheritable(True)
+    children = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                _run(settings, reuse_port=False, sock=sock)
+            finally:
+                os._exit(0)
+        children.append(pid)
+    sock.close()
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in children:
+            try:
+                os.kill(child, signum)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    status = 0
+    for child in children:
+        _, code = os.waitpid(child, 0)
+        status = status or os.waitstatus_to_exitcode(code)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

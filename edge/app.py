@@ -1,0 +1,93 @@
+"""create_app(settings): the only module that names concrete classes. One cleanup_ctx per resource."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from edge.cache.disk import DiskCache
+from edge.cache.memory import MemoryCache
+from edge.cache.tiered import TieredCache
+from edge.http import delivery as delivery_http
+from edge.http import ops
+from edge.http.keys import CACHE, DELIVERY, DRAINING, METRICS, ORIGINS, POOL, SETTINGS
+from edge.http.middleware import errors_and_metrics
+from edge.imaging import runtime
+from edge.imaging.limits import Limits
+from edge.metrics import Metrics
+from edge.origins.local import LocalOriginStore
+from edge.services.delivery import Delivery, DeliveryLimits
+from edge.services.render_pool import RenderPool
+from edge.settings import Settings
+
+
+def create_app(settings: Settings) -> web.Application:
+    # Delivery takes no request body; the upload routes (their own issue) will raise this for themselves.
+    app = web.Application(middlewares=[errors_and_metrics], client_max_size=64 * 1024)
+    app[SETTINGS] = settings
+    app[METRICS] = Metrics()
+    app[DRAINING] = []
+    app.cleanup_ctx.extend([vips_runtime, local_origins, tiered_cache, render_pool, delivery_service])
+    app.on_shutdown.append(_mark_draining)
+    app.router.add_get("/healthz", ops.healthz, name="healthz")
+    app.router.add_get("/readyz", ops.readyz, name="readyz")
+    app.router.add_get("/metrics", ops.metrics, name="metrics")
+    app.router.add_get(r"/{cloud}/{resource_type}/{type}/{rest:.+}", delivery_http.deliver, name="delivery")
+    return app
+
+
+async def _mark_draining(app: web.Application) -> None:
+    app[DRAINING].append(True)
+
+
+async def vips_runtime(app: web.Application) -> AsyncIterator[None]:
+    runtime.configure()
+    yield
+
+
+async def local_origins(app: web.Application) -> AsyncIterator[None]:
+    storage = app[SETTINGS].storage
+    storage.folder.mkdir(parents=True, exist_ok=True)
+    app[ORIGINS] = LocalOriginStore(storage.folder, storage.revalidate_seconds)
+    yield
+
+
+async def tiered_cache(app: web.Application) -> AsyncIterator[None]:
+    settings, metrics = app[SETTINGS].cache, app[METRICS]
+    memory = MemoryCache(settings.memory_bytes) if settings.memory_bytes else None
+    disk = None
+    if settings.dir and settings.disk_bytes:
+        disk = DiskCache(Path(settings.dir).resolve(), settings.disk_bytes)
+        await _in_thread(disk.open_sync)
+    cache = TieredCache(memory, disk, settings.max_entry_bytes, record=metrics.cache_result)
+    metrics.cache_bytes.labels("memory").set_function(lambda: memory.bytes if memory else 0)
+    metrics.cache_bytes.labels("disk").set_function(lambda: disk.bytes if disk else 0)
+    app[CACHE] = cache
+    yield
+    await cache.drain()
+
+
+async def render_pool(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS].render
+    pool = RenderPool(settings.workers, settings.queue, app[METRICS])
+    app[POOL] = pool
+    yield
+    await _in_thread(pool.close)
+
+
+async def delivery_service(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    limits = DeliveryLimits(
+        Limits(settings.limits.max_source_pixels, settings.limits.max_output_dimension),
+        settings.limits.max_source_bytes,
+        settings.render.timeout_seconds,
+    )
+    app[DELIVERY] = Delivery(settings.cloud.name, app[ORIGINS], app[CACHE], app[POOL], limits, app[METRICS])
+    yield
+
+
+async def _in_thread(fn: Callable[[], None]) -> None:
+    await asyncio.get_running_loop().run_in_executor(None, fn)

@@ -1,0 +1,1 @@
+"""Derivatives: key -> CachedDerivative, in memory, on disk. No pyvips."""

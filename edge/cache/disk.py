@@ -1,0 +1,111 @@
+"""Disk tier: one file per derivative, bounded in bytes, least recently used evicted first.
+
+Files are written to a temporary name and renamed, so a reader (or another edge process
+sharing the folder) never sees half a file. The LRU index lives in memory and is rebuilt
+from the folder (by access time) at start-up. All methods are blocking: call them through
+an executor (`TieredCache` does).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+from edge.cache.base import CachedDerivative
+
+_MAGIC = b"EDGE1\n"
+
+
+class DiskCache:
+    def __init__(self, folder: Path, max_bytes: int) -> None:
+        self.folder = folder
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self._index: OrderedDict[str, int] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def open_sync(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        found = []
+        for path in self.folder.glob("*/*"):
+            if path.name.startswith("."):
+                path.unlink(missing_ok=True)  # a temporary file left by a crash
+                continue
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            found.append((stat.st_atime, path.name, stat.st_size))
+        with self._lock:
+            for _, key, size in sorted(found):
+                self._index[key] = size
+                self.bytes += size
+        self._evict()
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / key
+
+    def get_sync(self, key: str) -> CachedDerivative | None:
+        try:
+            with open(self._path(key), "rb") as f:
+                blob = f.read()
+        except OSError:
+            with self._lock:
+                if key in self._index:
+                    self.bytes -= self._index.pop(key)
+            return None
+        with self._lock:
+            if key in self._index:
+                self._index.move_to_end(key)
+        return _decode(blob)
+
+    def put_sync(self, key: str, entry: CachedDerivative) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        blob = _encode(entry)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(blob)
+            os.replace(tmp, path)
+        except OSError:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        with self._lock:
+            self.bytes += len(blob) - self._index.pop(key, 0)
+            self._index[key] = len(blob)
+        self._evict()
+
+    def _evict(self) -> None:
+        while True:
+            with self._lock:
+                if self.bytes <= self.max_bytes or not self._index:
+                    return
+                key, size = self._index.popitem(last=False)
+                self.bytes -= size
+            self._path(key).unlink(missing_ok=True)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
+def _encode(entry: CachedDerivative) -> bytes:
+    header = json.dumps({"media_type": entry.media_type, "width": entry.width, "height": entry.height}).encode()
+    return _MAGIC + header + b"\n" + entry.data
+
+
+def _decode(blob: bytes) -> CachedDerivative | None:
+    if not blob.startswith(_MAGIC):
+        return None
+    header, sep, data = blob[len(_MAGIC) :].partition(b"\n")
+    if not sep:
+        return None
+    try:
+        meta = json.loads(header)
+        return CachedDerivative(data, str(meta["media_type"]), int(meta["width"]), int(meta["height"]))
+    except (ValueError, KeyError, TypeError):
+        return None

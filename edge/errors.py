@@ -1,0 +1,72 @@
+"""The error tree. Each class carries its HTTP status, metrics category and report flag.
+
+Layers raise these without knowing HTTP; `edge.http.middleware` is the one place that
+turns them into responses (status + `X-Cld-Error`). Imports nothing from edge.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class EdgeError(Exception):
+    status: ClassVar[int] = 500
+    category: ClassVar[str] = "internal"  # metrics label; a fixed, small set
+    report: ClassVar[bool] = True  # log at ERROR with traceback
+    retry_after: ClassVar[int | None] = None
+
+    def __init__(self, public_message: str, *, detail: str = "") -> None:
+        super().__init__(detail or public_message)
+        # Goes to X-Cld-Error: never secrets, file paths or hostnames.
+        self.public_message = public_message
+
+
+class InvalidUrl(EdgeError):
+    status, category, report = 400, "path_parsing", False
+
+
+class InvalidTransformation(EdgeError):
+    status, category, report = 400, "transformation", False
+
+
+class ResourceNotFound(EdgeError):
+    status, category, report = 404, "not_found", False
+
+
+class SourceTooLarge(EdgeError):
+    """The original breaks a limit (bytes or pixels); checked before any decode."""
+
+    status, category, report = 413, "security", False
+
+
+class OutputTooLarge(EdgeError):
+    status, category, report = 400, "security", False
+
+
+class InvalidImage(EdgeError):
+    status, category, report = 422, "processing", False
+
+
+class UnsupportedFormat(EdgeError):
+    status, category, report = 400, "transformation", False
+
+
+class Overloaded(EdgeError):
+    status, category, report = 429, "queue", False
+    retry_after = 1
+
+
+class RenderTimeout(EdgeError):
+    status, category, report = 504, "timeout", False
+
+
+class OriginUnavailable(EdgeError):
+    status, category, report = 502, "download", True
+
+
+class SettingsError(Exception):
+    """Every invalid setting, reported together at start-up."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid settings:\n  " + "\n  ".join(problems))
+        self.problems = problems

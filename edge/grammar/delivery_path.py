@@ -1,0 +1,125 @@
+"""`/<cloud>/<resource_type>/<type>/[s--SIG--/][components/][v<version>/]<public_id>[.<ext>]` -> DeliveryPath.
+
+Which segments are transformations? With a `v<digits>` segment, every segment before it
+must be one (strict: a bad one is a 400). Without a version, leading segments are taken
+while every comma part is a known `key_value` that parses; the first one that is not starts
+the public_id, so a folder named `w_foo` still works. If such a folder then turns out not
+to exist, the parse problem we stepped over is the better answer (`suspect_error`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import urllib.parse
+from dataclasses import dataclass
+
+from edge.errors import InvalidTransformation, InvalidUrl, UnsupportedFormat
+from edge.grammar.chain import Chain, Transformation, looks_like_component, parse_component
+from edge.grammar.params import FORMAT_NAMES
+from edge.grammar.values import OutputFormat
+
+_SIGNATURE = re.compile(r"s--([A-Za-z0-9_-]{8,32})--")
+_VERSION = re.compile(r"v(\d{1,12})")
+MAX_PATH_LENGTH = 4096
+MAX_COMPONENTS = 24
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryPath:
+    cloud: str
+    resource_type: str
+    delivery_type: str
+    signature: str | None
+    chain: Chain
+    version: int | None
+    public_id: str
+    extension: str | None
+    suspect_error: str | None = None
+
+    @property
+    def requested_format(self) -> OutputFormat | str | None:
+        """f_ wins over the extension; None = keep the original's format."""
+        chosen = self.chain.last("format")
+        if chosen is not None:
+            return chosen
+        return FORMAT_NAMES[self.extension] if self.extension else None
+
+
+@functools.lru_cache(maxsize=8192)
+def parse_delivery_path(raw_path: str) -> DeliveryPath:
+    """Parse a raw (still percent-encoded) request path. Pure; cached because it is."""
+    if len(raw_path) > MAX_PATH_LENGTH:
+        raise InvalidUrl("URL too long")
+    segments = [_decode(s) for s in raw_path.strip("/").split("/")]
+    if len(segments) < 4:
+        raise InvalidUrl("Invalid URL - expected /<cloud>/image/upload/<public_id>")
+    cloud, resource_type, delivery_type, *rest = segments
+    if resource_type != "image":
+        raise InvalidUrl(f"Unsupported resource type - {resource_type}")
+    if delivery_type != "upload":
+        raise InvalidUrl(f"Unsupported delivery type - {delivery_type}")
+
+    signature = None
+    if rest and (match := _SIGNATURE.fullmatch(rest[0])):
+        signature = match.group(1)
+        rest = rest[1:]
+    components, version, id_segments, suspect = _split(rest)
+    if not id_segments or any(s in ("", ".", "..") or "\\" in s or "\0" in s for s in id_segments):
+        raise InvalidUrl("Invalid public_id")
+    if len(components) > MAX_COMPONENTS:
+        raise InvalidTransformation(f"Too many transformation components - {len(components)}")
+
+    public_id, extension = _split_extension("/".join(id_segments))
+    return DeliveryPath(
+        cloud=cloud,
+        resource_type=resource_type,
+        delivery_type=delivery_type,
+        signature=signature,
+        chain=Chain(tuple(components)),
+        version=version,
+        public_id=public_id,
+        extension=extension,
+        suspect_error=suspect,
+    )
+
+
+def _decode(segment: str) -> str:
+    try:
+        return urllib.parse.unquote(segment, errors="strict")
+    except UnicodeDecodeError:
+        raise InvalidUrl("Invalid URL encoding") from None
+
+
+def _split(rest: list[str]) -> tuple[list[Transformation], int | None, list[str], str | None]:
+    """(components, version, public_id segments, suspect error)."""
+    for index, segment in enumerate(rest[:-1]):
+        if _VERSION.fullmatch(segment):
+            if all(looks_like_component(s)[0] for s in rest[:index]):
+                return [parse_component(s) for s in rest[:index]], int(segment[1:]), rest[index + 1 :], None
+            break
+        if not looks_like_component(segment)[0]:
+            break
+
+    components: list[Transformation] = []
+    for index, segment in enumerate(rest[:-1]):
+        all_known, any_known = looks_like_component(segment)
+        if not any_known:
+            return components, None, rest[index:], None
+        try:
+            if not all_known:
+                parse_component(segment)  # raises, naming the unknown parameter
+            components.append(parse_component(segment))
+        except InvalidTransformation as exc:
+            return components, None, rest[index:], exc.public_message
+    return components, None, rest[-1:], None
+
+
+def _split_extension(name: str) -> tuple[str, str | None]:
+    stem, dot, extension = name.rpartition(".")
+    if not dot or "/" in extension or not stem or stem.endswith("/"):
+        return name, None
+    extension = extension.lower()
+    if extension not in FORMAT_NAMES:
+        raise UnsupportedFormat(f"Unsupported format - {extension}")
+    return stem, extension

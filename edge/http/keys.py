@@ -1,0 +1,20 @@
+"""Typed application state."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from edge.cache.tiered import TieredCache
+from edge.metrics import Metrics
+from edge.origins.base import OriginStore
+from edge.services.delivery import Delivery
+from edge.services.render_pool import RenderPool
+from edge.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+METRICS = web.AppKey("metrics", Metrics)
+ORIGINS = web.AppKey("origins", OriginStore)
+CACHE = web.AppKey("cache", TieredCache)
+POOL = web.AppKey("pool", RenderPool)
+DELIVERY = web.AppKey("delivery", Delivery)
+DRAINING = web.AppKey("draining", list)  # non-empty once SIGTERM arrived: /readyz fails

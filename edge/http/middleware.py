@@ -1,0 +1,47 @@
+"""EdgeError -> status + X-Cld-Error, request metrics, and the one log line per failure."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from aiohttp import web
+
+from edge.errors import EdgeError
+from edge.http.keys import METRICS
+
+log = logging.getLogger("edge.http")
+
+
+def error_response(status: int, message: str, retry_after: int | None = None) -> web.Response:
+    headers = {"X-Cld-Error": message, "Cache-Control": "no-store"}
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    return web.Response(status=status, text=message + "\n", headers=headers)
+
+
+@web.middleware
+async def errors_and_metrics(request: web.Request, handler: web.Handler) -> web.StreamResponse:
+    metrics = request.app[METRICS]
+    route = request.match_info.route.name or "other"
+    started = time.perf_counter()
+    try:
+        response = await handler(request)
+    except EdgeError as exc:
+        metrics.errors.labels(exc.category).inc()
+        if exc.report:
+            log.error("%s %s -> %d: %s", request.method, request.path, exc.status, exc, exc_info=exc)
+        else:
+            log.info("%s %s -> %d: %s", request.method, request.path, exc.status, exc)
+        response = error_response(exc.status, exc.public_message, exc.retry_after)
+    except web.HTTPException as exc:
+        response = exc  # aiohttp's own 404/405 for unknown routes
+        if exc.status >= 400 and "X-Cld-Error" not in exc.headers:
+            exc.headers["X-Cld-Error"] = exc.reason
+    except Exception:
+        metrics.errors.labels("internal").inc()
+        log.exception("%s %s -> 500", request.method, request.path)
+        response = error_response(500, "Internal error")
+    metrics.requests.labels(route, str(response.status)).inc()
+    metrics.request_seconds.labels(route).observe(time.perf_counter() - started)
+    return response

@@ -1,0 +1,1 @@
+"""Synchronous pyvips code: no asyncio, no storage, no HTTP. Run only through the render pool."""

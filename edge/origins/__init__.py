@@ -1,0 +1,1 @@
+"""Originals: bytes in, bytes out. No pyvips, no aiohttp.web."""

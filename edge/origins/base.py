@@ -1,0 +1,26 @@
+"""The OriginStore role: find an original's current version, then read its bytes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class OriginVersion:
+    """Where an original is and which version of it; `token` changes when it is replaced."""
+
+    locator: str
+    token: str
+    size: int
+
+
+class OriginStore(Protocol):
+    async def locate(self, cloud: str, public_id: str) -> OriginVersion:
+        """Raises ResourceNotFound."""
+
+    async def read(self, version: OriginVersion, max_bytes: int) -> bytes:
+        """Raises SourceTooLarge past max_bytes, ResourceNotFound if it vanished."""
+
+    async def check(self) -> None:
+        """Raises when the store is unreachable (readiness)."""

@@ -1,0 +1,1 @@
+"""Async orchestration, framework-free: plain values in, plain values out."""

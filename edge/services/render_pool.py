@@ -1,0 +1,82 @@
+"""The one doorway to render threads: bounded threads, a bounded queue, and single-flight.
+
+A full queue fails fast with Overloaded (429 + Retry-After) instead of queueing without
+limit (imgproxy `workers`). A slot is held from reading the original to the end of the
+render, so at most `workers` originals are in memory at once whatever the concurrency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from edge.errors import Overloaded, RenderTimeout
+from edge.metrics import Metrics
+
+T = TypeVar("T")
+
+
+class RenderPool:
+    def __init__(self, workers: int, queue_limit: int, metrics: Metrics) -> None:
+        self.workers = workers
+        self.queue_limit = queue_limit
+        self._metrics = metrics
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="render")
+        self._slots = asyncio.Semaphore(workers)
+        self.waiting = 0
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        if self._slots.locked() and self.waiting >= self.queue_limit:
+            raise Overloaded("Too many renders queued - retry shortly")
+        self.waiting += 1
+        self._metrics.queue_depth.set(self.waiting)
+        started = time.perf_counter()
+        try:
+            await self._slots.acquire()
+        finally:
+            self.waiting -= 1
+            self._metrics.queue_depth.set(self.waiting)
+        self._metrics.observe_stage("queue", time.perf_counter() - started)
+        self._metrics.renders_in_flight.inc()
+        try:
+            yield
+        finally:
+            self._metrics.renders_in_flight.dec()
+            self._slots.release()
+
+    async def run(self, fn: Callable[..., T], *args: Any, timeout: float) -> T:
+        """Run blocking `fn` on a render thread; a timeout answers 504 (the thread aborts via its deadline)."""
+        future = asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            raise RenderTimeout("Render took too long") from None
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+class SingleFlight:
+    """One build per key at a time; concurrent callers share its result (or its error)."""
+
+    def __init__(self) -> None:
+        self._flights: dict[str, asyncio.Future[Any]] = {}
+
+    async def run(self, key: str, build: Callable[[], Awaitable[T]]) -> tuple[T, bool]:
+        """(result, whether this caller led the build)."""
+        flight = self._flights.get(key)
+        if flight is not None:
+            return await asyncio.shield(flight), False
+        # A task, not an await: a leader whose client goes away must not cancel the others' build.
+        task = asyncio.ensure_future(build())
+        self._flights[key] = task
+        task.add_done_callback(lambda _: self._flights.pop(key, None))
+        return await asyncio.shield(task), True
+
+    def __len__(self) -> int:
+        return len(self._flights)

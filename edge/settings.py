@@ -1,0 +1,230 @@
+"""Settings: frozen dataclasses, read once at start-up from the config file and the environment.
+
+Precedence: field default < `config/edge.toml` (section = area, key = field) < environment.
+Every problem is collected and raised together as one `SettingsError`. Nothing reads
+`os.environ` after `main()`; components get only the slice they need.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from edge.errors import SettingsError
+
+
+class Secret:
+    """A value that never prints: no __str__, a masked repr; `.reveal()` at the one line that needs it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def setting(default: Any, env: str, doc: str) -> Any:
+    return field(default=default, metadata={"env": env, "doc": doc})
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    host: str = setting("127.0.0.1", "EDGE_SERVER_HOST", "Address to listen on.")
+    port: int = setting(8080, "EDGE_SERVER_PORT", "TCP port to listen on.")
+    access_log: bool = setting(False, "EDGE_SERVER_ACCESS_LOG", "Log one line per request (costs throughput).")
+    shutdown_grace_seconds: float = setting(
+        25.0, "EDGE_SERVER_SHUTDOWN_GRACE_SECONDS", "On SIGTERM, how long in-flight requests may finish."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CloudSettings:
+    url: Secret = setting(
+        Secret("cloudinary://edge:edge-secret@demo"),
+        "CLOUDINARY_URL",
+        "cloudinary://API_KEY:API_SECRET@CLOUD_NAME, the same variable the official SDK reads.",
+    )
+
+    @property
+    def name(self) -> str:
+        return urllib.parse.urlsplit(self.url.reveal()).hostname or "demo"
+
+
+@dataclass(frozen=True, slots=True)
+class StorageSettings:
+    url: str = setting(
+        "file://./var/storage", "EDGE_STORAGE_URL", "Originals: file:///abs/dir (relative paths are from the working dir)."
+    )
+    revalidate_seconds: float = setting(
+        1.0, "EDGE_STORAGE_REVALIDATE_SECONDS", "How long a looked-up original's version is trusted before a new stat."
+    )
+
+    @property
+    def folder(self) -> Path:
+        parts = urllib.parse.urlsplit(self.url)
+        return Path(urllib.parse.unquote(parts.netloc + parts.path)).resolve()
+
+
+@dataclass(frozen=True, slots=True)
+class CacheSettings:
+    memory_bytes: int = setting(256 * 2**20, "EDGE_CACHE_MEMORY_BYTES", "Memory tier size; 0 disables it.")
+    dir: str = setting("./var/cache", "EDGE_CACHE_DIR", "Disk tier folder; empty disables it.")
+    disk_bytes: int = setting(2 * 2**30, "EDGE_CACHE_DISK_BYTES", "Disk tier size; least recently used files go first.")
+    max_entry_bytes: int = setting(16 * 2**20, "EDGE_CACHE_MAX_ENTRY_BYTES", "Derivatives larger than this are not cached.")
+
+
+@dataclass(frozen=True, slots=True)
+class LimitSettings:
+    max_source_pixels: int = setting(
+        50_000_000, "EDGE_LIMITS_MAX_SOURCE_PIXELS", "Refuse originals above this many pixels (all frames); from the header, before decode."
+    )
+    max_source_bytes: int = setting(
+        64 * 2**20, "EDGE_LIMITS_MAX_SOURCE_BYTES", "Refuse originals larger than this many bytes."
+    )
+    max_output_dimension: int = setting(
+        8192, "EDGE_LIMITS_MAX_OUTPUT_DIMENSION", "Refuse transformations whose result is wider or taller than this."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RenderSettings:
+    workers: int = setting(os.cpu_count() or 2, "EDGE_RENDER_WORKERS", "Render threads (default: CPUs).")
+    queue: int = setting(256, "EDGE_RENDER_QUEUE", "Renders that may wait for a thread; beyond it, 429.")
+    timeout_seconds: float = setting(30.0, "EDGE_RENDER_TIMEOUT_SECONDS", "A render running longer is aborted (504).")
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverySettings:
+    max_age_seconds: int = setting(
+        3600, "EDGE_DELIVERY_MAX_AGE_SECONDS", "Cache-Control max-age for URLs without a version."
+    )
+    versioned_max_age_seconds: int = setting(
+        31_536_000, "EDGE_DELIVERY_VERSIONED_MAX_AGE_SECONDS", "max-age (plus immutable) for URLs with v<version>."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    server: ServerSettings = field(default_factory=ServerSettings)
+    cloud: CloudSettings = field(default_factory=CloudSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    cache: CacheSettings = field(default_factory=CacheSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
+    render: RenderSettings = field(default_factory=RenderSettings)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str], config_file: Path | None = None) -> Settings:
+        """Defaults, then the TOML file (if any), then the environment; all errors at once."""
+        file_values: dict[str, Any] = {}
+        problems: list[str] = []
+        if config_file is not None:
+            try:
+                file_values = tomllib.loads(config_file.read_text())
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                problems.append(f"{config_file}: {exc}")
+        areas = {}
+        for area in dataclasses.fields(cls):
+            area_cls = area.default_factory  # type: ignore[misc]
+            section = file_values.get(area.name, {})
+            if not isinstance(section, dict):
+                problems.append(f"{config_file}: [{area.name}] must be a table")
+                section = {}
+            areas[area.name] = _load_area(area_cls, area.name, section, environ, problems)
+        if not problems:
+            settings = cls(**areas)
+            problems = settings.validate()
+            if not problems:
+                return settings
+        raise SettingsError(problems)
+
+    def validate(self) -> list[str]:
+        problems = []
+        for area in dataclasses.fields(self):
+            for f in dataclasses.fields(getattr(self, area.name)):
+                value = getattr(getattr(self, area.name), f.name)
+                if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+                    problems.append(f"{f.metadata['env']} must not be negative (got {value})")
+        if self.render.workers < 1:
+            problems.append("EDGE_RENDER_WORKERS must be at least 1")
+        if not self.storage.url.startswith("file://"):
+            problems.append("EDGE_STORAGE_URL: only file:// is supported by this build")
+        if not self.cloud.url.reveal().startswith("cloudinary://"):
+            problems.append("CLOUDINARY_URL must look like cloudinary://API_KEY:API_SECRET@CLOUD_NAME")
+        return problems
+
+
+def _load_area(area_cls: type, area_name: str, section: dict[str, Any], environ: Mapping[str, str], problems: list[str]) -> Any:
+    hints = get_type_hints(area_cls)
+    values: dict[str, Any] = {}
+    known = {f.name for f in dataclasses.fields(area_cls)}
+    for unknown in sorted(set(section) - known):
+        problems.append(f"config [{area_name}] has no setting {unknown!r}")
+    for f in dataclasses.fields(area_cls):
+        env = f.metadata["env"]
+        if env in environ:
+            raw, source = environ[env], env
+        elif f.name in section:
+            raw, source = section[f.name], f"[{area_name}] {f.name}"
+        else:
+            continue
+        try:
+            values[f.name] = _coerce(hints[f.name], raw)
+        except ValueError as exc:
+            problems.append(f"{source}: {exc}")
+    return area_cls(**values)
+
+
+def _coerce(kind: Any, raw: Any) -> Any:
+    if kind is Secret:
+        return Secret(str(raw))
+    if kind is bool:
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text in ("1", "true", "yes", "on"):
+            return True
+        if text in ("0", "false", "no", "off", ""):
+            return False
+        raise ValueError(f"not a boolean: {raw!r}")
+    if kind is int:
+        if isinstance(raw, bool):
+            raise ValueError(f"not an integer: {raw!r}")
+        try:
+            return int(str(raw).replace("_", ""))
+        except ValueError:
+            raise ValueError(f"not an integer: {raw!r}") from None
+    if kind is float:
+        try:
+            return float(raw)
+        except (TypeError, ValueError):
+            raise ValueError(f"not a number: {raw!r}") from None
+    return str(raw)
+
+
+def describe() -> list[tuple[str, str, Any, str]]:
+    """(area, env, default, doc) for every setting: the source of the generated example env file."""
+    rows = []
+    for area in dataclasses.fields(Settings):
+        for f in dataclasses.fields(area.default_factory):  # type: ignore[arg-type]
+            rows.append((area.name, f.metadata["env"], f.default, f.metadata["doc"]))
+    return rows
