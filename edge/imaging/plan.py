@@ -196,8 +196,10 @@ def _crop(t: Transformation, cw: int, ch: int, w: int, h: int) -> tuple[list[Op]
         return ops, (min(w, cw), min(h, ch))
     x = round(t.x.resolve(cw) * (t.dpr or 1)) if t.x else 0
     y = round(t.y.resolve(ch) * (t.dpr or 1)) if t.y else 0
-    # With no gravity, x/y are the top-left corner; with one, offsets from its corner inwards.
-    ax, ay = (t.gravity or Gravity.NORTH_WEST).anchor
+    # x/y alone are the top-left corner; with a gravity, offsets from its corner inwards;
+    # with neither, the region is centred (Cloudinary's default gravity).
+    default = Gravity.NORTH_WEST if (t.x or t.y) else Gravity.CENTER
+    ax, ay = (t.gravity or default).anchor
     left = round((cw - w) * ax) + (-x if ax == 1 else x)
     top = round((ch - h) * ay) + (-y if ay == 1 else y)
     right, bottom = min(cw, left + w), min(ch, top + h)

@@ -1,0 +1,109 @@
+import cloudinary.utils
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from edge.errors import EdgeError, InvalidTransformation, InvalidUrl, UnsupportedFormat
+from edge.grammar.delivery_path import parse_delivery_path
+from edge.grammar.values import Dimension, OutputFormat
+
+
+def test_full_path():
+    p = parse_delivery_path("/demo/image/upload/s--AbCd1234--/c_fill,w_400,h_300/e_x_is_not_here/v1712/shoes/red.webp")
+    # `e_x_is_not_here` has no known key: it starts the public_id, and the `v1712` after it is a folder.
+    assert p.signature == "AbCd1234"
+    assert p.chain.canonical == "c_fill,h_300,w_400"
+    assert p.public_id == "e_x_is_not_here/v1712/shoes/red"
+    assert p.version is None
+
+
+def test_version_and_folders():
+    p = parse_delivery_path("/demo/image/upload/c_fill,w_400,h_300/a_90/v1712/shoes/red.webp")
+    assert (p.cloud, p.resource_type, p.delivery_type) == ("demo", "image", "upload")
+    assert p.version == 1712
+    assert p.public_id == "shoes/red"
+    assert p.extension == "webp" and p.requested_format is OutputFormat.WEBP
+    assert len(p.chain.components) == 2
+
+
+def test_format_parameter_wins_over_extension():
+    assert parse_delivery_path("/demo/image/upload/f_png/x.jpg").requested_format is OutputFormat.PNG
+    assert parse_delivery_path("/demo/image/upload/x").requested_format is None
+
+
+def test_folder_named_like_a_transformation_is_part_of_the_public_id():
+    p = parse_delivery_path("/demo/image/upload/w_foo/x.jpg")
+    assert p.public_id == "w_foo/x" and not p.chain.components
+    assert p.suspect_error == "Invalid width - foo"  # used if w_foo/x does not exist
+    q = parse_delivery_path("/demo/image/upload/w_200/w_foo/x.jpg")
+    assert q.chain.components[0].width == Dimension(200) and q.public_id == "w_foo/x"
+
+
+def test_with_a_version_transformations_are_strict():
+    with pytest.raises(InvalidTransformation, match="Invalid width - abc"):
+        parse_delivery_path("/demo/image/upload/w_abc/v1/x.jpg")
+
+
+@pytest.mark.parametrize(
+    "path, error",
+    [
+        ("/demo/image/upload", InvalidUrl),
+        ("/demo/video/upload/x.mp4", InvalidUrl),
+        ("/demo/image/fetch/x.jpg", InvalidUrl),
+        ("/demo/image/upload/../../etc/passwd", InvalidUrl),
+        ("/demo/image/upload/%2e%2e/%2e%2e/etc/passwd.jpg", InvalidUrl),
+        ("/demo/image/upload/a//b.jpg", InvalidUrl),
+        ("/demo/image/upload/a%5cb.jpg", InvalidUrl),
+        ("/demo/image/upload/x.exe", UnsupportedFormat),
+        ("/demo/image/upload/%ff.jpg", InvalidUrl),
+    ],
+)
+def test_bad_paths(path, error):
+    with pytest.raises(error):
+        parse_delivery_path(path)
+
+
+SDK_CASES = [
+    dict(width=400, height=300, crop="fill", gravity="auto"),
+    dict(width=0.5, crop="scale"),
+    dict(width=200, height=200, crop="pad", background="#ff0000"),
+    dict(width=300, aspect_ratio="16:9", crop="fill", gravity="north_east", quality="auto:eco"),
+    dict(width=100, height=100, crop="crop", x=10, y=20, gravity="north_west"),
+    dict(width=250, dpr=2.0, crop="limit", fetch_format="auto", quality="auto"),
+    dict(angle=["hflip", 90], flags="progressive", format="jpg"),
+    dict(transformation=[dict(width=500, crop="fit"), dict(angle=90)], crop="lpad", width=100, height=80),
+    dict(width=120, height=90, crop="mpad", background="rgb:00000080"),
+    dict(width=120, height=90, crop="fill_pad", gravity="auto"),
+]
+
+
+@pytest.mark.parametrize("options", SDK_CASES, ids=lambda o: ",".join(f"{k}={v}" for k, v in o.items()))
+@pytest.mark.parametrize("public_id", ["sample", "folder/sub/photo"])
+def test_official_sdk_urls_parse_and_canonicalise_to_themselves(options, public_id):
+    url, _ = cloudinary.utils.cloudinary_url(
+        public_id, cloud_name="demo", secure=False, cname="edge.test", **dict(options, format=options.get("format", "jpg"))
+    )
+    path = url.removeprefix("http://edge.test")
+    parsed = parse_delivery_path(path)
+    assert parsed.public_id == public_id
+    sdk_transformation, _ = cloudinary.utils.generate_transformation_string(**{k: v for k, v in options.items() if k != "format"})
+    assert parsed.chain.canonical == sdk_transformation
+    assert parsed.chain.components, url
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("abcdefghijklmnopqrstuvwxyz0123456789_,:./%-~ \\"), max_size=80))
+def test_any_path_is_a_value_or_a_4xx(tail):
+    try:
+        parse_delivery_path("/demo/image/upload/" + tail)
+    except EdgeError as exc:
+        assert 400 <= exc.status < 500
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_any_unicode_is_a_value_or_a_4xx(tail):
+    try:
+        parse_delivery_path("/" + tail)
+    except EdgeError as exc:
+        assert 400 <= exc.status < 500
