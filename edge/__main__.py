@@ -69,9 +69,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
     logging.getLogger("pyvips").setLevel(logging.WARNING)  # libvips' chatter is INFO-level noise
     if args.samples:
-        from edge import samples
-
-        samples.install(settings.storage.folder, settings.cloud.name)
+        _install_samples(settings)
     base = f"http://{server.host}:{server.port}/{settings.cloud.name}/image/upload"
     print(f"edge {__version__} on http://{server.host}:{server.port} (storage {settings.storage.folder})")
     print("try:")
@@ -83,6 +81,18 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         _run(settings, reuse_port=False)
         return 0
     return _prefork(settings, args.workers)
+
+
+def _install_samples(settings: Settings) -> None:
+    """In a spawned process: libvips must not be initialised in a parent that forks workers."""
+    import multiprocessing
+
+    from edge import samples
+
+    context = multiprocessing.get_context("spawn")
+    process = context.Process(target=samples.install, args=(settings.storage.folder, settings.cloud.name))
+    process.start()
+    process.join()
 
 
 def _run(settings: Settings, reuse_port: bool, sock: socket.socket | None = None) -> None:

@@ -1,0 +1,155 @@
+"""The whole server as a user runs it (`edge serve`), with URLs built by the official SDK."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import cloudinary
+import cloudinary.utils
+import pytest
+
+from tests.images import BLUE, RED, decode, geometry_png, near, pixel
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_ready(base: str, process: subprocess.Popen, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"edge exited: {process.stdout.read() if process.stdout else ''}")
+        try:
+            with urllib.request.urlopen(base + "/readyz", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError("edge did not become ready")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[tuple[str, int, Path]]:
+    root = tmp_path_factory.mktemp("e2e")
+    storage = root / "storage"
+    (storage / "demo" / "folder").mkdir(parents=True)
+    (storage / "demo" / "geometry.png").write_bytes(geometry_png())
+    (storage / "demo" / "folder" / "geometry.png").write_bytes(geometry_png())
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EDGE_") and k != "CLOUDINARY_URL"}
+    env.update(
+        EDGE_STORAGE_URL=f"file://{storage}",
+        EDGE_CACHE_DIR=str(root / "cache"),
+        CLOUDINARY_URL="cloudinary://key:secret@demo",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "edge", "serve", "--samples", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+        env=env, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base, process)
+        yield base, port, storage
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+
+
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=20) as r:
+            return r.status, dict(r.headers), r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read()
+
+
+def sdk_url(port: int, public_id: str, **options) -> str:
+    url, _ = cloudinary.utils.cloudinary_url(public_id, cloud_name="demo", cname=f"127.0.0.1:{port}", secure=False, **options)
+    return url
+
+
+def test_the_readme_url_gives_a_400x300_jpeg(server):
+    base, port, _ = server
+    url = sdk_url(port, "sample", width=400, height=300, crop="fill", gravity="auto", format="jpg")
+    assert url == f"{base}/demo/image/upload/c_fill,g_auto,h_300,w_400/sample.jpg"
+    status, headers, body = fetch(url)
+    assert status == 200 and headers["Content-Type"] == "image/jpeg"
+    image = decode(body)
+    assert (image.width, image.height) == (400, 300)
+
+
+@pytest.mark.parametrize(
+    "options, size, fmt",
+    [
+        (dict(width=200, height=100, crop="fill", gravity="north", format="png"), (200, 100), "image/png"),
+        (dict(width=0.5, crop="scale", format="webp"), (200, 150), "image/webp"),
+        (dict(width=120, height=120, crop="pad", background="black", format="jpg"), (120, 120), "image/jpeg"),
+        (dict(transformation=[dict(width=200, crop="scale"), dict(angle=90)], format="png"), (150, 200), "image/png"),
+        (dict(width=100, dpr=2.0, crop="limit", format="png"), (200, 150), "image/png"),
+    ],
+)
+def test_sdk_urls_render(server, options, size, fmt):
+    _, port, _ = server
+    for public_id in ("geometry", "folder/geometry"):  # the folder one carries the SDK's /v1/
+        status, headers, body = fetch(sdk_url(port, public_id, **options))
+        assert status == 200, headers.get("X-Cld-Error")
+        image = decode(body)
+        assert (image.width, image.height) == size and headers["Content-Type"] == fmt
+
+
+def test_sdk_f_auto_q_auto_negotiates(server):
+    _, port, _ = server
+    url = sdk_url(port, "geometry", width=100, fetch_format="auto", quality="auto")
+    status, headers, body = fetch(url, {"Accept": "image/webp,*/*"})
+    assert status == 200 and headers["Content-Type"] == "image/webp" and headers["Vary"] == "Accept"
+
+
+def test_pixels_gravity_and_errors_over_the_wire(server):
+    _, port, _ = server
+    _, _, body = fetch(sdk_url(port, "geometry", width=100, height=100, crop="crop", gravity="south_west", format="png"))
+    assert near(pixel(decode(body), 50, 50), BLUE)
+    status, headers, _ = fetch(sdk_url(port, "geometry", width=100, height=100, crop="crop", gravity="north_west", format="png"))
+    assert status == 200
+    status, headers, _ = fetch(sdk_url(port, "no/such/asset", width=100, format="jpg"))
+    assert status == 404 and headers["X-Cld-Error"] == "Resource not found - no/such/asset"
+
+
+def test_etag_and_304_through_both_workers(server):
+    _, port, _ = server
+    url = sdk_url(port, "geometry", width=77, crop="scale", format="jpg")
+    _, headers, body = fetch(url)
+    for _ in range(4):  # whichever process answers, the ETag is the same and 304 works
+        status, again, _ = fetch(url, {"If-None-Match": headers["ETag"]})
+        assert status == 304 and again["ETag"] == headers["ETag"]
+
+
+def test_samples_are_installed_and_served(server):
+    base, _, storage = server
+    assert (storage / "demo" / "sample.jpg").is_file()
+    status, _, body = fetch(f"{base}/demo/image/upload/c_fill,w_64,h_64/samples/astronaut.webp")
+    assert status == 200 and decode(body).width == 64
+    status, headers, _ = fetch(f"{base}/metrics")
+    assert status == 200
+
+
+def test_red_corner_is_still_red(server):
+    _, port, _ = server
+    _, _, body = fetch(sdk_url(port, "geometry", width=40, height=40, crop="crop", gravity="north_west", format="png"))
+    assert near(pixel(decode(body), 20, 20), RED)
