@@ -12,7 +12,7 @@ from edge.errors import EdgeError, InvalidTransformation, ResourceNotFound
 from edge.grammar.delivery_path import DeliveryPath
 from edge.imaging.encode import OutputSpec, negotiate
 from edge.imaging.limits import Limits
-from edge.imaging.render import Rendered, render
+from edge.imaging.render import Abort, Rendered, render
 from edge.metrics import Metrics
 from edge.origins.base import OriginStore, OriginVersion
 from edge.services.render_pool import RenderPool, SingleFlight
@@ -79,10 +79,10 @@ class Delivery:
             self.metrics.origin_bytes.inc(len(data))
             rendered_at = time.perf_counter()
             self.metrics.observe_stage("origin", rendered_at - started)
-            deadline = time.monotonic() + limits.render_timeout
+            abort = Abort()
             try:
                 rendered: Rendered = await self.pool.run(
-                    render, data, path.chain, output, limits.imaging, deadline, timeout=limits.render_timeout
+                    render, data, path.chain, output, limits.imaging, abort, timeout=limits.render_timeout, on_timeout=abort.kill
                 )
             except EdgeError:
                 self.metrics.renders.labels("error").inc()

@@ -49,16 +49,24 @@ class RenderPool:
             self._metrics.renders_in_flight.dec()
             self._slots.release()
 
-    async def run(self, fn: Callable[..., T], *args: Any, timeout: float) -> T:
-        """Run blocking `fn` on a render thread; a timeout answers 504 (the thread aborts via its deadline)."""
+    async def run(self, fn: Callable[..., T], *args: Any, timeout: float, on_timeout: Callable[[], None] = lambda: None) -> T:
+        """Run blocking `fn` on a render thread; past `timeout`, call `on_timeout` (which should
+        make the thread give up) and answer 504."""
         future = asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
         try:
-            return await asyncio.wait_for(future, timeout)
+            return await asyncio.wait_for(asyncio.shield(future), timeout)
         except TimeoutError:
+            on_timeout()
+            future.add_done_callback(_consume)  # the abandoned result or error is nobody's now
             raise RenderTimeout("Render took too long") from None
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _consume(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 class SingleFlight:

@@ -179,3 +179,14 @@ async def test_readyz_fails_when_storage_is_gone(client_for, make_settings, tmp_
     shutil.rmtree(settings.storage.folder)
     response = await client.get("/readyz")
     assert response.status == 503
+
+
+async def test_a_render_past_the_timeout_answers_504(client_for, make_settings, storage):
+    import pyvips
+
+    big = (pyvips.Image.gaussnoise(3000, 3000) + 0).cast("uchar").bandjoin([128, 128]).copy(interpretation="srgb")
+    (storage / "demo" / "big.png").write_bytes(big.pngsave_buffer(compression=1))
+    client = await client_for(make_settings(EDGE_RENDER_TIMEOUT_SECONDS="0.2"))
+    response = await client.get("/demo/image/upload/c_scale,w_5000,h_5000/a_33/big.png")
+    assert response.status == 504
+    assert response.headers["X-Cld-Error"] == "Render took too long"

@@ -166,3 +166,32 @@ def test_large_jpeg_is_shrunk_on_load_to_the_exact_size():
     rendered, image = run("c_fill,w_400,h_300", data=big, fmt=OutputFormat.JPEG)
     assert (image.width, image.height) == (400, 300)
     assert near(pixel(image, 200, 150), (10, 200, 30))
+
+
+def test_abort_stops_a_running_render_from_another_thread():
+    import threading
+    import time
+
+    from edge.errors import RenderTimeout
+    from edge.imaging.render import Abort
+
+    big = (pyvips.Image.gaussnoise(3000, 3000) + 0).cast("uchar").bandjoin([128, 128]).copy(interpretation="srgb").pngsave_buffer(compression=1)
+    abort = Abort()
+    outcome = {}
+
+    def work():
+        started = time.perf_counter()
+        try:
+            render(big, parse_chain("c_scale,w_5000,h_5000/a_33"), OutputSpec(OutputFormat.PNG), Limits(), abort)
+            outcome["result"] = "finished"
+        except RenderTimeout:
+            outcome["result"] = "aborted"
+        outcome["seconds"] = time.perf_counter() - started
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    time.sleep(0.3)
+    abort.kill()
+    thread.join(timeout=30)
+    assert outcome["result"] == "aborted", outcome
+    assert outcome["seconds"] < 5
