@@ -165,30 +165,82 @@ def status_kb(pid: int, field: str) -> int:
     return 0
 
 
+CLK = os.sysconf("SC_CLK_TCK")
+
+
+def host_cpu() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine, from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:8]]
+    return sum(v) - v[3] - v[4], sum(v)
+
+
+def proc_cpu(pid: int) -> float:
+    """utime + stime seconds of one process."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            s = f.read()
+        fields = s[s.rindex(")") + 2:].split()
+        return (int(fields[11]) + int(fields[12])) / CLK
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+class CpuWatch:
+    """How much CPU the machine spent outside the measured processes during a cell (noise check).
+
+    other % = 100 x (machine busy seconds - server seconds - load generator seconds) / wall seconds,
+    in cores (100 = one core). Others' work on a shared machine shows up here."""
+
+    def __init__(self) -> None:
+        self.h0, self.t0 = host_cpu(), time.perf_counter()
+        self.ru0 = _children_cpu()
+
+    def other_pct(self, server_s: float, include_children: bool = True) -> float:
+        h1, el = host_cpu(), time.perf_counter() - self.t0
+        ncpu = os.cpu_count() or 1
+        busy_s = (h1[0] - self.h0[0]) / max(1, h1[1] - self.h0[1]) * el * ncpu
+        kids_s = _children_cpu() - self.ru0 if include_children else 0.0
+        return round(100 * max(0.0, busy_s - server_s - kids_s) / el, 1)
+
+
+def _children_cpu() -> float:
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 class RssSampler(threading.Thread):
-    """Peak of the summed VmRSS of a process tree (every 100 ms) and each process's VmHWM."""
+    """Peak of the summed VmRSS of a process tree (every 100 ms), each process's VmHWM and CPU."""
 
     def __init__(self, root: int) -> None:
         super().__init__(daemon=True)
-        self.root, self.peak_kb, self.hwm_kb, self._stop = root, 0, {}, threading.Event()
+        self.root, self.peak_kb, self.hwm_kb, self._halt = root, 0, {}, threading.Event()
+        self.cpu0: dict[int, float] = {p: proc_cpu(p) for p in tree_pids(root)}
+        self.cpu1: dict[int, float] = dict(self.cpu0)
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             self._sample()
-            self._stop.wait(0.1)
+            self._halt.wait(0.1)
 
     def _sample(self) -> None:
         total = 0
         for p in tree_pids(self.root):
             total += status_kb(p, "VmRSS")
             self.hwm_kb[p] = max(self.hwm_kb.get(p, 0), status_kb(p, "VmHWM"))
+            self.cpu1[p] = max(self.cpu1.get(p, 0.0), proc_cpu(p))
         self.peak_kb = max(self.peak_kb, total)
 
     def stop(self) -> "RssSampler":
         self._sample()
-        self._stop.set()
+        self._halt.set()
         self.join()
         return self
+
+    def cpu_s(self) -> float:
+        return sum(v - self.cpu0.get(p, 0.0) for p, v in self.cpu1.items())
 
 
 # ----------------------------------------------------------------------------- servers
@@ -312,7 +364,7 @@ def bare_main(body_file: str, port: int, headers: dict, workers: int) -> None:
 # ----------------------------------------------------------------------------- wrk
 def run_wrk(a, port: int, mode: str, images: list[str], conc: int, offset: int, lua: str) -> dict:
     t = min(a.wrk_threads, conc)
-    cmd = ["wrk", "-t", str(t), "-c", str(conc), "-d", f"{a.seconds}s", "--timeout", "30s", "-s", lua,
+    cmd = ["wrk", "-t", str(t), "-c", str(conc), "-d", f"{a.seconds:g}s", "--timeout", "30s", "-s", lua,
            f"http://127.0.0.1:{port}", "--", mode, TEMPLATE, ",".join(images), str(t), str(offset)]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=a.seconds + 90)
     for line in p.stdout.splitlines():
@@ -351,6 +403,7 @@ def raw_main(corpus: str, images: list[str], kind: str, threads: int, seconds: f
         from edge.grammar.delivery_path import parse_delivery_path
         from edge.imaging.encode import negotiate
         from edge.imaging.limits import Limits
+        from edge.imaging import render as render_mod
         from edge.imaging.render import render
         from edge.settings import LimitSettings
 
@@ -361,7 +414,9 @@ def raw_main(corpus: str, images: list[str], kind: str, threads: int, seconds: f
             i, w, h = cold_args(n, k)
             path = parse_delivery_path(TEMPLATE.format(w=w, h=h, img=images[i]))
             output = negotiate(path.requested_format, path.chain.last("quality"), path.chain.flags, "")
-            return len(render(bufs[i], path.chain, output, limits, time.monotonic() + 30).data)
+            # as the server calls it: with its abort hook (Abort, or a deadline in older versions)
+            hook = render_mod.Abort() if hasattr(render_mod, "Abort") else time.monotonic() + 30
+            return len(render(bufs[i], path.chain, output, limits, hook).data)
 
     for n in range(k):  # warm-up (outside the sequence that is measured)
         op(10**6 + n)
@@ -378,6 +433,13 @@ def raw_main(corpus: str, images: list[str], kind: str, threads: int, seconds: f
             op(n)
             lat[t].append(time.perf_counter() - t0)
 
+    import resource
+
+    def self_cpu() -> float:
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        return ru.ru_utime + ru.ru_stime
+
+    watch, c0 = CpuWatch(), self_cpu()
     t0 = time.perf_counter()
     ths = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
     for th in ths:
@@ -389,7 +451,7 @@ def raw_main(corpus: str, images: list[str], kind: str, threads: int, seconds: f
     print("JSON " + json.dumps(dict(
         requests=len(all_lat), seconds=el, p50_ms=1000 * all_lat[len(all_lat) // 2],
         p99_ms=1000 * all_lat[min(len(all_lat) - 1, int(len(all_lat) * 0.99))],
-        hwm_kb=status_kb(os.getpid(), "VmHWM"))), flush=True)
+        hwm_kb=status_kb(os.getpid(), "VmHWM"), other_cpu_pct=watch.other_pct(self_cpu() - c0))), flush=True)
 
 
 def run_raw(a, corpus: str, images: list[str], kind: str, threads: int) -> dict:
@@ -459,7 +521,7 @@ def main() -> int:
         rss = f"{row['peak_rss_mb']:7.1f}" if row.get("peak_rss_mb") is not None else "      -"
         print(f"{row['set']:5s} {row['scenario']:10s} c={str(row.get('conc', '-')):3s} {row['req_s']:9.1f} req/s  "
               f"p50 {row['p50_ms']:7.1f}  p99 {row['p99_ms']:7.1f} ms  peak RSS {rss} MB  "
-              f"non-200/err {row.get('errors', 0)}  {row.get('note', '')}", flush=True)
+              f"non-200/err {row.get('errors', 0)}  other CPU {row.get('other_cpu_pct', 0):.0f}%  {row.get('note', '')}", flush=True)
         if a.json:
             with open(a.json, "a") as f:
                 f.write(json.dumps(row) + "\n")
@@ -467,8 +529,10 @@ def main() -> int:
     def http_cell(set_name: str, scen: str, conc: int, server: Server, mode: str, images: list[str]) -> dict:
         sampler = RssSampler(server.proc.pid)
         sampler.start()
+        watch = CpuWatch()
         r = run_wrk(a, server.port, mode, images, conc, 0, lua)
         sampler.stop()
+        other = watch.other_pct(sampler.cpu_s())
         dur = r["duration_us"] / 1e6
         errors = r["err_status"] + r["err_connect"] + r["err_read"] + r["err_write"] + r["err_timeout"]
         return dict(set=set_name, scenario=scen, conc=conc, requests=r["requests"],
@@ -476,7 +540,8 @@ def main() -> int:
                     p99_ms=r["lat_p99_us"] / 1000, errors=errors, non2xx=r["err_status"],
                     peak_rss_mb=round(sampler.peak_kb / 1024, 1),
                     max_vmhwm_mb=round(max(sampler.hwm_kb.values(), default=0) / 1024, 1),
-                    nprocs=len(sampler.hwm_kb))
+                    nprocs=len(sampler.hwm_kb), server_cpu_pct=round(100 * sampler.cpu_s() / dur, 1),
+                    other_cpu_pct=other)
 
     try:
         for set_name in sets:
@@ -488,6 +553,7 @@ def main() -> int:
                     res[kind] = dict(set=set_name, scenario=kind, req_s=round(r["requests"] / r["seconds"], 1),
                                      p50_ms=r["p50_ms"], p99_ms=r["p99_ms"],
                                      peak_rss_mb=round(r["hwm_kb"] / 1024, 1),
+                                     other_cpu_pct=r["other_cpu_pct"],
                                      note=f"{raw_threads} threads in-process (VmHWM)")
                     emit(res[kind])
             warm_path = TEMPLATE.format(w=400, h=300, img=images[0])

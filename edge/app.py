@@ -13,7 +13,8 @@ from edge.cache.memory import MemoryCache
 from edge.cache.tiered import TieredCache
 from edge.http import delivery as delivery_http
 from edge.http import ops
-from edge.http.keys import CACHE, DELIVERY, DRAINING, METRICS, ORIGINS, POOL, SETTINGS
+from edge.http.conditional import cache_control
+from edge.http.keys import CACHE, CACHE_CONTROL, DELIVERY, DRAINING, METRICS, ORIGINS, POOL, SETTINGS
 from edge.http.middleware import errors_and_metrics
 from edge.imaging import runtime
 from edge.imaging.limits import Limits
@@ -30,6 +31,11 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app[DRAINING] = []
+    delivery = settings.delivery
+    app[CACHE_CONTROL] = {
+        versioned: cache_control(versioned, delivery.max_age_seconds, delivery.versioned_max_age_seconds)
+        for versioned in (False, True)
+    }
     app.cleanup_ctx.extend([vips_runtime, local_origins, tiered_cache, render_pool, delivery_service])
     app.on_shutdown.append(_mark_draining)
     app.router.add_get("/healthz", ops.healthz, name="healthz")
@@ -85,7 +91,9 @@ async def delivery_service(app: web.Application) -> AsyncIterator[None]:
         settings.limits.max_source_bytes,
         settings.render.timeout_seconds,
     )
-    app[DELIVERY] = Delivery(settings.cloud.name, app[ORIGINS], app[CACHE], app[POOL], limits, app[METRICS])
+    app[DELIVERY] = Delivery(
+        settings.cloud.name, app[ORIGINS], app[CACHE], app[POOL], limits, app[METRICS], settings.storage.revalidate_seconds
+    )
     yield
 
 

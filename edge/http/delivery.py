@@ -7,22 +7,23 @@ import time
 from aiohttp import web
 
 from edge.grammar.delivery_path import parse_delivery_path
-from edge.http.conditional import cache_control, respond
-from edge.http.keys import DELIVERY, METRICS, SETTINGS
+from edge.http.conditional import respond
+from edge.http.keys import CACHE_CONTROL, DELIVERY, METRICS
 
 
 async def deliver(request: web.Request) -> web.Response:
-    started = time.perf_counter()
-    path = parse_delivery_path(request.raw_path.partition("?")[0])
+    delivery = request.app[DELIVERY]
     metrics = request.app[METRICS]
-    metrics.observe_stage("parse", time.perf_counter() - started)
-    derivative = await request.app[DELIVERY].get(path, request.headers.get("Accept", ""))
-    settings = request.app[SETTINGS].delivery
-    response = respond(
-        request,
-        derivative,
-        cache_control(path.version is not None, settings.max_age_seconds, settings.versioned_max_age_seconds),
-    )
+    raw_path = request.raw_path.partition("?")[0]
+    accept = request.headers.get("Accept", "")
+    memo_key = (raw_path, accept)
+    derivative = delivery.recent(memo_key)
+    if derivative is None:
+        started = time.perf_counter()
+        path = parse_delivery_path(raw_path)
+        metrics.observe_stage("parse", time.perf_counter() - started)
+        derivative = await delivery.get(path, accept, memo_key)
+    response = respond(request, derivative, request.app[CACHE_CONTROL][derivative.versioned])
     if request.method != "HEAD" and response.status == 200:
         metrics.response_bytes.inc(derivative.entry.size)
     return response

@@ -17,4 +17,5 @@ ORIGINS = web.AppKey("origins", OriginStore)
 CACHE = web.AppKey("cache", TieredCache)
 POOL = web.AppKey("pool", RenderPool)
 DELIVERY = web.AppKey("delivery", Delivery)
+CACHE_CONTROL = web.AppKey("cache_control", dict)  # versioned URL? -> Cache-Control value
 DRAINING = web.AppKey("draining", list)  # non-empty once SIGTERM arrived: /readyz fails

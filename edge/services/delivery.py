@@ -29,8 +29,21 @@ class DeliveryLimits:
 class Derivative:
     entry: CachedDerivative
     etag: str  # strong; derived from the cache key: same key, same bytes
-    negotiated: bool  # the format depended on Accept
+    negotiated: bool  # the format depended on Accept: Vary: Accept
     source: str  # memory | disk | render | shared (waited for another request's render)
+    versioned: bool  # the URL carries v<version>: cacheable forever
+
+
+@dataclass(frozen=True, slots=True)
+class _Recent:
+    expires: float
+    key: str
+    etag: str
+    negotiated: bool
+    versioned: bool
+
+
+MAX_RECENT = 50_000
 
 
 class Delivery:
@@ -42,6 +55,7 @@ class Delivery:
         pool: RenderPool,
         limits: DeliveryLimits,
         metrics: Metrics,
+        recent_seconds: float = 0.0,
     ) -> None:
         self.cloud = cloud
         self.origins = origins
@@ -50,8 +64,35 @@ class Delivery:
         self.limits = limits
         self.metrics = metrics
         self._flights = SingleFlight()
+        # (raw path, Accept) -> the derivative key it led to, trusted as long as an origin
+        # lookup is (recent_seconds): a repeated URL skips parsing, lookup and hashing.
+        self.recent_seconds = recent_seconds
+        self._recent: dict[object, _Recent] = {}
 
-    async def get(self, path: DeliveryPath, accept: str) -> Derivative:
+    def recent(self, memo_key: object) -> Derivative | None:
+        """The answer to a request seen moments ago, if its bytes are still in memory."""
+        seen = self._recent.get(memo_key)
+        if seen is None or seen.expires < time.monotonic() or self.cache.memory is None:
+            return None
+        entry = self.cache.memory.get(seen.key)
+        if entry is None:
+            return None
+        self.metrics.cache_result("memory", True)
+        return Derivative(entry, seen.etag, seen.negotiated, "memory", seen.versioned)
+
+    def forget_recent(self) -> None:
+        """Call on any invalidation: the memo may name a derivative of the old original."""
+        self._recent.clear()
+
+    def _remember(self, memo_key: object, key: str, derivative: Derivative) -> None:
+        if self.recent_seconds <= 0:
+            return
+        if len(self._recent) >= MAX_RECENT:
+            self._recent.clear()
+        expires = time.monotonic() + self.recent_seconds
+        self._recent[memo_key] = _Recent(expires, key, derivative.etag, derivative.negotiated, derivative.versioned)
+
+    async def get(self, path: DeliveryPath, accept: str, memo_key: object = None) -> Derivative:
         if path.cloud != self.cloud:
             raise ResourceNotFound(f"Unknown cloud - {path.cloud}")
         output = negotiate(path.requested_format, path.chain.last("quality"), path.chain.flags, accept)
@@ -65,11 +106,16 @@ class Delivery:
         key = derivative_key(path, output, version)
         hit = await self.cache.get(key)
         self.metrics.observe_stage("cache", time.perf_counter() - started)
+        versioned = path.version is not None
         if hit is not None:
             entry, tier = hit
-            return Derivative(entry, _etag(key), output.negotiated, tier)
-        entry, led = await self._flights.run(key, lambda: self._build(key, path, output, version))
-        return Derivative(entry, _etag(key), output.negotiated, "render" if led else "shared")
+            derivative = Derivative(entry, _etag(key), output.negotiated, tier, versioned)
+        else:
+            entry, led = await self._flights.run(key, lambda: self._build(key, path, output, version))
+            derivative = Derivative(entry, _etag(key), output.negotiated, "render" if led else "shared", versioned)
+        if memo_key is not None:
+            self._remember(memo_key, key, derivative)
+        return derivative
 
     async def _build(self, key: str, path: DeliveryPath, output: OutputSpec, version: OriginVersion) -> CachedDerivative:
         limits = self.limits

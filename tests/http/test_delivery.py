@@ -190,3 +190,19 @@ async def test_a_render_past_the_timeout_answers_504(client_for, make_settings, 
     response = await client.get("/demo/image/upload/c_scale,w_5000,h_5000/a_33/big.png")
     assert response.status == 504
     assert response.headers["X-Cld-Error"] == "Render took too long"
+
+
+async def test_repeated_urls_take_the_memo_but_still_vary_on_accept(client_for, make_settings):
+    client = await client_for(make_settings(EDGE_STORAGE_REVALIDATE_SECONDS="60"))
+    url = "/demo/image/upload/f_auto,w_120/geometry"
+    first = await client.get(url, headers={"Accept": "image/webp"})
+    second = await client.get(url, headers={"Accept": "image/webp"})
+    other = await client.get(url, headers={"Accept": "image/png"})
+    assert (first.headers["X-Cache"], second.headers["X-Cache"]) == ("render", "memory")
+    assert second.headers["Content-Type"] == "image/webp" and second.headers["Vary"] == "Accept"
+    assert other.headers["Content-Type"] == "image/jpeg"
+    assert second.headers["ETag"] == first.headers["ETag"] != other.headers["ETag"]
+    versioned = await client.get("/demo/image/upload/w_50/v7/geometry.png")
+    again = await client.get("/demo/image/upload/w_50/v7/geometry.png")
+    assert again.headers["X-Cache"] == "memory" and "immutable" in again.headers["Cache-Control"]
+    assert await again.read() == await versioned.read()
