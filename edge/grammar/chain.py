@@ -8,7 +8,19 @@ from typing import Any
 
 from edge.errors import InvalidTransformation
 from edge.grammar.params import PARAMS
-from edge.grammar.values import Angle, Colour, CropMode, Dimension, Gravity, OutputFormat, Quality
+from edge.grammar.values import (
+    Angle,
+    Border,
+    Colour,
+    CropMode,
+    Dimension,
+    Effect,
+    Gravity,
+    LayerSource,
+    OutputFormat,
+    Quality,
+    Radius,
+)
 
 _KEY_VALUE = re.compile(r"([a-z]{1,4})_(.+)", re.DOTALL)
 
@@ -28,8 +40,19 @@ class Transformation:
     quality: Quality | None = None
     format: OutputFormat | str | None = None
     angle: Angle | None = None
-    background: Colour | None = None
+    background: Colour | str | None = None
     flags: frozenset[str] = frozenset()
+    effect: Effect | None = None
+    radius: Radius | None = None
+    border: Border | None = None
+    colour: Colour | None = None
+    opacity: int | None = None
+    zoom: float | None = None
+    colour_space: str | None = None
+    overlay: LayerSource | None = None
+    underlay: LayerSource | None = None
+    named: tuple[str, ...] | None = None
+    page: int | None = None
     # The validated `code_value` tokens as written, sorted as the official SDK sorts them.
     canonical: str = field(default="", compare=False)
 
@@ -66,6 +89,9 @@ class Chain:
     def canonical(self) -> str:
         return "/".join(t.canonical for t in self.components)
 
+    def has_flag(self, name: str) -> bool:
+        return any(f == name or f.startswith(name + ":") for f in self.flags)
+
     def last(self, name: str) -> Any:
         """The last component's value for a field that applies to the whole result (format, quality)."""
         for component in reversed(self.components):
@@ -77,6 +103,28 @@ class Chain:
     @property
     def flags(self) -> frozenset[str]:
         return frozenset().union(*(t.flags for t in self.components))
+
+    def has_flag(self, name: str) -> bool:
+        return any(f == name or f.startswith(name + ":") for f in self.flags)
+
+    def flag_value(self, name: str) -> str | None:
+        """The value of `name:value` (or "" for a bare flag); None when the flag is absent."""
+        for flag in sorted(self.flags):
+            if flag == name:
+                return ""
+            if flag.startswith(name + ":"):
+                return flag[len(name) + 1 :]
+        return None
+
+    @property
+    def layer_ids(self) -> frozenset[str]:
+        """The public_ids of the image layers (l_/u_), which the service reads from the origin."""
+        ids = set()
+        for t in self.components:
+            for layer in (t.overlay, t.underlay):
+                if layer is not None and layer.public_id is not None:
+                    ids.add(layer.public_id)
+        return frozenset(ids)
 
 
 def parse_chain(text: str) -> Chain:

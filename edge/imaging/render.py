@@ -10,21 +10,24 @@ factor that still covers the target (8 here, 500x375), which is most of why ipx 
 
 from __future__ import annotations
 
+import json
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pyvips
 
-from edge.errors import InvalidImage, RenderTimeout
+from edge.errors import InvalidImage, InvalidTransformation, RenderTimeout, ResourceNotFound, SourceTooLarge
 from edge.grammar.chain import Chain
-from edge.grammar.values import OutputFormat
+from edge.grammar.values import IGNORE, Colour, OutputFormat
+from edge.imaging import effects, faces
 from edge.imaging.encode import OutputSpec, encode
 from edge.imaging.limits import Limits, check
-from edge.imaging.ops import Op, Resize
-from edge.imaging.plan import make_plan
+from edge.imaging.ops import Box, Op, Resize
+from edge.imaging.plan import FACE_EFFECTS, PlanContext, is_barrier, layer_key, make_plan
 from edge.imaging.probe import SourceInfo, open_header, probe
-from edge.imaging.steps import apply
+from edge.imaging.steps import StepEnv, apply
 
 # Orientations whose correction needs the whole image (rotations, flips): done after resize.
 _ORIENTATION_NEEDS_MEMORY = {2, 3, 4, 5, 6, 7, 8}
@@ -37,25 +40,56 @@ class Rendered:
     width: int
     height: int
     encode_seconds: float  # libvips is lazy: decoding and resampling happen inside the save
+    media_type: str | None = None  # set when the answer is not an image (fl_getinfo: JSON)
 
 
-def render(data: bytes, chain: Chain, output: OutputSpec, limits: Limits, deadline: float | None = None) -> Rendered:
+def render(
+    data: bytes,
+    chain: Chain,
+    output: OutputSpec,
+    limits: Limits,
+    deadline: float | None = None,
+    layers: Mapping[str, bytes] | None = None,
+) -> Rendered:
+    """layers: the originals of the chain's image layers (l_/u_), by public_id, read by the service."""
+    page = chain.last("page")
     source = probe(data)
+    if page is not None and page > source.pages:
+        raise InvalidTransformation(f"Invalid page - {page} (the image has {source.pages})")
+    if page is not None and source.pages > 1:
+        source = _one_page(source)
+    if _ignores_orientation(chain):
+        source = _unoriented(source)
     check(source, limits)
-    plan = make_plan(chain, source.width, source.height, limits.max_output_dimension)
-    fmt = output.resolve(source.loader, source.is_avif, source.has_alpha)
-    ops: tuple[Op, ...] = plan.ops
-    first = ops[0] if ops and isinstance(ops[0], Resize) else None
     try:
-        image = _to_srgb(load(data, source, first))
+        sources = _layer_sources(chain, layers or {}, limits, source.pixels)
+        found = _detect_in_buffer(data, source, page) if _needs_faces(chain) else ()
+        segments = _segments(chain)
+        plan = make_plan(segments[0], source.width, source.height, limits.max_output_dimension,
+                         PlanContext(_sizes(sources), found))
+        fmt = output.resolve(source.loader, source.is_avif, source.has_alpha)
+        env = StepEnv(fmt.has_alpha, sources)
+        ops: tuple[Op, ...] = plan.ops
+        first = ops[0] if ops and isinstance(ops[0], Resize) else None
+        image = _to_srgb(load(data, source, first, page))
         if first is not None:
             ops = ops[1:]
         for op in ops:
-            image = apply(image, op, fmt.has_alpha)
+            image = apply(image, op, env)
+        for segment in segments[1:]:  # after a trim, the size is known only from the pixels
+            image = image.copy_memory()
+            seen = faces.detect(image) if _needs_faces(segment) else ()
+            plan = make_plan(segment, image.width, image.height, limits.max_output_dimension,
+                             PlanContext(_sizes(sources), seen))
+            for op in plan.ops:
+                image = apply(image, op, env)
+        if chain.has_flag("getinfo"):
+            return _info(source, image, found, fmt)
         started = time.perf_counter()
         if deadline is not None:
             _kill_after(image, deadline)
-        out = encode(image, fmt, output, chain.last("background"))
+        background = chain.last("background")
+        out = encode(image, fmt, output, background if isinstance(background, Colour) else None, chain.flags)
     except pyvips.Error as exc:
         if deadline is not None and time.monotonic() > deadline:
             raise RenderTimeout("Render took too long") from None
@@ -63,8 +97,109 @@ def render(data: bytes, chain: Chain, output: OutputSpec, limits: Limits, deadli
     return Rendered(out, fmt, image.width, image.height, time.perf_counter() - started)
 
 
-def load(data: bytes, source: SourceInfo, target: Resize | None) -> pyvips.Image:
+def _segments(chain: Chain) -> list[Chain]:
+    """Split after each component whose result size only the pixels can tell (e_trim)."""
+    segments: list[Chain] = []
+    current: list = []  # type: ignore[type-arg]
+    for component in chain.components:
+        current.append(component)
+        if is_barrier(component):
+            segments.append(Chain(tuple(current)))
+            current = []
+    if current or not segments:
+        segments.append(Chain(tuple(current)))
+    return segments
+
+
+def _needs_faces(chain: Chain) -> bool:
+    for t in chain.components:
+        if (t.gravity is not None and t.gravity.is_face) or (t.effect is not None and t.effect.name in FACE_EFFECTS):
+            return True
+    return chain.has_flag("getinfo")
+
+
+def _detect_in_buffer(data: bytes, source: SourceInfo, page: int | None) -> tuple[Box, ...]:
+    """Faces in the oriented original's coordinates, found on a small decode of it."""
+    options: dict[str, object] = {"height": faces.DETECT_SIZE}
+    if page is not None and source.pages > 1:
+        options["option_string"] = f"page={page - 1}"
+    small = _to_srgb(pyvips.Image.thumbnail_buffer(data, faces.DETECT_SIZE, **options))
+    scale_x, scale_y = source.width / small.width, source.height / small.height
+    return tuple(
+        Box(round(b.left * scale_x), round(b.top * scale_y), round(b.width * scale_x), round(b.height * scale_y))
+        for b in faces.detect(small)
+    )
+
+
+def _layer_sources(chain: Chain, originals: Mapping[str, bytes], limits: Limits, used_pixels: int) -> dict[str, pyvips.Image]:
+    """Decode image layers and draw text layers; every layer's pixels count towards the limit."""
+    sources: dict[str, pyvips.Image] = {}
+    budget = limits.max_source_pixels - used_pixels
+    for t in chain.components:
+        layer = t.overlay or t.underlay
+        if layer is None:
+            continue
+        key = layer_key(t)
+        if key in sources:
+            continue
+        if layer.public_id is not None:
+            data = originals.get(layer.public_id)
+            if data is None:
+                raise ResourceNotFound(f"Layer not found - {layer.public_id}")
+            info = probe(data)
+            budget -= info.pixels
+            if budget < 0:
+                raise SourceTooLarge(f"Image too large - layers take more than {limits.max_source_pixels} pixels")
+            image = _to_srgb(_orient(pyvips.Image.new_from_buffer(data, "", access="random"), info.orientation))
+        else:
+            style = layer.style
+            assert style is not None and layer.text is not None
+            image = effects.render_text(
+                layer.text, style.font, style.size, bold=style.bold, italic=style.italic, underline=style.underline,
+                strikethrough=style.strikethrough, align=style.align, letter_spacing=style.letter_spacing,
+                line_spacing=style.line_spacing, colour=t.colour or effects.BLACK,
+                background=t.background if isinstance(t.background, Colour) else None, max_pixels=max(0, budget),
+            )
+            budget -= image.width * image.height
+        sources[key] = image
+    return sources
+
+
+def _sizes(sources: Mapping[str, pyvips.Image]) -> dict[str, tuple[int, int]]:
+    return {key: (image.width, image.height) for key, image in sources.items()}
+
+
+def _ignores_orientation(chain: Chain) -> bool:
+    return any(IGNORE in (t.angle or ()) for t in chain.components)
+
+
+def _unoriented(source: SourceInfo) -> SourceInfo:
+    if source.orientation >= 5:
+        return SourceInfo(source.height, source.width, source.pages, source.loader, 1, source.has_alpha, source.is_avif)
+    return SourceInfo(source.width, source.height, source.pages, source.loader, 1, source.has_alpha, source.is_avif)
+
+
+def _one_page(source: SourceInfo) -> SourceInfo:
+    return SourceInfo(source.width, source.height, 1, source.loader, source.orientation, source.has_alpha, source.is_avif)
+
+
+def _info(source: SourceInfo, image: pyvips.Image, found: tuple[Box, ...], fmt: OutputFormat) -> Rendered:
+    """fl_getinfo: sizes and face boxes as JSON instead of the image (Cloudinary's shape, abridged)."""
+    body = {
+        "input": {"width": source.width, "height": source.height},
+        "output": {"width": image.width, "height": image.height, "format": fmt.value},
+        "faces": [[b.left, b.top, b.width, b.height] for b in found],
+    }
+    data = json.dumps(body, separators=(",", ":")).encode()
+    return Rendered(data, fmt, image.width, image.height, 0.0, media_type="application/json")
+
+
+def load(data: bytes, source: SourceInfo, target: Resize | None, page: int | None = None) -> pyvips.Image:
     """Decode (lazily), shrinking on load as far as the target allows, then orient."""
+    if page is not None:
+        image = pyvips.Image.new_from_buffer(data, "", access="sequential", page=page - 1)
+        image = _orient(image, source.orientation)
+        return image if target is None else image.resize(target.width / image.width, vscale=target.height / image.height)
     if target is None:
         return _orient(open_header(data), source.orientation)
     raw_w, raw_h = (target.height, target.width) if source.orientation >= 5 else (target.width, target.height)
