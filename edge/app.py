@@ -15,6 +15,7 @@ from edge.http import delivery as delivery_http
 from edge.http import ops
 from edge.http.keys import CACHE, DELIVERY, DRAINING, METRICS, ORIGINS, POOL, SETTINGS
 from edge.http.middleware import errors_and_metrics
+from edge.grammar.named import parse_named_settings
 from edge.imaging import runtime
 from edge.imaging.limits import Limits
 from edge.metrics import Metrics
@@ -81,11 +82,13 @@ async def render_pool(app: web.Application) -> AsyncIterator[None]:
 async def delivery_service(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     limits = DeliveryLimits(
-        Limits(settings.limits.max_source_pixels, settings.limits.max_output_dimension),
+        Limits(settings.limits.max_source_pixels, settings.limits.max_output_dimension,
+               settings.transformations.max_frames),
         settings.limits.max_source_bytes,
         settings.render.timeout_seconds,
     )
-    app[DELIVERY] = Delivery(settings.cloud.name, app[ORIGINS], app[CACHE], app[POOL], limits, app[METRICS])
+    named = parse_named_settings(settings.transformations.named)
+    app[DELIVERY] = Delivery(settings.cloud.name, app[ORIGINS], app[CACHE], app[POOL], limits, app[METRICS], named)
     yield
 
 

@@ -21,8 +21,11 @@ async def deliver(request: web.Request) -> web.Response:
     response = respond(
         request,
         derivative,
-        cache_control(path.version is not None, settings.max_age_seconds, settings.versioned_max_age_seconds),
+        cache_control(path.version is not None or derivative.immutable, settings.max_age_seconds,
+                      settings.versioned_max_age_seconds),
     )
+    if derivative.disposition:
+        response.headers["Content-Disposition"] = derivative.disposition
     if request.method != "HEAD" and response.status == 200:
         metrics.response_bytes.inc(derivative.entry.size)
     return response

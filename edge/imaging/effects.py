@@ -125,8 +125,9 @@ def vibrance(image: pyvips.Image, op: Filter) -> pyvips.Image:
 
     def boost(lch: pyvips.Image) -> pyvips.Image:
         chroma = lch[1]
-        weight = (1 - chroma / 100).ifthenelse(1 - chroma / 100, 0) if strength > 0 else 1
-        return lch[0].bandjoin([chroma * (1 + strength * weight), lch[2]])
+        weight = 1 - chroma / 100
+        weight = (weight > 0).ifthenelse(weight, 0) if strength > 0 else 1
+        return lch[0].bandjoin([chroma * (1 + strength * weight), lch[2]]).copy(interpretation="lch")
 
     return join_alpha(_lch(rgb, boost), alpha)
 
@@ -156,7 +157,11 @@ def _lut_image(stops: list) -> pyvips.Image:  # type: ignore[type-arg]
 def colorize(image: pyvips.Image, op: Filter) -> pyvips.Image:
     rgb, alpha = split_alpha(image)
     colour = op.colour or GREY
-    return join_alpha(_blend(rgb, _solid(rgb, colour), float(op.effect.args[0]) / 100), alpha)
+    # Keep each pixel's lightness, take hue and chroma from the colour.
+    lab = rgb.colourspace("lab")
+    tone = _solid(pyvips.Image.black(1, 1), colour).colourspace("lab").getpoint(0, 0)
+    coloured = lab[0].bandjoin([lab[0] * 0 + tone[1], lab[0] * 0 + tone[2]]).copy(interpretation="lab").colourspace("srgb")
+    return join_alpha(_blend(rgb, coloured, float(op.effect.args[0]) / 100), alpha)
 
 
 def _channel(index: int) -> Callable[[pyvips.Image, Filter], pyvips.Image]:
@@ -294,8 +299,9 @@ def vignette(image: pyvips.Image, op: Filter) -> pyvips.Image:
     rgb, alpha = split_alpha(image)
     strength = float(op.effect.args[0]) / 100
     distance = _radial_distance(rgb.width, rgb.height)
-    darkening = ((distance - 0.5) / (math.sqrt(2) - 0.5)).ifthenelse((distance - 0.5) / (math.sqrt(2) - 0.5), 0)
-    mask = 1 - strength * darkening * darkening
+    ramp = (distance - 0.3) / (math.sqrt(2) - 0.3)
+    darkening = (ramp > 0).ifthenelse(ramp, 0)
+    mask = 1 - strength * darkening
     return join_alpha(rgb * mask, alpha)
 
 
@@ -349,7 +355,7 @@ def cartoonify(image: pyvips.Image, op: Filter) -> pyvips.Image:
     posterized = ((flat / step).floor() * step + step / 2)
     if float(line) > 0:
         edges = _grey(rgb.gaussblur(1.0, precision="integer")).cast("uchar").sobel()
-        threshold = max(8.0, 128 - float(line) * 1.1)
+        threshold = max(16.0, 160 - float(line) * 1.2)
         posterized = (edges > threshold).bandjoin([edges > threshold] * 2).ifthenelse([0, 0, 0], posterized)
     return join_alpha(posterized, alpha)
 
@@ -431,7 +437,7 @@ def make_transparent(image: pyvips.Image, op: Filter) -> pyvips.Image:
 def _prominent_colour(rgb: pyvips.Image) -> Colour:
     """The most common saturated colour (on a small copy), for replace_color without a 'from'."""
     small = rgb.thumbnail_image(48, height=48).cast("uchar")
-    data = small.write_to_memory()
+    data = bytes(small.write_to_memory())
     counts: Counter[tuple[int, int, int]] = Counter()
     for i in range(0, len(data) - 2, small.bands):
         r, g, b = data[i], data[i + 1], data[i + 2]
@@ -542,7 +548,15 @@ _EFFECTS: dict[str, Callable[[pyvips.Image, Filter], pyvips.Image]] = {
 }
 
 
+# Effects that measure the image (statistics, a corner pixel) read it more than once: they get
+# a memory copy rather than the sequential decode pipeline.
+_MEASURING = frozenset({"auto_brightness", "auto_contrast", "auto_color", "improve", "trim", "make_transparent",
+                        "replace_color", "tint"})
+
+
 def apply_filter(image: pyvips.Image, op: Filter) -> pyvips.Image:
+    if op.effect.name in _MEASURING:
+        image = image.copy_memory()
     out = _EFFECTS[op.effect.name](image, op)
     if out.format != "uchar":
         out = out.cast("uchar")
@@ -621,7 +635,7 @@ def opacity(image: pyvips.Image, percent: int) -> pyvips.Image:
 
 def auto_background(image: pyvips.Image, mode: str) -> Colour:
     """b_auto: the mean colour of the image's border (or of the whole image), or its opposite."""
-    rgb, _ = split_alpha(image)
+    rgb, _ = split_alpha(image.copy_memory())
     kind = mode.partition(":")[2]
     if kind.startswith("predominant"):
         sample = rgb

@@ -58,6 +58,8 @@ def render(
         raise InvalidTransformation(f"Invalid page - {page} (the image has {source.pages})")
     if page is not None and source.pages > 1:
         source = _one_page(source)
+    elif page is not None:
+        page = None  # pg_1 of a single image is the image
     if _ignores_orientation(chain):
         source = _unoriented(source)
     check(source, limits)

@@ -51,7 +51,10 @@ def _with_background(image: pyvips.Image, colour: Colour | None, alpha_output: b
 
 
 def pad(image: pyvips.Image, op: Pad, env: StepEnv) -> pyvips.Image:
-    colour = effects.auto_background(image, op.background) if isinstance(op.background, str) else op.background
+    colour = op.background
+    if isinstance(colour, str):  # b_auto: measured from the pixels, which a sequential decode reads once
+        image = image.copy_memory()
+        colour = effects.auto_background(image, colour)
     image, background = _with_background(image, colour, env.alpha_output)
     return image.embed(op.left, op.top, op.width, op.height, extend="background", background=background)
 

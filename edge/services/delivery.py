@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from edge.cache.base import CachedDerivative
 from edge.cache.tiered import TieredCache
 from edge.errors import EdgeError, InvalidTransformation, ResourceNotFound
+from edge.grammar.chain import Chain
 from edge.grammar.delivery_path import DeliveryPath
+from edge.grammar.named import expand
 from edge.imaging.encode import OutputSpec, negotiate
 from edge.imaging.limits import Limits
 from edge.imaging.render import Rendered, render
@@ -31,6 +35,8 @@ class Derivative:
     etag: str  # strong; derived from the cache key: same key, same bytes
     negotiated: bool  # the format depended on Accept
     source: str  # memory | disk | render | shared (waited for another request's render)
+    disposition: str | None = None  # fl_attachment: the Content-Disposition value
+    immutable: bool = False  # fl_immutable_cache: cache as if the URL were versioned
 
 
 class Delivery:
@@ -42,6 +48,7 @@ class Delivery:
         pool: RenderPool,
         limits: DeliveryLimits,
         metrics: Metrics,
+        named: Mapping[str, Chain] | None = None,
     ) -> None:
         self.cloud = cloud
         self.origins = origins
@@ -50,10 +57,14 @@ class Delivery:
         self.limits = limits
         self.metrics = metrics
         self._flights = SingleFlight()
+        self.named = named or {}
 
     async def get(self, path: DeliveryPath, accept: str) -> Derivative:
         if path.cloud != self.cloud:
             raise ResourceNotFound(f"Unknown cloud - {path.cloud}")
+        expanded = expand(path.chain, self.named)
+        if expanded is not path.chain:
+            path = dataclasses.replace(path, chain=expanded)
         output = negotiate(path.requested_format, path.chain.last("quality"), path.chain.flags, accept)
         started = time.perf_counter()
         try:
@@ -62,36 +73,51 @@ class Delivery:
             if path.suspect_error:  # `w_abc/x.jpg`: no folder "w_abc", so the width was meant
                 raise InvalidTransformation(path.suspect_error) from None
             raise
-        key = derivative_key(path, output, version)
+        layers = await self._locate_layers(path)
+        key = derivative_key(path, output, version, "".join(v.token for _, v in sorted(layers.items())))
         hit = await self.cache.get(key)
         self.metrics.observe_stage("cache", time.perf_counter() - started)
+        extras = _response_extras(path)
         if hit is not None:
             entry, tier = hit
-            return Derivative(entry, _etag(key), output.negotiated, tier)
-        entry, led = await self._flights.run(key, lambda: self._build(key, path, output, version))
-        return Derivative(entry, _etag(key), output.negotiated, "render" if led else "shared")
+            return Derivative(entry, _etag(key), output.negotiated, tier, *extras(entry.media_type))
+        entry, led = await self._flights.run(key, lambda: self._build(key, path, output, version, layers))
+        return Derivative(entry, _etag(key), output.negotiated, "render" if led else "shared", *extras(entry.media_type))
 
-    async def _build(self, key: str, path: DeliveryPath, output: OutputSpec, version: OriginVersion) -> CachedDerivative:
+    async def _locate_layers(self, path: DeliveryPath) -> dict[str, OriginVersion]:
+        """The image layers' originals (l_/u_): a missing one is a 404 that names it."""
+        found = {}
+        for public_id in sorted(path.chain.layer_ids):
+            try:
+                found[public_id] = await self.origins.locate(path.cloud, public_id)
+            except ResourceNotFound:
+                raise ResourceNotFound(f"Layer not found - {public_id}") from None
+        return found
+
+    async def _build(self, key: str, path: DeliveryPath, output: OutputSpec, version: OriginVersion,
+                     layer_versions: Mapping[str, OriginVersion]) -> CachedDerivative:
         limits = self.limits
         async with self.pool.slot():
             started = time.perf_counter()
             data = await self.origins.read(version, limits.max_source_bytes)
-            self.metrics.origin_bytes.inc(len(data))
+            layers = {pid: await self.origins.read(v, limits.max_source_bytes) for pid, v in layer_versions.items()}
+            self.metrics.origin_bytes.inc(len(data) + sum(map(len, layers.values())))
             rendered_at = time.perf_counter()
             self.metrics.observe_stage("origin", rendered_at - started)
             deadline = time.monotonic() + limits.render_timeout
             try:
                 rendered: Rendered = await self.pool.run(
-                    render, data, path.chain, output, limits.imaging, deadline, timeout=limits.render_timeout
+                    render, data, path.chain, output, limits.imaging, deadline, layers, timeout=limits.render_timeout
                 )
             except EdgeError:
                 self.metrics.renders.labels("error").inc()
                 raise
-            del data
+            del data, layers
         self.metrics.renders.labels("ok").inc()
         self.metrics.observe_stage("render", time.perf_counter() - rendered_at)
         self.metrics.observe_stage("encode", rendered.encode_seconds)
-        entry = CachedDerivative(rendered.data, rendered.format.media_type, rendered.width, rendered.height)
+        media_type = rendered.media_type or rendered.format.media_type
+        entry = CachedDerivative(rendered.data, media_type, rendered.width, rendered.height)
         self.cache.put(key, entry)
         return entry
 
@@ -99,11 +125,30 @@ class Delivery:
         await self.origins.check()
 
 
-def derivative_key(path: DeliveryPath, output: OutputSpec, version: OriginVersion) -> str:
-    material = "\0".join(
-        (path.cloud, path.resource_type, path.delivery_type, path.public_id, version.token, path.chain.canonical, output.token)
-    )
+def derivative_key(path: DeliveryPath, output: OutputSpec, version: OriginVersion, layers: str = "") -> str:
+    """layers: the layer originals' version tokens (a replaced layer makes a new derivative)."""
+    parts = (path.cloud, path.resource_type, path.delivery_type, path.public_id, version.token, path.chain.canonical, output.token)
+    material = "\0".join((*parts, layers) if layers else parts)
     return hashlib.sha256(material.encode()).hexdigest()[:40]
+
+
+_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/avif": "avif",
+               "image/gif": "gif", "application/json": "json"}
+
+
+def _response_extras(path: DeliveryPath):  # type: ignore[no-untyped-def]
+    """(Content-Disposition, immutable) for fl_attachment[:name] and fl_immutable_cache."""
+    attachment = path.chain.flag_value("attachment")
+    immutable = path.chain.has_flag("immutable_cache")
+
+    def extras(media_type: str) -> tuple[str | None, bool]:
+        if attachment is None:
+            return None, immutable
+        stem = attachment or path.public_id.rsplit("/", 1)[-1]
+        filename = f"{stem}.{_EXTENSIONS.get(media_type, 'bin')}".replace('"', "")
+        return f'attachment; filename="{filename}"', immutable
+
+    return extras
 
 
 def _etag(key: str) -> str:
