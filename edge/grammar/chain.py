@@ -74,6 +74,10 @@ def parse_component(segment: str) -> Transformation:
             raise InvalidTransformation(f"Invalid transformation parameter - {key}")
         code, raw = match.groups()
         spec = PARAMS[code]
+        if spec.name == "flags" and "flags" in values:  # `fl_layer_apply,fl_tiled`: flags add up
+            values["flags"] = values["flags"] | spec.parse(raw)
+            tokens.append(part)
+            continue
         if spec.name in values:
             raise InvalidTransformation(f"Duplicate parameter - {code}")
         values[spec.name] = spec.parse(raw)
