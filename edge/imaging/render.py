@@ -23,6 +23,7 @@ from edge.grammar.chain import Chain
 from edge.grammar.values import IGNORE, Colour, OutputFormat
 from edge.imaging import effects, faces
 from edge.imaging.encode import OutputSpec, encode
+from edge.imaging.formats import normalise
 from edge.imaging.limits import Limits, check
 from edge.imaging.ops import Box, Op, Resize
 from edge.imaging.plan import FACE_EFFECTS, PlanContext, is_barrier, layer_key, make_plan
@@ -53,7 +54,8 @@ def render(
 ) -> Rendered:
     """layers: the originals of the chain's image layers (l_/u_), by public_id, read by the service."""
     page = chain.last("page")
-    source = probe(data)
+    data, svg = normalise(data, limits.max_source_pixels)
+    source = probe(data, sanitised_svg=svg)
     if page is not None and page > source.pages:
         raise InvalidTransformation(f"Invalid page - {page} (the image has {source.pages})")
     if page is not None and source.pages > 1:
@@ -62,29 +64,31 @@ def render(
         page = None  # pg_1 of a single image is the image
     if _ignores_orientation(chain):
         source = _unoriented(source)
-    check(source, limits)
+    fmt = output.resolve(source.loader, source.is_avif, source.has_alpha)
+    animated = page is None and _keeps_animation(source, fmt, output, chain)
+    if animated:
+        fmt = _animated_format(fmt, output)
+    check(source, limits, frames=source.pages if animated else 1)
     try:
-        sources = _layer_sources(chain, layers or {}, limits, source.pixels)
+        sources = _layer_sources(chain, layers or {}, limits, source.pixels * (source.pages if animated else 1))
         found = _detect_in_buffer(data, source, page) if _needs_faces(chain) else ()
         segments = _segments(chain)
-        plan = make_plan(segments[0], source.width, source.height, limits.max_output_dimension,
-                         PlanContext(_sizes(sources), found))
-        fmt = output.resolve(source.loader, source.is_avif, source.has_alpha)
+        context = PlanContext(_sizes(sources), found)
+        plan = make_plan(segments[0], source.width, source.height, limits.max_output_dimension, context)
         env = StepEnv(fmt.has_alpha, sources)
-        ops: tuple[Op, ...] = plan.ops
-        first = ops[0] if ops and isinstance(ops[0], Resize) else None
-        image = _to_srgb(load(data, source, first, page))
-        if first is not None:
-            ops = ops[1:]
-        for op in ops:
-            image = apply(image, op, env)
-        for segment in segments[1:]:  # after a trim, the size is known only from the pixels
-            image = image.copy_memory()
-            seen = faces.detect(image) if _needs_faces(segment) else ()
-            plan = make_plan(segment, image.width, image.height, limits.max_output_dimension,
-                             PlanContext(_sizes(sources), seen))
-            for op in plan.ops:
-                image = apply(image, op, env)
+        if animated:
+            image = _render_frames(data, source, plan.ops, env)
+        else:
+            ops: tuple[Op, ...] = plan.ops
+            first = ops[0] if ops and isinstance(ops[0], Resize) else None
+            image = _to_srgb(load(data, source, first, page))
+            image = _run(image, ops[1:] if first is not None else ops, env)
+            for segment in segments[1:]:  # after a trim, the size is known only from the pixels
+                image = image.copy_memory()
+                seen = faces.detect(image) if _needs_faces(segment) else ()
+                plan = make_plan(segment, image.width, image.height, limits.max_output_dimension,
+                                 PlanContext(_sizes(sources), seen))
+                image = _run(image, plan.ops, env)
         if chain.has_flag("getinfo"):
             return _info(source, image, found, fmt)
         started = time.perf_counter()
@@ -96,7 +100,53 @@ def render(
         if deadline is not None and time.monotonic() > deadline:
             raise RenderTimeout("Render took too long") from None
         raise InvalidImage("Unreadable image", detail=str(exc).strip()) from None
-    return Rendered(out, fmt, image.width, image.height, time.perf_counter() - started)
+    height = image.get("page-height") if animated else image.height
+    return Rendered(out, fmt, image.width, height, time.perf_counter() - started)
+
+
+def _run(image: pyvips.Image, ops: tuple[Op, ...], env: StepEnv) -> pyvips.Image:
+    for op in ops:
+        image = apply(image, op, env)
+    return image
+
+
+ANIMATED_LOADERS = ("gif", "webp")
+
+
+def _keeps_animation(source: SourceInfo, fmt: OutputFormat, output: OutputSpec, chain: Chain) -> bool:
+    """Animated GIF/WebP in, GIF/WebP/f_auto out: every frame is transformed (fl_animated and
+    fl_awebp ask for the same). A trim's size differs frame to frame: such chains take frame 1."""
+    if source.pages < 2 or source.loader not in ANIMATED_LOADERS:
+        return False
+    if any(is_barrier(t) for t in chain.components):
+        return False
+    if fmt in (OutputFormat.GIF, OutputFormat.WEBP):
+        return True
+    return output.negotiated  # f_auto keeps animation (WebP, or GIF for browsers without it)
+
+
+def _animated_format(fmt: OutputFormat, output: OutputSpec) -> OutputFormat:
+    """libvips writes animation as GIF or WebP: f_auto answers WebP where AVIF was accepted."""
+    if fmt in (OutputFormat.GIF, OutputFormat.WEBP):
+        return fmt
+    return OutputFormat.WEBP if fmt is OutputFormat.AVIF else OutputFormat.GIF
+
+
+def _render_frames(data: bytes, source: SourceInfo, ops: tuple[Op, ...], env: StepEnv) -> pyvips.Image:
+    """Decode every frame, run the plan on each, and stack them back with their timing."""
+    full = _to_srgb(pyvips.Image.new_from_buffer(data, "", n=-1))
+    fields = set(full.get_fields())
+    frame_height = full.get("page-height") if "page-height" in fields else source.height
+    count = full.height // frame_height
+    frames = [_run(full.crop(0, i * frame_height, full.width, frame_height), ops, env) for i in range(count)]
+    width, height = frames[0].width, frames[0].height
+    frames = [f if (f.width, f.height) == (width, height) else f.gravity("centre", width, height) for f in frames]
+    stacked = pyvips.Image.arrayjoin(frames, across=1).copy(interpretation="srgb")
+    stacked.set_type(pyvips.GValue.gint_type, "page-height", height)
+    if "delay" in fields:
+        stacked.set_type(pyvips.GValue.array_int_type, "delay", list(full.get("delay"))[:count])
+    stacked.set_type(pyvips.GValue.gint_type, "loop", full.get("loop") if "loop" in fields else 0)
+    return stacked
 
 
 def _segments(chain: Chain) -> list[Chain]:
@@ -148,7 +198,8 @@ def _layer_sources(chain: Chain, originals: Mapping[str, bytes], limits: Limits,
             data = originals.get(layer.public_id)
             if data is None:
                 raise ResourceNotFound(f"Layer not found - {layer.public_id}")
-            info = probe(data)
+            data, svg = normalise(data, max(0, budget))
+            info = probe(data, sanitised_svg=svg)
             budget -= info.pixels
             if budget < 0:
                 raise SourceTooLarge(f"Image too large - layers take more than {limits.max_source_pixels} pixels")
