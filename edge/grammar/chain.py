@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from edge.errors import InvalidTransformation
-from edge.grammar.params import PARAMS
+from edge.grammar.params import EXPRESSION_CODES, PARAMS, is_variable_key, looks_like_expression, parse_expression, variable_value
 from edge.grammar.values import (
     Angle,
     Border,
@@ -22,7 +22,7 @@ from edge.grammar.values import (
     Radius,
 )
 
-_KEY_VALUE = re.compile(r"([a-z]{1,4})_(.+)", re.DOTALL)
+_KEY_VALUE = re.compile(r"(\$[a-zA-Z][a-zA-Z0-9]{0,30}|[a-z]{1,4})_(.+)", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,9 @@ class Transformation:
     underlay: LayerSource | None = None
     named: tuple[str, ...] | None = None
     page: int | None = None
+    condition: tuple[Any, ...] | None = None  # ("if", clauses) | ("else",) | ("end",)
+    variables: tuple[tuple[str, tuple[Any, ...]], ...] = ()  # $name -> expression, set before the rest
+    expressions: tuple[tuple[str, tuple[Any, ...]], ...] = ()  # code -> expression, resolved by the plan
     # The validated `code_value` tokens as written, sorted as the official SDK sorts them.
     canonical: str = field(default="", compare=False)
 
@@ -60,15 +63,27 @@ class Transformation:
 def looks_like_component(segment: str) -> tuple[bool, bool]:
     """(every part is key_value with a known key, at least one part has a known key)."""
     parts = segment.split(",")
-    known = [bool(m) and m.group(1) in PARAMS for m in map(_KEY_VALUE.fullmatch, parts)]
+    known = [bool(m) and (m.group(1) in PARAMS or is_variable_key(m.group(1))) for m in map(_KEY_VALUE.fullmatch, parts)]
     return all(known), any(known)
 
 
 def parse_component(segment: str) -> Transformation:
     values: dict[str, Any] = {}
     tokens = []
+    variables: list[tuple[str, tuple[Any, ...]]] = []
+    expressions: list[tuple[str, tuple[Any, ...]]] = []
     for part in segment.split(","):
         match = _KEY_VALUE.fullmatch(part)
+        if match and is_variable_key(match.group(1)):
+            variables.append((match.group(1), variable_value(match.group(2))))
+            tokens.append(part)
+            continue
+        if match and match.group(1) in EXPRESSION_CODES and looks_like_expression(match.group(2)):
+            if any(code == match.group(1) for code, _ in expressions) or PARAMS[match.group(1)].name in values:
+                raise InvalidTransformation(f"Duplicate parameter - {match.group(1)}")
+            expressions.append((match.group(1), parse_expression(match.group(2))))
+            tokens.append(part)
+            continue
         if not match or match.group(1) not in PARAMS:
             key = match.group(1) if match else part
             raise InvalidTransformation(f"Invalid transformation parameter - {key}")
@@ -78,10 +93,14 @@ def parse_component(segment: str) -> Transformation:
             values["flags"] = values["flags"] | spec.parse(raw)
             tokens.append(part)
             continue
-        if spec.name in values:
+        if spec.name in values or any(code == c for c, _ in expressions):
             raise InvalidTransformation(f"Duplicate parameter - {code}")
         values[spec.name] = spec.parse(raw)
         tokens.append(part)
+    if variables:
+        values["variables"] = tuple(variables)
+    if expressions:
+        values["expressions"] = tuple(expressions)
     return Transformation(**values, canonical=",".join(sorted(tokens)))
 
 

@@ -647,3 +647,112 @@ PARAMS: dict[str, ParamSpec] = {
     "t": ParamSpec("named", "named transformation", _named, "Named transformation(s) from the config, joined with '.'."),
     "pg": ParamSpec("page", "page", _page, "Page (frame) number of a multi-page or animated image, from 1."),
 }
+
+
+# --- conditions, variables and arithmetic (if_, $var, w_$x_mul_2) ----------------------------
+
+# Predefined variables, by short name -> full name; the plan supplies their values.
+PREDEFINED_VARIABLES = {
+    "w": "width", "h": "height", "ar": "aspect_ratio", "iw": "initial_width", "ih": "initial_height",
+    "iar": "initial_aspect_ratio", "pc": "page_count", "fc": "face_count", "cp": "current_page",
+    "tags": "tags", "ctx": "context",
+}
+COMPARISONS = {"eq": "==", "ne": "!=", "lt": "<", "gt": ">", "lte": "<=", "gte": ">=", "in": "in", "nin": "not in"}
+ARITHMETIC = {"add": "+", "sub": "-", "mul": "*", "div": "/", "mod": "%", "pow": "^"}
+# Parameters whose value may be an expression ($var, iw_div_2, ...), evaluated by the plan.
+EXPRESSION_CODES = ("w", "h", "x", "y", "ar", "o", "r", "a", "z", "dpr")
+_VARIABLE = re.compile(r"\$[a-zA-Z][a-zA-Z0-9]{0,30}")
+_STRING = re.compile(r"!([^!]*)!")
+_CTX = re.compile(r"ctx:!([^!]+)!")
+
+
+def is_variable_key(code: str) -> bool:
+    return bool(_VARIABLE.fullmatch(code))
+
+
+def _operand(token: str, raw: str) -> tuple[str, Any]:
+    """('number', 1.5) | ('variable', '$x') | ('predefined', 'width') | ('string', 's') | ('context', 'key')."""
+    if _VARIABLE.fullmatch(token):
+        return ("variable", token)
+    if token in PREDEFINED_VARIABLES:
+        return ("predefined", PREDEFINED_VARIABLES[token])
+    if (match := _STRING.fullmatch(token)) is not None:
+        return ("string", match.group(1))
+    if (match := _CTX.fullmatch(token)) is not None:
+        return ("context", match.group(1))
+    if ":" in token and all(_number(p) is not None for p in token.split(":")) and token.count(":") == 1:
+        return ("number", _aspect_ratio(token))
+    value = _number(token)
+    if value is None:
+        raise _invalid("expression", raw)
+    return ("number", value)
+
+
+def parse_expression(raw: str) -> tuple[Any, ...]:
+    """`iw_div_2_add_$pad` -> (operand, op, operand, ...) with operators by full symbol."""
+    tokens = _expression_tokens(raw)
+    if len(tokens) % 2 == 0:
+        raise _invalid("expression", raw)
+    out: list[Any] = []
+    for index, token in enumerate(tokens):
+        if index % 2:
+            if token not in ARITHMETIC:
+                raise _invalid("expression operator", token)
+            out.append(ARITHMETIC[token])
+        else:
+            out.append(_operand(token, raw))
+    return tuple(out)
+
+
+def _expression_tokens(raw: str) -> list[str]:
+    """Split on '_' but keep `!strings with_underscores!` and `ctx:!key!` whole."""
+    tokens: list[str] = []
+    current = ""
+    in_string = False
+    for char in raw:
+        if char == "!":
+            in_string = not in_string
+        if char == "_" and not in_string:
+            tokens.append(current)
+            current = ""
+        else:
+            current += char
+    tokens.append(current)
+    return tokens
+
+
+def looks_like_expression(raw: str) -> bool:
+    tokens = _expression_tokens(raw)
+    return "$" in raw or tokens[0] in PREDEFINED_VARIABLES or (len(tokens) >= 3 and tokens[1] in ARITHMETIC)
+
+
+def _condition(raw: str) -> tuple[Any, ...]:
+    """`else`, `end`, or `<operand>_<cmp>_<operand>[_and|_or_...]`: ('if', ((left, cmp, right), 'and', ...))."""
+    if raw in ("else", "end"):
+        return (raw,)
+    tokens = _expression_tokens(raw)
+    clauses: list[Any] = []
+    current: list[str] = []
+    for token in [*tokens, "or"]:
+        if token in ("and", "or"):
+            if len(current) != 3 or current[1] not in COMPARISONS:
+                raise _invalid("condition", raw)
+            left, cmp, right = current
+            clauses.append((_operand(left, raw), COMPARISONS[cmp], _operand(right, raw)))
+            clauses.append(token)
+            current = []
+        else:
+            current.append(token)
+    if len(clauses) > 32:
+        raise _invalid("condition", raw)
+    return ("if", tuple(clauses[:-1]))
+
+
+def variable_value(raw: str) -> tuple[Any, ...]:
+    """`$name_<value>`: a number, a !string!, or an expression."""
+    if (match := _STRING.fullmatch(raw)) is not None:
+        return (("string", match.group(1)),)
+    return parse_expression(raw)
+
+
+PARAMS["if"] = ParamSpec("condition", "condition", _condition, "Condition: if_<expr> ... [if_else ...] if_end; w h ar iw ih iar pc fc tags ctx.")

@@ -23,9 +23,11 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from edge.errors import InvalidTransformation, OutputTooLarge
 from edge.grammar.chain import Chain, Transformation
+from edge.grammar.expressions import assign, holds, resolve
 from edge.grammar.values import AUTO_LEFT, AUTO_RIGHT, HFLIP, IGNORE, VFLIP, Colour, CropMode, Dimension, Gravity
 from edge.imaging.ops import (
     AddBorder,
@@ -61,6 +63,9 @@ class PlanContext:
     layers: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     faces: tuple[Box, ...] = ()
     depth: int = 0
+    page_count: int = 1
+    tags: tuple[str, ...] = ()
+    context: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +94,21 @@ def make_plan(chain: Chain, width: int, height: int, max_dimension: int, context
     ops: list[Op] = []
     faces = context.faces
     components = chain.components
+    variables: dict[str, Any] = {
+        "initial_width": width, "initial_height": height, "initial_aspect_ratio": width / height,
+        "page_count": context.page_count, "face_count": len(context.faces), "current_page": 1,
+        "tags": context.tags, "context": context.context,
+    }
+    branches = _Branches(components)
     index = 0
     while index < len(components):
         component = components[index]
+        variables.update(width=width, height=height, aspect_ratio=width / height)
+        if not branches.admit(index, component, variables):
+            index += 1
+            continue
+        assign(component, variables)
+        component = resolve(component, variables)
         if component.overlay is not None or component.underlay is not None:
             closing = _closing(components, index)
             ops.append(_plan_layer(components[index : closing + 1], width, height, max_dimension, context, faces))
@@ -108,6 +125,48 @@ def make_plan(chain: Chain, width: int, height: int, max_dimension: int, context
     if width > max_dimension or height > max_dimension:
         raise OutputTooLarge(f"Maximum image dimension exceeded - {width}x{height} (max {max_dimension})")
     return Plan(tuple(ops), width, height)
+
+
+class _Branches:
+    """if_<cond> ... [if_else ...] if_end, nested. An `if_` component opens a block when an
+    if_end closes it (its own other parameters apply when it holds); without one, only its
+    own component is conditional (`if_ar_gt_1,w_500`). An if_else may carry parameters too."""
+
+    def __init__(self, components: Sequence[Transformation]) -> None:
+        self.stack: list[tuple[bool, bool]] = []  # (enclosing branch active, this branch held)
+        self.blocks: set[int] = set()
+        opened: list[int] = []
+        for index, t in enumerate(components):
+            kind = t.condition[0] if t.condition else None
+            if kind == "if":
+                opened.append(index)
+            elif kind == "end" and opened:
+                self.blocks.add(opened.pop())
+
+    @property
+    def active(self) -> bool:
+        return all(parent and held for parent, held in self.stack)
+
+    def admit(self, index: int, t: Transformation, variables: Mapping[str, Any]) -> bool:
+        condition = t.condition
+        if condition is None:
+            return self.active
+        alone = dataclasses.replace(t, condition=None) == Transformation()
+        if condition[0] == "else":
+            if not self.stack:
+                raise InvalidTransformation("if_else without if")
+            parent, held = self.stack[-1]
+            self.stack[-1] = (parent, not held)
+            return self.active and not alone
+        if condition[0] == "end":
+            if not self.stack:
+                raise InvalidTransformation("if_end without if")
+            self.stack.pop()
+            return self.active and not alone
+        held = self.active and holds(condition[1], variables)
+        if index in self.blocks:
+            self.stack.append((self.active, held))
+        return held and not alone
 
 
 def _check_size(op: Resize | Pad | Grow, max_dimension: int) -> None:
@@ -147,7 +206,7 @@ def _plan_layer(group: Sequence[Transformation], base_w: int, base_h: int, max_d
     flags = apply.flags | first.flags
     if "relative" in flags:
         inner[0] = _relative_to(inner[0], base_w, base_h)
-    inner_context = PlanContext(context.layers, (), context.depth + 1)
+    inner_context = PlanContext(context.layers, (), context.depth + 1, 1, context.tags, context.context)
     sub = make_plan(Chain(tuple(inner)), lw, lh, max_dimension, inner_context)
     left, top = _place(apply, base_w, base_h, sub.width, sub.height, faces)
     blend = blend_effect(apply) or ("cutter" if "cutter" in flags else "over")

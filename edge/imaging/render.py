@@ -73,7 +73,7 @@ def render(
         sources = _layer_sources(chain, layers or {}, limits, source.pixels * (source.pages if animated else 1))
         found = _detect_in_buffer(data, source, page) if _needs_faces(chain) else ()
         segments = _segments(chain)
-        context = PlanContext(_sizes(sources), found)
+        context = PlanContext(_sizes(sources), found, page_count=source.pages)
         plan = make_plan(segments[0], source.width, source.height, limits.max_output_dimension, context)
         env = StepEnv(fmt.has_alpha, sources)
         if animated:
@@ -87,7 +87,7 @@ def render(
                 image = image.copy_memory()
                 seen = faces.detect(image) if _needs_faces(segment) else ()
                 plan = make_plan(segment, image.width, image.height, limits.max_output_dimension,
-                                 PlanContext(_sizes(sources), seen))
+                                 PlanContext(_sizes(sources), seen, page_count=source.pages))
                 image = _run(image, plan.ops, env)
         if chain.has_flag("getinfo"):
             return _info(source, image, found, fmt)
@@ -164,6 +164,8 @@ def _segments(chain: Chain) -> list[Chain]:
 
 
 def _needs_faces(chain: Chain) -> bool:
+    if "fc_" in chain.canonical or "_fc" in chain.canonical:  # a condition or value uses the face count
+        return True
     for t in chain.components:
         if (t.gravity is not None and t.gravity.is_face) or (t.effect is not None and t.effect.name in FACE_EFFECTS):
             return True
