@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from edge.errors import InvalidTransformation
-from edge.grammar.params import EXPRESSION_CODES, PARAMS, is_variable_key, looks_like_expression, parse_expression, variable_value
+from edge.grammar.params import (
+    EXPRESSION_CODES,
+    PARAMS,
+    UNSUPPORTED_PARAMS,
+    is_variable_key,
+    looks_like_expression,
+    parse_expression,
+    variable_value,
+)
 from edge.grammar.values import (
     Angle,
     Border,
@@ -53,6 +61,8 @@ class Transformation:
     underlay: LayerSource | None = None
     named: tuple[str, ...] | None = None
     page: int | None = None
+    default_image: str | None = None
+    density: int | None = None
     condition: tuple[Any, ...] | None = None  # ("if", clauses) | ("else",) | ("end",)
     variables: tuple[tuple[str, tuple[Any, ...]], ...] = ()  # $name -> expression, set before the rest
     expressions: tuple[tuple[str, tuple[Any, ...]], ...] = ()  # code -> expression, resolved by the plan
@@ -63,7 +73,10 @@ class Transformation:
 def looks_like_component(segment: str) -> tuple[bool, bool]:
     """(every part is key_value with a known key, at least one part has a known key)."""
     parts = segment.split(",")
-    known = [bool(m) and (m.group(1) in PARAMS or is_variable_key(m.group(1))) for m in map(_KEY_VALUE.fullmatch, parts)]
+    known = [
+        bool(m) and (m.group(1) in PARAMS or m.group(1) in UNSUPPORTED_PARAMS or is_variable_key(m.group(1)))
+        for m in map(_KEY_VALUE.fullmatch, parts)
+    ]
     return all(known), any(known)
 
 
@@ -84,6 +97,9 @@ def parse_component(segment: str) -> Transformation:
             expressions.append((match.group(1), parse_expression(match.group(2))))
             tokens.append(part)
             continue
+        if match and match.group(1) in UNSUPPORTED_PARAMS:
+            code = match.group(1)
+            raise InvalidTransformation(f"Unsupported parameter - {code} ({UNSUPPORTED_PARAMS[code]})")
         if not match or match.group(1) not in PARAMS:
             key = match.group(1) if match else part
             raise InvalidTransformation(f"Invalid transformation parameter - {key}")

@@ -756,3 +756,44 @@ def variable_value(raw: str) -> tuple[Any, ...]:
 
 
 PARAMS["if"] = ParamSpec("condition", "condition", _condition, "Condition: if_<expr> ... [if_else ...] if_end; w h ar iw ih iar pc fc tags ctx.")
+
+
+def _default_image(raw: str) -> str:
+    parts = raw.split(":")
+    if not all(_PUBLIC_ID_PART.fullmatch(p) and p not in (".", "..") for p in parts):
+        raise _invalid("default image", raw)
+    return "/".join(parts)
+
+
+def _density(raw: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 600:
+        raise _invalid("density", raw)
+    return int(raw)
+
+
+PARAMS["d"] = ParamSpec("default_image", "default image", _default_image, "Public_id (folders as ':') served when the asset is missing.")
+PARAMS["dn"] = ParamSpec("density", "density", _density, "DPI for rasterising SVG (1-600; default 72).")
+
+# Where this build differs from Cloudinary for a supported parameter (for the support table).
+PARTIAL_PARAMS: dict[str, str] = {
+    "g": "face gravities use OpenCV's Haar cascade (frontal faces); g_auto uses libvips attention, not Cloudinary's AI; "
+         "object gravities (g_auto:<object>, g_<object>) are not offered",
+    "l": "layers are clipped to the base image (Cloudinary extends the canvas); fetch/video/subtitles layers are not "
+         "offered; text uses the fonts the machine has (fontconfig names, Pango), no custom font files",
+    "u": "as l: clipped to the base image",
+    "cs": "every value delivers sRGB (no CMYK output)",
+    "f": "output: jpg png webp avif gif (no tiff, bmp, heic, jxl, pdf, svg output)",
+    "if": "tags and ctx are empty until the catalog records them; only image characteristics listed here",
+    "dn": "accepted; SVG is rasterised at its own size",
+    "q": "q_auto maps to fixed levels per format (no content analysis)",
+    "t": "named transformations come from the config file (EDGE_TRANSFORMATIONS_NAMED)",
+    "pg": "single pages only (no ranges); animated GIF/WebP and multi-page TIFF",
+}
+
+# Cloudinary image parameters this build does not implement, and why (answered with a 400).
+UNSUPPORTED_PARAMS: dict[str, str] = {
+    "fn": "custom JavaScript or WebAssembly functions are not run here",
+    "so": "video parameter", "eo": "video parameter", "du": "video parameter", "vc": "video parameter",
+    "ac": "audio parameter", "af": "audio parameter", "br": "video parameter", "fps": "video parameter",
+    "sp": "video parameter", "ki": "video parameter", "vs": "video parameter",
+}

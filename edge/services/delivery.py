@@ -72,7 +72,7 @@ class Delivery:
         except ResourceNotFound:
             if path.suspect_error:  # `w_abc/x.jpg`: no folder "w_abc", so the width was meant
                 raise InvalidTransformation(path.suspect_error) from None
-            raise
+            version = await self._default_image(path)
         layers = await self._locate_layers(path)
         key = derivative_key(path, output, version, "".join(v.token for _, v in sorted(layers.items())))
         hit = await self.cache.get(key)
@@ -83,6 +83,16 @@ class Delivery:
             return Derivative(entry, _etag(key), output.negotiated, tier, *extras(entry.media_type))
         entry, led = await self._flights.run(key, lambda: self._build(key, path, output, version, layers))
         return Derivative(entry, _etag(key), output.negotiated, "render" if led else "shared", *extras(entry.media_type))
+
+    async def _default_image(self, path: DeliveryPath) -> OriginVersion:
+        """d_<public_id>: what to serve when the asset is missing (or re-raise the 404)."""
+        default = path.chain.last("default_image")
+        if default is None:
+            raise ResourceNotFound(f"Resource not found - {path.public_id}")
+        try:
+            return await self.origins.locate(path.cloud, default)
+        except ResourceNotFound:
+            raise ResourceNotFound(f"Resource not found - {path.public_id} (default image {default} missing too)") from None
 
     async def _locate_layers(self, path: DeliveryPath) -> dict[str, OriginVersion]:
         """The image layers' originals (l_/u_): a missing one is a 404 that names it."""

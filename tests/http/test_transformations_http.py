@@ -87,3 +87,12 @@ async def test_effects_render_over_http(client):
     response = await client.get("/demo/image/upload/c_fill,w_100,h_100/e_sepia/r_max/bo_3px_solid_white/geometry.png")
     image = decode(await response.read())
     assert response.status == 200 and (image.width, image.height) == (106, 106) and image.bands == 4
+
+
+async def test_default_image_serves_when_the_asset_is_missing(client):
+    response = await client.get("/demo/image/upload/d_fixtures:alpha,w_50/nothing/here.png")
+    assert response.status == 200 and decode(await response.read()).width == 50
+    missing = await client.get("/demo/image/upload/d_nope,w_50/nothing/here.png")
+    assert missing.status == 404 and "default image nope missing too" in missing.headers["X-Cld-Error"]
+    present = await client.get("/demo/image/upload/d_fixtures:alpha,w_50/geometry.png")
+    assert near(pixel(decode(await present.read()), 5, 5), RED, 2)
