@@ -787,6 +787,7 @@ PARTIAL_PARAMS: dict[str, str] = {
     "dn": "accepted; SVG is rasterised at its own size",
     "q": "q_auto maps to fixed levels per format (no content analysis)",
     "t": "named transformations come from the config file (EDGE_TRANSFORMATIONS_NAMED)",
+    "z": "applies with face gravities (c_thumb, c_crop); ignored with compass gravities",
     "pg": "single pages only (no ranges); animated GIF/WebP and multi-page TIFF",
 }
 

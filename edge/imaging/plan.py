@@ -249,6 +249,8 @@ def _plan_component(t: Transformation, cw: int, ch: int, faces: tuple[Box, ...] 
                 faces = ()
     mode = t.crop or (CropMode.SCALE if box != (None, None) else None)
     if mode is not None:
+        if "ignore_aspect_ratio" in t.flags:  # the missing side keeps its length instead of the ratio
+            box = (box[0] if box[0] is not None else cw, box[1] if box[1] is not None else ch)
         w, h = _complete(box, cw, ch, mode)
         before = cw, ch
         if t.gravity is not None and t.gravity.is_face and mode in _FACE_MODES:

@@ -133,3 +133,8 @@ def test_faces_are_tracked_through_geometry_for_face_effects():
     p = plan("w_400/e_blur_faces", faces=FACE)
     assert p.ops[1].regions == (Box(200, 50, 40, 40),)
     assert plan("e_pixelate_faces").ops[0].regions == ()
+
+
+def test_ignore_aspect_ratio_keeps_the_other_side():
+    assert plan("w_200,fl_ignore_aspect_ratio", 400, 300).ops == (Resize(200, 300),)
+    assert plan("w_200", 400, 300).ops == (Resize(200, 150),)
