@@ -93,6 +93,38 @@ def _enum_values(label: str, values: tuple[str, ...]) -> Callable[[str], str]:
     return parse
 
 
+def _unsupported_or(parse: Callable[[str], Any], label: str, table: Callable[[], dict[str, str]]) -> Callable[[str], Any]:
+    """A parser that names Cloudinary values this build does not offer, with the reason."""
+
+    def run(raw: str) -> Any:
+        reasons = table()
+        key = next((k for k in reasons if raw == k or raw.startswith(k + ":")), None)
+        if key is not None:
+            raise InvalidTransformation(f"Unsupported {label} - {raw} ({reasons[key]})")
+        return parse(raw)
+
+    return run
+
+
+UNSUPPORTED_GRAVITIES = {
+    "auto:subject": "needs an object detection model that is not shipped",
+    "auto:classic": "Cloudinary's classic saliency algorithm; use g_auto (libvips attention)",
+    "xy_center": "not offered",
+    "custom": "custom coordinates come from the upload API",
+    "ocr_text": "needs an OCR model",
+    "adv_face": "third-party add-on (plain g_face works)",
+    "adv_faces": "third-party add-on (plain g_faces works)",
+    "adv_eyes": "third-party add-on",
+    "face:auto": "use g_auto:face",
+    "body": "needs a body detection model",
+    "liquid": "content-aware (seam carving) resizing is not offered",
+}
+UNSUPPORTED_CROPS = {
+    "imagga_crop": "third-party add-on",
+    "imagga_scale": "third-party add-on",
+}
+
+
 def _aspect_ratio(raw: str) -> float:
     left, sep, right = raw.partition(":")
     numerator, denominator = _number(left), (_number(right) if sep else 1.0)
@@ -624,8 +656,8 @@ def _text_layer(rest: str, raw: str) -> LayerSource:
 PARAMS: dict[str, ParamSpec] = {
     "w": ParamSpec("width", "width", _dimension("width"), "Width in px; a decimal up to 1.0 is relative to the input."),
     "h": ParamSpec("height", "height", _dimension("height"), "Height in px; a decimal up to 1.0 is relative to the input."),
-    "c": ParamSpec("crop", "crop", _enum("crop", CropMode), "Crop/resize mode: " + " ".join(m.value for m in CropMode)),
-    "g": ParamSpec("gravity", "gravity", _enum("gravity", Gravity), "Which part to keep: compass points, center, auto, face(s)[:center], auto:face(s)."),
+    "c": ParamSpec("crop", "crop", _unsupported_or(_enum("crop", CropMode), "crop", lambda: UNSUPPORTED_CROPS), "Crop/resize mode: " + " ".join(m.value for m in CropMode)),
+    "g": ParamSpec("gravity", "gravity", _unsupported_or(_enum("gravity", Gravity), "gravity", lambda: UNSUPPORTED_GRAVITIES), "Which part to keep: compass points, center, auto, face(s)[:center], auto:face(s)."),
     "x": ParamSpec("x", "x", _dimension("x", allow_negative=True), "Horizontal offset (px or relative): c_crop, layers, regions."),
     "y": ParamSpec("y", "y", _dimension("y", allow_negative=True), "Vertical offset (px or relative): c_crop, layers, regions."),
     "ar": ParamSpec("aspect_ratio", "aspect ratio", _aspect_ratio, "Aspect ratio, 16:9 or a decimal."),

@@ -13,6 +13,8 @@ from edge.grammar.params import (
     PARTIAL_PARAMS,
     UNSUPPORTED_EFFECTS,
     UNSUPPORTED_FLAGS,
+    UNSUPPORTED_CROPS,
+    UNSUPPORTED_GRAVITIES,
     UNSUPPORTED_PARAMS,
 )
 
@@ -59,6 +61,10 @@ def support_table() -> str:
     lines.append(_row("$<name>_", "supported", "User-defined variables; values may be expressions (add sub mul div mod pow)."))
     for code, reason in sorted(UNSUPPORTED_PARAMS.items()):
         lines.append(_row(f"{code}_", "unsupported", reason))
+    for name, reason in sorted(UNSUPPORTED_CROPS.items()):
+        lines.append(_row(f"c_{name}", "unsupported", reason))
+    for name, reason in sorted(UNSUPPORTED_GRAVITIES.items()):
+        lines.append(_row(f"g_{name}", "unsupported", reason))
     lines += ["", "## Effects (`e_`)", "", "| effect | status | notes |", "| --- | --- | --- |"]
     for name, effect in sorted(EFFECTS.items()):
         lines.append(_row(name, "partial" if effect.partial else "supported",

@@ -104,10 +104,11 @@ def make_plan(chain: Chain, width: int, height: int, max_dimension: int, context
     while index < len(components):
         component = components[index]
         variables.update(width=width, height=height, aspect_ratio=width / height)
+        if branches.active:  # a component's $variables are set before its own condition is tested
+            assign(component, variables)
         if not branches.admit(index, component, variables):
             index += 1
             continue
-        assign(component, variables)
         component = resolve(component, variables)
         if component.overlay is not None or component.underlay is not None:
             closing = _closing(components, index)
@@ -195,14 +196,16 @@ def _plan_layer(group: Sequence[Transformation], base_w: int, base_h: int, max_d
         raise InvalidTransformation(f"Layer not loaded - {key}")
     lw, lh = context.layers[key]
     blend_effect = (lambda t: t.effect.name if t.effect and t.effect.name in BLEND_EFFECTS else None)
+    text = (first.overlay or first.underlay).text is not None  # type: ignore[union-attr]
+    # A text layer's co_/b_ drew the text; an image layer's co_ is for its effect (e_colorize,co_red).
+    drawn = {"colour": None, "background": None} if text else {}
     if len(group) == 1:
         apply = first
         inner = [dataclasses.replace(first, overlay=None, underlay=None, gravity=None, x=None, y=None, flags=frozenset(),
-                                     opacity=None, colour=None, background=None,
-                                     effect=None if blend_effect(first) else first.effect)]
+                                     opacity=None, effect=None if blend_effect(first) else first.effect, **drawn)]
     else:
         apply = group[-1]
-        inner = [dataclasses.replace(first, overlay=None, underlay=None, colour=None, background=None), *group[1:-1]]
+        inner = [dataclasses.replace(first, overlay=None, underlay=None, **drawn), *group[1:-1]]
     flags = apply.flags | first.flags
     if "relative" in flags:
         inner[0] = _relative_to(inner[0], base_w, base_h)

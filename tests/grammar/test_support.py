@@ -7,7 +7,7 @@ import pytest
 from edge.errors import InvalidTransformation
 from edge.grammar.chain import parse_component
 from edge.grammar.delivery_path import parse_delivery_path
-from edge.grammar.params import UNSUPPORTED_EFFECTS, UNSUPPORTED_FLAGS, UNSUPPORTED_PARAMS
+from edge.grammar.params import UNSUPPORTED_CROPS, UNSUPPORTED_EFFECTS, UNSUPPORTED_FLAGS, UNSUPPORTED_GRAVITIES, UNSUPPORTED_PARAMS
 from edge.grammar.support import support_table
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "transformations.md"
@@ -29,3 +29,10 @@ def test_unsupported_is_a_400_naming_it(component):
         parse_component(component)
     with pytest.raises(InvalidTransformation, match=name):
         parse_delivery_path(f"/demo/image/upload/{component}/v1/sample.jpg")
+
+
+@pytest.mark.parametrize("component", [f"c_{n}" for n in UNSUPPORTED_CROPS] + [f"g_{n}" for n in UNSUPPORTED_GRAVITIES])
+def test_unsupported_crop_and_gravity_values_are_named(component):
+    value = component.split("_", 1)[1]
+    with pytest.raises(InvalidTransformation, match=f"Unsupported (crop|gravity) - {value}"):
+        parse_component(component)

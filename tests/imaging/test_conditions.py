@@ -87,3 +87,7 @@ def test_sdk_spelling(transformation, size):
     chain = parse_delivery_path(url.split("res.cloudinary.com", 1)[1]).chain
     p = make_plan(chain, 400, 300, 10_000, PlanContext())
     assert (p.width, p.height) == size
+
+
+def test_variables_are_set_before_their_components_condition():
+    assert plan("if_$small_lt_w,$small_iw_div_4,w_$small")[1] == (100, 75)

@@ -123,3 +123,9 @@ def test_layers_count_towards_the_pixel_limit():
 def test_layer_on_jpeg_output_and_blue_quadrant():
     image = run("l_marks:white/fl_layer_apply,g_south_west", fmt=OutputFormat.JPEG)
     assert near(pixel(image, 10, 290), (255, 255, 255), 12) and near(pixel(image, 60, 290), BLUE, 12)
+
+
+def test_image_layer_keeps_its_colour_for_effects():
+    image = run("l_grey,e_colorize,co_blue/fl_layer_apply,g_north_west")
+    got = pixel(image, 10, 10)
+    assert got[2] > got[0] + 40, got

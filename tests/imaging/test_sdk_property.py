@@ -41,6 +41,10 @@ OPTIONS = {
     "y": st.sampled_from([0, 5]),
     "quality": st.sampled_from([50, "auto"]),
     "fetch_format": st.sampled_from(["auto", "webp", "png"]),
+    "if": st.sampled_from(["w > 100", "ar < 1 && h > 20", "fc > 0", "iw != ih", "$small < w"]),
+    "$small": st.sampled_from([30, "iw / 4"]),
+    "named_transformation": st.sampled_from(["nope"]),
+    "page": st.sampled_from([1, 2]),
 }
 
 options = st.dictionaries(st.sampled_from(sorted(OPTIONS)), st.none(), max_size=6).flatmap(
@@ -59,5 +63,5 @@ def test_sdk_urls_parse_and_render_or_4xx(chain):
         output = negotiate(path.requested_format, path.chain.last("quality"), path.chain.flags, "image/webp")
         layers = {pid: LAYERS[pid] for pid in path.chain.layer_ids if pid in LAYERS}
         render(BASE, path.chain, output, Limits(max_output_dimension=2000), layers=layers)
-    except EdgeError as exc:
+    except EdgeError as exc:  # e.g. an undefined $small, an unknown t_nope, a missing layer
         assert 400 <= exc.status < 500, (url, exc.public_message)
