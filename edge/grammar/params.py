@@ -810,9 +810,8 @@ PARAMS["dn"] = ParamSpec("density", "density", _density, "DPI for rasterising SV
 PARTIAL_PARAMS: dict[str, str] = {
     "g": "face gravities use OpenCV's Haar cascade (frontal faces); g_auto uses libvips attention, not Cloudinary's AI; "
          "object gravities (g_auto:<object>, g_<object>) are not offered",
-    "l": "layers are clipped to the base image (Cloudinary extends the canvas); fetch/video/subtitles layers are not "
-         "offered; text uses the fonts the machine has (fontconfig names, Pango), no custom font files",
-    "u": "as l: clipped to the base image",
+    "l": "fetch/video/subtitles layers are not offered; text uses the fonts the machine has (fontconfig names, Pango), no custom font files",
+    "u": "as l",
     "cs": "every value delivers sRGB (no CMYK output)",
     "f": "output: jpg png webp avif gif (no tiff, bmp, heic, jxl, pdf, svg output)",
     "if": "tags and ctx are empty until the catalog records them; only image characteristics listed here",

@@ -20,7 +20,6 @@ from edge.grammar.params import (
 
 # Flags accepted with a difference worth knowing.
 PARTIAL_FLAGS = {
-    "layer_apply": "layers are clipped to the base image",
     "animated": "animation is kept whenever the output can animate (GIF, WebP, f_auto)",
     "awebp": "as animated",
     "lossy": "PNG: palette quantisation (as png8); GIF and WebP: no change",
@@ -28,9 +27,8 @@ PARTIAL_FLAGS = {
     "png32": "PNG with alpha (the default here)",
     "keep_attribution": "keeps IPTC and XMP, as keep_iptc",
     "force_icc": "the ICC profile is kept by default anyway",
-    "no_overflow": "layers never overflow here (they are clipped)",
     "text_no_trim": "text layers are not trimmed anyway",
-    "text_disallow_overflow": "text layers are clipped to the base image",
+    "text_disallow_overflow": "as no_overflow (the text is clipped, not an error)",
     "any_format": "accepted; the format rules of f_auto apply",
     "rasterize": "SVG is always rasterised",
     "sanitize": "SVG is always sanitised",

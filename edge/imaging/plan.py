@@ -112,7 +112,16 @@ def make_plan(chain: Chain, width: int, height: int, max_dimension: int, context
         component = resolve(component, variables)
         if component.overlay is not None or component.underlay is not None:
             closing = _closing(components, index)
-            ops.append(_plan_layer(components[index : closing + 1], width, height, max_dimension, context, faces))
+            group = [component, *components[index + 1 : closing + 1]]
+            layer, size = _plan_layer(group, width, height, max_dimension, context, faces)
+            grow = _overflow(layer, size, width, height, group)
+            if grow is not None:
+                _check_size(grow, max_dimension)
+                faces = track_faces(faces, [grow], width, height)
+                layer = dataclasses.replace(layer, left=layer.left + grow.left, top=layer.top + grow.top)
+                ops.append(grow)
+                width, height = grow.width, grow.height
+            ops.append(layer)
             index = closing + 1
             continue
         before = width, height
@@ -186,8 +195,21 @@ def _closing(components: Sequence[Transformation], start: int) -> int:
     return start
 
 
+def _overflow(layer: Layer, size: tuple[int, int], width: int, height: int, group: Sequence[Transformation]) -> Pad | None:
+    """Cloudinary extends the canvas to hold a layer placed partly outside it (unless
+    fl_no_overflow, a tiled layer, or a blend that cuts the base)."""
+    flags = frozenset().union(*(t.flags for t in group))
+    if "no_overflow" in flags or "text_disallow_overflow" in flags or layer.tiled or layer.blend in ("mask", "cutter"):
+        return None
+    left, top = min(0, layer.left), min(0, layer.top)
+    right, bottom = max(width, layer.left + size[0]), max(height, layer.top + size[1])
+    if (left, top, right, bottom) == (0, 0, width, height):
+        return None
+    return Pad(right - left, bottom - top, -left, -top, None)
+
+
 def _plan_layer(group: Sequence[Transformation], base_w: int, base_h: int, max_dimension: int,
-                context: PlanContext, faces: tuple[Box, ...]) -> Layer:
+                context: PlanContext, faces: tuple[Box, ...]) -> tuple[Layer, tuple[int, int]]:
     if context.depth >= MAX_LAYER_DEPTH:
         raise InvalidTransformation("Too many nested layers")
     first = group[0]
@@ -213,8 +235,9 @@ def _plan_layer(group: Sequence[Transformation], base_w: int, base_h: int, max_d
     sub = make_plan(Chain(tuple(inner)), lw, lh, max_dimension, inner_context)
     left, top = _place(apply, base_w, base_h, sub.width, sub.height, faces)
     blend = blend_effect(apply) or ("cutter" if "cutter" in flags else "over")
-    return Layer(key, sub.ops, left, top, blend, apply.opacity if apply.opacity is not None else 100,
-                 "tiled" in flags, underlay=first.underlay is not None)
+    layer = Layer(key, sub.ops, left, top, blend, apply.opacity if apply.opacity is not None else 100,
+                  "tiled" in flags, underlay=first.underlay is not None)
+    return layer, (sub.width, sub.height)
 
 
 def _relative_to(t: Transformation, base_w: int, base_h: int) -> Transformation:

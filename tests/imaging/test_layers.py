@@ -96,7 +96,9 @@ def test_text_layer_styles_change_the_size():
     plain = render(base, parse_chain("l_text:DejaVu%20Sans_30:Hello/fl_layer_apply"), OutputSpec(OutputFormat.PNG), Limits())
     spaced = parse_chain("l_text:DejaVu%20Sans_30_letter_spacing_20:Hello").components[0]
     assert spaced.overlay.style.letter_spacing == 20
-    assert plain.width == 10  # the layer is clipped to the base
+    assert plain.width > 50  # the canvas grows to hold the text, as Cloudinary's does
+    clipped = render(base, parse_chain("l_text:DejaVu%20Sans_30:Hello/fl_layer_apply,fl_no_overflow"), OutputSpec(OutputFormat.PNG), Limits())
+    assert (clipped.width, clipped.height) == (10, 10)
     from edge.imaging.effects import BLACK, render_text
 
     def width(**style):
@@ -129,3 +131,12 @@ def test_image_layer_keeps_its_colour_for_effects():
     image = run("l_grey,e_colorize,co_blue/fl_layer_apply,g_north_west")
     got = pixel(image, 10, 10)
     assert got[2] > got[0] + 40, got
+
+
+def test_layer_outside_the_base_extends_the_canvas():
+    image = run("l_marks:white/fl_layer_apply,g_north_west,x_-20,y_-10")
+    assert (image.width, image.height) == (420, 310)
+    assert near(pixel(image, 5, 5)[:3], (255, 255, 255), 2) and near(pixel(image, 30, 20)[:3], (255, 255, 255), 2)
+    assert pixel(image, 100, 2)[3] == 0 and near(pixel(image, 100, 20)[:3], RED, 2)
+    east = run("l_marks:white/fl_layer_apply,g_east,x_-30", fmt=OutputFormat.JPEG)  # x inwards: -30 = outwards
+    assert (east.width, east.height) == (430, 300) and near(pixel(east, 425, 150), (255, 255, 255), 10)

@@ -138,3 +138,14 @@ def test_faces_are_tracked_through_geometry_for_face_effects():
 def test_ignore_aspect_ratio_keeps_the_other_side():
     assert plan("w_200,fl_ignore_aspect_ratio", 400, 300).ops == (Resize(200, 300),)
     assert plan("w_200", 400, 300).ops == (Resize(200, 150),)
+
+
+def test_layer_overflow_grows_the_canvas_in_the_plan():
+    from edge.imaging.ops import Pad
+
+    p = plan("l_logo/fl_layer_apply,g_south_east,x_-50,y_-20", 400, 300, layers=LOGO)
+    assert p.ops[0] == Pad(450, 320, 0, 0, None) and (p.ops[1].left, p.ops[1].top) == (250, 220)
+    assert (p.width, p.height) == (450, 320)
+    left = plan("l_logo/fl_layer_apply,g_west,x_-50", 400, 300, layers=LOGO)
+    assert left.ops[0] == Pad(450, 300, 50, 0, None) and left.ops[1].left == 0
+    assert plan("l_logo/fl_layer_apply,g_west,x_-50,fl_no_overflow", 400, 300, layers=LOGO).width == 400
