@@ -22,7 +22,7 @@ from edge.grammar.params import (
 PARTIAL_FLAGS = {
     "animated": "animation is kept whenever the output can animate (GIF, WebP, f_auto)",
     "awebp": "as animated",
-    "lossy": "PNG: palette quantisation (as png8); GIF and WebP: no change",
+    "lossy": "PNG: palette quantisation (as png8); GIF: inter-frame colour reuse; WebP is lossy anyway",
     "png24": "flattens transparency on the b_ colour (white by default)",
     "png32": "PNG with alpha (the default here)",
     "keep_attribution": "keeps IPTC and XMP, as keep_iptc",

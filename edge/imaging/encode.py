@@ -123,4 +123,6 @@ def encode(image: pyvips.Image, fmt: OutputFormat, spec: OutputSpec, background:
         return image.webpsave_buffer(Q=q, effort=4, keep=keep)
     if fmt is OutputFormat.AVIF:
         return image.heifsave_buffer(Q=q, compression="av1", effort=2, keep=keep)
+    if "lossy" in flags:  # fl_lossy on GIF: let frames and palettes reuse close colours
+        return image.gifsave_buffer(keep="none", interframe_maxerror=8, interpalette_maxerror=12)
     return image.gifsave_buffer(keep="none")

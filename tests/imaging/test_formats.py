@@ -131,3 +131,20 @@ def test_unsafe_svg_is_refused():
     huge = b'<svg xmlns="http://www.w3.org/2000/svg" width="100000" height="100000"/>'
     with pytest.raises(SourceTooLarge):
         render(huge, parse_chain("w_20"), OutputSpec(OutputFormat.PNG), Limits())
+
+
+def test_png8_lossy_and_metadata_flags():
+    photo = pyvips.Image.new_from_array(__import__("skimage.data").data.astronaut()).copy(interpretation="srgb")
+    data = photo.jpegsave_buffer(Q=90)
+    full = render(data, parse_chain("w_200"), OutputSpec(OutputFormat.PNG), Limits())
+    palette = render(data, parse_chain("w_200,fl_png8"), OutputSpec(OutputFormat.PNG), Limits())
+    lossy = render(data, parse_chain("w_200,fl_lossy"), OutputSpec(OutputFormat.PNG), Limits())
+    assert len(palette.data) < len(full.data) * 0.7 and len(lossy.data) < len(full.data) * 0.7
+    assert pyvips.Image.new_from_buffer(palette.data, "").get("bits-per-sample") <= 8
+    gif = render(animation(), parse_chain("w_40,fl_lossy"), OutputSpec(OutputFormat.GIF), Limits())
+    assert frames_of(gif.data).get("n-pages") == 4
+    with_icc = photo.icc_transform("srgb").copy().jpegsave_buffer(keep="icc")
+    kept = render(with_icc, parse_chain("w_50"), OutputSpec(OutputFormat.JPEG), Limits())
+    stripped = render(with_icc, parse_chain("w_50,fl_strip_profile"), OutputSpec(OutputFormat.JPEG), Limits())
+    assert "icc-profile-data" in pyvips.Image.new_from_buffer(kept.data, "").get_fields()
+    assert "icc-profile-data" not in pyvips.Image.new_from_buffer(stripped.data, "").get_fields()
