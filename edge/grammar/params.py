@@ -291,6 +291,9 @@ UNSUPPORTED_FLAGS: dict[str, str] = {
 }
 
 
+_ATTACHMENT_NAME = re.compile(r"[A-Za-z0-9_\-. ]{0,128}")
+
+
 def _flags(raw: str) -> frozenset[str]:
     flags = set()
     for part in raw.split("."):
@@ -300,6 +303,8 @@ def _flags(raw: str) -> frozenset[str]:
         allowed = FLAGS.get(name, ())
         if name not in FLAGS or (allowed is not None and value not in allowed):
             raise _invalid("flag", part)
+        if allowed is None and not _ATTACHMENT_NAME.fullmatch(value):  # it becomes a header value
+            raise _invalid("attachment name", value)
         flags.add(part)
     return frozenset(flags)
 

@@ -7,6 +7,7 @@ is about transparency. Levels follow Cloudinary's documented ranges (see grammar
 
 from __future__ import annotations
 
+import html
 import math
 from collections import Counter
 from collections.abc import Callable
@@ -14,7 +15,8 @@ from collections.abc import Callable
 import pyvips
 
 from edge.grammar.values import Colour, Effect
-from edge.imaging.ops import Box, Filter
+from edge.errors import SourceTooLarge
+from edge.imaging.ops import SHADOW_BLUR, Box, Filter
 
 WHITE = Colour(255, 255, 255)
 BLACK = Colour(0, 0, 0)
@@ -263,10 +265,8 @@ def _in_regions(image: pyvips.Image, regions: tuple[Box, ...], fn: Callable[[pyv
     """Apply fn to each region (blurred with its surroundings) and paste the results back."""
     image = image.copy_memory()
     for box in regions:
-        margin = 0
         tile = image.extract_area(box.left, box.top, box.width, box.height)
         image = image.insert(fn(tile).cast("uchar"), box.left, box.top)
-        del margin
     return image
 
 
@@ -393,8 +393,6 @@ def outline(image: pyvips.Image, op: Filter) -> pyvips.Image:
 
 
 def shadow(image: pyvips.Image, op: Filter) -> pyvips.Image:
-    from edge.imaging.plan import SHADOW_BLUR  # the canvas was grown by the plan for this blur
-
     image = with_alpha(image)
     rgb, alpha = split_alpha(image)
     x, y = op.offset
@@ -691,8 +689,6 @@ def render_text(text: str, font: str, size: int, *, bold: bool, italic: bool, un
                 align: str, letter_spacing: float, line_spacing: float, colour: Colour, background: Colour | None,
                 max_pixels: int) -> pyvips.Image:
     """A text layer with Pango (libvips text): coloured glyphs on transparent (or the b_ colour)."""
-    import html
-
     markup = html.escape(text, quote=False)
     if underline:
         markup = f"<u>{markup}</u>"
@@ -705,8 +701,6 @@ def render_text(text: str, font: str, size: int, *, bold: bool, italic: bool, un
     mask = pyvips.Image.text(markup, font=f"{description} {size}", dpi=72, align=align_name,
                              spacing=round(line_spacing) if line_spacing else 0)
     if mask.width * mask.height > max_pixels:
-        from edge.errors import SourceTooLarge
-
         raise SourceTooLarge("Text layer too large")
     glyphs = _solid(mask, colour).bandjoin((mask * (colour.alpha / 255)).cast("uchar")).copy(interpretation="srgb")
     if background is None:

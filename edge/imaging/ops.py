@@ -79,6 +79,10 @@ class Filter:
     whole_image: bool = True  # False with regions: apply only there (an empty region list = nothing)
 
 
+SHADOW_OFFSET = 10  # e_shadow without x_/y_
+SHADOW_BLUR = 6  # the shadow's softness; the plan grows the canvas by twice this on each side
+
+
 @dataclass(frozen=True, slots=True)
 class Grow:
     """Extend the canvas for an effect that draws outside the image (shadow, outline)."""

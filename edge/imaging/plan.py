@@ -30,6 +30,8 @@ from edge.grammar.chain import Chain, Transformation
 from edge.grammar.expressions import assign, holds, resolve
 from edge.grammar.values import AUTO_LEFT, AUTO_RIGHT, HFLIP, IGNORE, VFLIP, Colour, CropMode, Dimension, Gravity
 from edge.imaging.ops import (
+    SHADOW_BLUR,
+    SHADOW_OFFSET,
     AddBorder,
     Box,
     Crop,
@@ -338,9 +340,6 @@ def _plan_effect(t: Transformation, cw: int, ch: int, faces: tuple[Box, ...]) ->
         return [grow, Filter(effect, t.colour)], (grow.width, grow.height)
     return [Filter(effect, t.colour, offset=(x, y))], (cw, ch)
 
-
-SHADOW_OFFSET = 10
-SHADOW_BLUR = 6
 
 
 # --- faces -----------------------------------------------------------------------------------

@@ -77,12 +77,12 @@ class Delivery:
         key = derivative_key(path, output, version, "".join(v.token for _, v in sorted(layers.items())))
         hit = await self.cache.get(key)
         self.metrics.observe_stage("cache", time.perf_counter() - started)
-        extras = _response_extras(path)
         if hit is not None:
             entry, tier = hit
-            return Derivative(entry, _etag(key), output.negotiated, tier, *extras(entry.media_type))
+            return Derivative(entry, _etag(key), output.negotiated, tier, *response_extras(path, entry.media_type))
         entry, led = await self._flights.run(key, lambda: self._build(key, path, output, version, layers))
-        return Derivative(entry, _etag(key), output.negotiated, "render" if led else "shared", *extras(entry.media_type))
+        source = "render" if led else "shared"
+        return Derivative(entry, _etag(key), output.negotiated, source, *response_extras(path, entry.media_type))
 
     async def _default_image(self, path: DeliveryPath) -> OriginVersion:
         """d_<public_id>: what to serve when the asset is missing (or re-raise the 404)."""
@@ -146,19 +146,15 @@ _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "i
                "image/gif": "gif", "application/json": "json"}
 
 
-def _response_extras(path: DeliveryPath):  # type: ignore[no-untyped-def]
+def response_extras(path: DeliveryPath, media_type: str) -> tuple[str | None, bool]:
     """(Content-Disposition, immutable) for fl_attachment[:name] and fl_immutable_cache."""
     attachment = path.chain.flag_value("attachment")
     immutable = path.chain.has_flag("immutable_cache")
-
-    def extras(media_type: str) -> tuple[str | None, bool]:
-        if attachment is None:
-            return None, immutable
-        stem = attachment or path.public_id.rsplit("/", 1)[-1]
-        filename = f"{stem}.{_EXTENSIONS.get(media_type, 'bin')}".replace('"', "")
-        return f'attachment; filename="{filename}"', immutable
-
-    return extras
+    if attachment is None:
+        return None, immutable
+    stem = attachment or path.public_id.rsplit("/", 1)[-1]
+    filename = f"{stem}.{_EXTENSIONS.get(media_type, 'bin')}".replace('"', "").replace("\\", "")
+    return f'attachment; filename="{filename}"', immutable
 
 
 def _etag(key: str) -> str:

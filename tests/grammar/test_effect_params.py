@@ -141,3 +141,9 @@ def test_named_limits():
         expand(parse_chain("t_deep1"), NAMED)
     with pytest.raises(InvalidTransformation):
         parse_named("broken")
+
+
+def test_attachment_names_cannot_carry_header_tricks():
+    for bad in ("a\r\nSet-Cookie: x", 'a"b', "a;b", "a/b"):
+        with pytest.raises(InvalidTransformation, match="Invalid attachment name"):
+            parse("fl", f"attachment:{bad}")
