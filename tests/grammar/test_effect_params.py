@@ -147,3 +147,11 @@ def test_attachment_names_cannot_carry_header_tricks():
     for bad in ("a\r\nSet-Cookie: x", 'a"b', "a;b", "a/b"):
         with pytest.raises(InvalidTransformation, match="Invalid attachment name"):
             parse("fl", f"attachment:{bad}")
+
+
+def test_a_bad_named_definition_is_a_settings_error():
+    from edge.errors import SettingsError
+    from edge.grammar.named import parse_named_settings
+
+    with pytest.raises(SettingsError, match="EDGE_TRANSFORMATIONS_NAMED: Invalid width - zz"):
+        parse_named_settings("thumb=w_zz")
