@@ -240,13 +240,14 @@ def _one_page(source: SourceInfo) -> SourceInfo:
 
 def _info(source: SourceInfo, image: pyvips.Image, found: tuple[Box, ...], fmt: OutputFormat) -> Rendered:
     """fl_getinfo: sizes and face boxes as JSON instead of the image (Cloudinary's shape, abridged)."""
+    height = image.get("page-height") if "page-height" in image.get_fields() else image.height
     body = {
         "input": {"width": source.width, "height": source.height},
-        "output": {"width": image.width, "height": image.height, "format": fmt.value},
+        "output": {"width": image.width, "height": height, "format": fmt.value},
         "faces": [[b.left, b.top, b.width, b.height] for b in found],
     }
     data = json.dumps(body, separators=(",", ":")).encode()
-    return Rendered(data, fmt, image.width, image.height, 0.0, media_type="application/json")
+    return Rendered(data, fmt, image.width, height, 0.0, media_type="application/json")
 
 
 def load(data: bytes, source: SourceInfo, target: Resize | None, page: int | None = None) -> pyvips.Image:
