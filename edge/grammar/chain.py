@@ -63,6 +63,7 @@ class Transformation:
     page: int | None = None
     default_image: str | None = None
     density: int | None = None
+    delay: int | None = None
     condition: tuple[Any, ...] | None = None  # ("if", clauses) | ("else",) | ("end",)
     variables: tuple[tuple[str, tuple[Any, ...]], ...] = ()  # $name -> expression, set before the rest
     expressions: tuple[tuple[str, tuple[Any, ...]], ...] = ()  # code -> expression, resolved by the plan

@@ -809,6 +809,13 @@ def _density(raw: str) -> int:
 
 
 PARAMS["d"] = ParamSpec("default_image", "default image", _default_image, "Public_id (folders as ':') served when the asset is missing.")
+def _delay(raw: str) -> int:
+    if not raw.isdigit() or not 0 <= int(raw) <= 65_535:
+        raise _invalid("delay", raw)
+    return int(raw)
+
+
+PARAMS["dl"] = ParamSpec("delay", "delay", _delay, "Milliseconds between the frames of an animated result.")
 PARAMS["dn"] = ParamSpec("density", "density", _density, "DPI for rasterising SVG (1-600; default 72).")
 
 # Where this build differs from Cloudinary for a supported parameter (for the support table).
@@ -833,4 +840,6 @@ UNSUPPORTED_PARAMS: dict[str, str] = {
     "so": "video parameter", "eo": "video parameter", "du": "video parameter", "vc": "video parameter",
     "ac": "audio parameter", "af": "audio parameter", "br": "video parameter", "fps": "video parameter",
     "sp": "video parameter", "ki": "video parameter", "vs": "video parameter",
+    "bl": "baseline transformations reuse Cloudinary's stored derivatives",
+    "p": "sprite and CSS prefixes (the sprite API) are not offered",
 }

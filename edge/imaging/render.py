@@ -77,7 +77,7 @@ def render(
         plan = make_plan(segments[0], source.width, source.height, limits.max_output_dimension, context)
         env = StepEnv(fmt.has_alpha, sources)
         if animated:
-            image = _render_frames(data, source, plan.ops, env)
+            image = _render_frames(data, source, plan.ops, env, chain.last("delay"))
         else:
             ops: tuple[Op, ...] = plan.ops
             first = ops[0] if ops and isinstance(ops[0], Resize) else None
@@ -132,7 +132,7 @@ def _animated_format(fmt: OutputFormat, output: OutputSpec) -> OutputFormat:
     return OutputFormat.WEBP if fmt is OutputFormat.AVIF else OutputFormat.GIF
 
 
-def _render_frames(data: bytes, source: SourceInfo, ops: tuple[Op, ...], env: StepEnv) -> pyvips.Image:
+def _render_frames(data: bytes, source: SourceInfo, ops: tuple[Op, ...], env: StepEnv, delay: int | None) -> pyvips.Image:
     """Decode every frame, run the plan on each, and stack them back with their timing."""
     full = _to_srgb(pyvips.Image.new_from_buffer(data, "", n=-1))
     fields = set(full.get_fields())
@@ -143,7 +143,9 @@ def _render_frames(data: bytes, source: SourceInfo, ops: tuple[Op, ...], env: St
     frames = [f if (f.width, f.height) == (width, height) else f.gravity("centre", width, height) for f in frames]
     stacked = pyvips.Image.arrayjoin(frames, across=1).copy(interpretation="srgb")
     stacked.set_type(pyvips.GValue.gint_type, "page-height", height)
-    if "delay" in fields:
+    if delay is not None:  # dl_<ms>
+        stacked.set_type(pyvips.GValue.array_int_type, "delay", [delay] * count)
+    elif "delay" in fields:
         stacked.set_type(pyvips.GValue.array_int_type, "delay", list(full.get("delay"))[:count])
     stacked.set_type(pyvips.GValue.gint_type, "loop", full.get("loop") if "loop" in fields else 0)
     return stacked

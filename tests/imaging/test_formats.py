@@ -148,3 +148,8 @@ def test_png8_lossy_and_metadata_flags():
     stripped = render(with_icc, parse_chain("w_50,fl_strip_profile"), OutputSpec(OutputFormat.JPEG), Limits())
     assert "icc-profile-data" in pyvips.Image.new_from_buffer(kept.data, "").get_fields()
     assert "icc-profile-data" not in pyvips.Image.new_from_buffer(stripped.data, "").get_fields()
+
+
+def test_delay_sets_every_frames_timing():
+    rendered = render(animation(), parse_chain("w_20,dl_50"), OutputSpec(OutputFormat.WEBP), Limits())
+    assert frames_of(rendered.data).get("delay") == [50, 50, 50, 50]
