@@ -826,7 +826,8 @@ PARTIAL_PARAMS: dict[str, str] = {
     "u": "as l",
     "cs": "every value delivers sRGB (no CMYK output)",
     "f": "output: jpg png webp avif gif (no tiff, bmp, heic, jxl, pdf, svg output)",
-    "if": "tags and ctx are empty until the catalog records them; only image characteristics listed here",
+    "if": "render() takes tags and ctx, but delivery passes none until the catalog records them; "
+          "only the image characteristics listed here",
     "dn": "accepted; SVG is rasterised at its own size",
     "q": "q_auto maps to fixed levels per format (no content analysis)",
     "t": "named transformations come from the config file (EDGE_TRANSFORMATIONS_NAMED)",

@@ -51,8 +51,11 @@ def render(
     limits: Limits,
     deadline: float | None = None,
     layers: Mapping[str, bytes] | None = None,
+    tags: tuple[str, ...] = (),
+    context: Mapping[str, str] | None = None,
 ) -> Rendered:
-    """layers: the originals of the chain's image layers (l_/u_), by public_id, read by the service."""
+    """layers: the originals of the chain's image layers (l_/u_), by public_id, read by the service.
+    tags, context: the asset's tags and contextual metadata, for conditions (if_!x!_in_tags, ctx:!k!)."""
     page = chain.last("page")
     data, svg = normalise(data, limits.max_source_pixels)
     source = probe(data, sanitised_svg=svg)
@@ -73,8 +76,9 @@ def render(
         sources = _layer_sources(chain, layers or {}, limits, source.pixels * (source.pages if animated else 1))
         found = _detect_in_buffer(data, source, page) if _needs_faces(chain) else ()
         segments = _segments(chain)
-        context = PlanContext(_sizes(sources), found, page_count=source.pages)
-        plan = make_plan(segments[0], source.width, source.height, limits.max_output_dimension, context)
+        facts = {"page_count": source.pages, "tags": tags, "context": context or {}}
+        plan = make_plan(segments[0], source.width, source.height, limits.max_output_dimension,
+                         PlanContext(_sizes(sources), found, **facts))
         env = StepEnv(fmt.has_alpha, sources)
         if animated:
             image = _render_frames(data, source, plan.ops, env, chain.last("delay"))
@@ -87,7 +91,7 @@ def render(
                 image = image.copy_memory()
                 seen = faces.detect(image) if _needs_faces(segment) else ()
                 plan = make_plan(segment, image.width, image.height, limits.max_output_dimension,
-                                 PlanContext(_sizes(sources), seen, page_count=source.pages))
+                                 PlanContext(_sizes(sources), seen, **facts))
                 image = _run(image, plan.ops, env)
         if chain.has_flag("getinfo"):
             return _info(source, image, found, fmt)

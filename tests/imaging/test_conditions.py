@@ -91,3 +91,16 @@ def test_sdk_spelling(transformation, size):
 
 def test_variables_are_set_before_their_components_condition():
     assert plan("if_$small_lt_w,$small_iw_div_4,w_$small")[1] == (100, 75)
+
+
+def test_render_takes_tags_and_context_for_conditions():
+    from edge.grammar.values import OutputFormat
+    from edge.imaging.encode import OutputSpec
+    from edge.imaging.limits import Limits
+    from edge.imaging.render import render
+    from tests.images import geometry_png
+
+    chain = parse_chain("if_!sale!_in_tags/w_10/if_end/if_ctx:!kind!_eq_!shoe!/h_4/if_end")
+    assert render(geometry_png(), chain, OutputSpec(OutputFormat.PNG), Limits()).width == 400
+    tagged = render(geometry_png(), chain, OutputSpec(OutputFormat.PNG), Limits(), tags=("sale",), context={"kind": "shoe"})
+    assert (tagged.width, tagged.height) == (5, 4)
