@@ -79,7 +79,7 @@ def render(
         facts = {"page_count": source.pages, "tags": tags, "context": context or {}}
         plan = make_plan(segments[0], source.width, source.height, limits.max_output_dimension,
                          PlanContext(_sizes(sources), found, **facts))
-        env = StepEnv(fmt.has_alpha, sources)
+        env = StepEnv(fmt.has_alpha, sources, deadline)
         if animated:
             image = _render_frames(data, source, plan.ops, env, chain.last("delay"))
         else:
@@ -110,6 +110,8 @@ def render(
 
 def _run(image: pyvips.Image, ops: tuple[Op, ...], env: StepEnv) -> pyvips.Image:
     for op in ops:
+        if env.deadline is not None and time.monotonic() > env.deadline:  # steps that compute (copy_memory) take time
+            raise RenderTimeout("Render took too long")
         image = apply(image, op, env)
     return image
 

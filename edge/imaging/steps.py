@@ -22,6 +22,7 @@ class StepEnv:
 
     alpha_output: bool
     sources: Mapping[str, pyvips.Image] = field(default_factory=dict)
+    deadline: float | None = None  # time.monotonic() past which the render gives up (checked between ops)
 _RIGHT_ANGLES = {90.0: "d90", 180.0: "d180", 270.0: "d270"}
 
 
@@ -95,7 +96,7 @@ def opacity(image: pyvips.Image, op: Opacity, env: StepEnv) -> pyvips.Image:
 def layer(image: pyvips.Image, op: Layer, env: StepEnv) -> pyvips.Image:
     source = env.sources[op.key]
     for inner in op.ops:
-        source = apply(source, inner, StepEnv(True, env.sources))
+        source = apply(source, inner, StepEnv(True, env.sources, env.deadline))
     return effects.compose(image, source, op.left, op.top, op.blend, op.opacity, op.tiled, op.underlay)
 
 

@@ -292,3 +292,12 @@ def test_auto_rotation_matches_the_box_orientation():
     left = run("a_auto_left,c_fill,w_150,h_200")
     assert near(pixel(left, 10, 190), RED, 20)
     assert (run("a_auto_right,w_200,h_150").width) == 200  # orientations agree: no rotation
+
+
+def test_a_passed_deadline_stops_between_steps():
+    import time
+
+    from edge.errors import RenderTimeout
+
+    with pytest.raises(RenderTimeout):
+        render(GEOMETRY, parse_chain("e_blur/e_sepia"), OutputSpec(OutputFormat.PNG), Limits(), time.monotonic() - 1)
