@@ -822,7 +822,8 @@ PARAMS["dn"] = ParamSpec("density", "density", _density, "DPI for rasterising SV
 PARTIAL_PARAMS: dict[str, str] = {
     "g": "face gravities use OpenCV's Haar cascade (frontal faces); g_auto uses libvips attention, not Cloudinary's AI; "
          "object gravities (g_auto:<object>, g_<object>) are not offered",
-    "l": "fetch/video/subtitles layers are not offered; text uses the fonts the machine has (fontconfig names, Pango), no custom font files",
+    "l": "fetch/video/subtitles layers are not offered; text uses the fonts the machine has (fontconfig names, Pango), no custom font files; "
+         "w_ with c_fit wraps text",
     "u": "as l",
     "cs": "every value delivers sRGB (no CMYK output)",
     "f": "output: jpg png webp avif gif (no tiff, bmp, heic, jxl, pdf, svg output)",

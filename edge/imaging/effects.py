@@ -687,7 +687,7 @@ def _placed_alpha(layer: pyvips.Image, width: int, height: int, left: int, top: 
 
 def render_text(text: str, font: str, size: int, *, bold: bool, italic: bool, underline: bool, strikethrough: bool,
                 align: str, letter_spacing: float, line_spacing: float, colour: Colour, background: Colour | None,
-                max_pixels: int) -> pyvips.Image:
+                max_pixels: int, wrap_width: int | None = None) -> pyvips.Image:
     """A text layer with Pango (libvips text): coloured glyphs on transparent (or the b_ colour)."""
     markup = html.escape(text, quote=False)
     if underline:
@@ -698,8 +698,9 @@ def render_text(text: str, font: str, size: int, *, bold: bool, italic: bool, un
         markup = f'<span letter_spacing="{round(letter_spacing * 1024)}">{markup}</span>'
     description = " ".join(part for part in (font, "Bold" if bold else "", "Italic" if italic else "") if part)
     align_name = {"center": "centre", "right": "high", "end": "high"}.get(align, "low")
+    options: dict[str, object] = {"width": wrap_width} if wrap_width else {}
     mask = pyvips.Image.text(markup, font=f"{description} {size}", dpi=72, align=align_name,
-                             spacing=round(line_spacing) if line_spacing else 0)
+                             spacing=round(line_spacing) if line_spacing else 0, **options)
     if mask.width * mask.height > max_pixels:
         raise SourceTooLarge("Text layer too large")
     glyphs = _solid(mask, colour).bandjoin((mask * (colour.alpha / 255)).cast("uchar")).copy(interpretation="srgb")

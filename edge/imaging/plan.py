@@ -86,6 +86,15 @@ def layer_key(t: Transformation) -> str:
     return f"text:{t.colour}:{t.background}:{source.key}"
 
 
+def text_wrap_width(t: Transformation) -> int | None:
+    """A text layer with c_fit and a pixel width wraps its text at that width (Cloudinary's
+    captions) instead of scaling the drawn text."""
+    source = t.overlay or t.underlay
+    if source is None or source.text is None or t.crop is not CropMode.FIT or t.width is None or t.width.relative:
+        return None
+    return max(1, round(t.width.value))
+
+
 def is_barrier(t: Transformation) -> bool:
     return t.effect is not None and t.effect.name in BARRIER_EFFECTS and t.overlay is None and t.underlay is None
 
@@ -222,7 +231,9 @@ def _plan_layer(group: Sequence[Transformation], base_w: int, base_h: int, max_d
     blend_effect = (lambda t: t.effect.name if t.effect and t.effect.name in BLEND_EFFECTS else None)
     text = (first.overlay or first.underlay).text is not None  # type: ignore[union-attr]
     # A text layer's co_/b_ drew the text; an image layer's co_ is for its effect (e_colorize,co_red).
-    drawn = {"colour": None, "background": None} if text else {}
+    drawn: dict[str, Any] = {"colour": None, "background": None} if text else {}
+    if text_wrap_width(first) is not None:  # the text was wrapped at w_ when drawn: no scaling
+        drawn.update(width=None, height=None, crop=None)
     if len(group) == 1:
         apply = first
         inner = [dataclasses.replace(first, overlay=None, underlay=None, gravity=None, x=None, y=None, flags=frozenset(),

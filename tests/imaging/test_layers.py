@@ -140,3 +140,13 @@ def test_layer_outside_the_base_extends_the_canvas():
     assert pixel(image, 100, 2)[3] == 0 and near(pixel(image, 100, 20)[:3], RED, 2)
     east = run("l_marks:white/fl_layer_apply,g_east,x_-30", fmt=OutputFormat.JPEG)  # x inwards: -30 = outwards
     assert (east.width, east.height) == (430, 300) and near(pixel(east, 425, 150), (255, 255, 255), 10)
+
+
+def test_text_with_c_fit_and_width_wraps_instead_of_scaling():
+    base = (pyvips.Image.black(400, 300) + 255).cast("uchar").bandjoin([255, 255]).copy(interpretation="srgb").pngsave_buffer()
+    text = "l_text:DejaVu%20Sans_20:the quick brown fox jumps over the lazy dog again and again"
+    wrapped = run(f"{text},w_150,c_fit/fl_layer_apply,g_north_west", data=base)
+    ink = wrapped.extract_area(0, 0, 400, 300).invert()[0]
+    columns = ink.project()[0]  # row sums per column: where any ink is
+    inked = [x for x in range(400) if columns.getpoint(x, 0)[0] > 0]
+    assert max(inked) < 155 and ink.extract_area(0, 40, 150, 20).max() > 0  # several lines, none wider than 150
