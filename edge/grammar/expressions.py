@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from edge.errors import InvalidTransformation
-from edge.grammar.chain import Transformation
+from edge.grammar.chain import Chain, Transformation
 from edge.grammar.params import PARAMS
 
 _PRECEDENCE = {"^": 3, "*": 2, "/": 2, "%": 2, "+": 1, "-": 1}
@@ -108,3 +108,19 @@ def resolve(t: Transformation, variables: Mapping[str, Any]) -> Transformation:
         spec = PARAMS[code]
         values[spec.name] = spec.parse(raw)
     return dataclasses.replace(t, expressions=(), **values)
+
+
+def references(chain: Chain, predefined: str) -> bool:
+    """Whether a condition, variable or value of the chain reads a predefined variable (by full name)."""
+    wanted = ("predefined", predefined)
+
+    def in_expression(expression: tuple[Any, ...]) -> bool:
+        return any(item == wanted for item in expression[::2])
+
+    for t in chain.components:
+        if t.condition and t.condition[0] == "if":
+            if any(wanted in (clause[0], clause[2]) for clause in t.condition[1][::2]):
+                return True
+        if any(in_expression(e) for _, e in (*t.variables, *t.expressions)):
+            return True
+    return False

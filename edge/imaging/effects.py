@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import pyvips
 
-from edge.grammar.values import Colour, Effect
+from edge.grammar.values import Colour
 from edge.errors import SourceTooLarge
 from edge.imaging.ops import SHADOW_BLUR, Box, Filter
 

@@ -20,6 +20,7 @@ import pyvips
 
 from edge.errors import InvalidImage, InvalidTransformation, RenderTimeout, ResourceNotFound, SourceTooLarge
 from edge.grammar.chain import Chain
+from edge.grammar.expressions import references
 from edge.grammar.values import IGNORE, Colour, OutputFormat
 from edge.imaging import effects, faces
 from edge.imaging.encode import OutputSpec, encode
@@ -172,7 +173,7 @@ def _segments(chain: Chain) -> list[Chain]:
 
 
 def _needs_faces(chain: Chain) -> bool:
-    if "fc_" in chain.canonical or "_fc" in chain.canonical:  # a condition or value uses the face count
+    if references(chain, "face_count"):
         return True
     for t in chain.components:
         if (t.gravity is not None and t.gravity.is_face) or (t.effect is not None and t.effect.name in FACE_EFFECTS):

@@ -104,3 +104,11 @@ def test_render_takes_tags_and_context_for_conditions():
     assert render(geometry_png(), chain, OutputSpec(OutputFormat.PNG), Limits()).width == 400
     tagged = render(geometry_png(), chain, OutputSpec(OutputFormat.PNG), Limits(), tags=("sale",), context={"kind": "shoe"})
     assert (tagged.width, tagged.height) == (5, 4)
+
+
+def test_face_count_references_are_found():
+    from edge.grammar.expressions import references
+
+    assert references(parse_chain("if_fc_gt_0/e_sepia/if_end"), "face_count")
+    assert references(parse_chain("$n_fc_mul_2/w_10"), "face_count")
+    assert not references(parse_chain("l_text:Arial_10:fc_gt/fl_layer_apply"), "face_count")
