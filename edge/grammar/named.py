@@ -13,8 +13,10 @@ from collections.abc import Mapping
 
 from edge.errors import InvalidTransformation, SettingsError
 from edge.grammar.chain import Chain, Transformation, parse_chain
+from edge.grammar.params import code_for
 
 MAX_DEPTH = 5
+_NAMED_PREFIX = code_for("named") + "_"
 MAX_COMPONENTS = 64
 
 
@@ -62,5 +64,5 @@ def _expand(components: tuple[Transformation, ...], lookup: Mapping[str, Chain],
             out.extend(_expand(lookup[name].components, lookup, (*trail, name)))
         rest = dataclasses.replace(t, named=None)
         if rest != Transformation():
-            out.append(dataclasses.replace(rest, canonical=",".join(p for p in t.canonical.split(",") if not p.startswith("t_"))))
+            out.append(dataclasses.replace(rest, canonical=",".join(p for p in t.canonical.split(",") if not p.startswith(_NAMED_PREFIX))))
     return out

@@ -845,3 +845,8 @@ UNSUPPORTED_PARAMS: dict[str, str] = {
     "bl": "baseline transformations reuse Cloudinary's stored derivatives",
     "p": "sprite and CSS prefixes (the sprite API) are not offered",
 }
+
+
+def code_for(field_name: str) -> str:
+    """The short code of a Transformation field (for code outside this table that writes URLs)."""
+    return next(code for code, spec in PARAMS.items() if spec.name == field_name)

@@ -16,6 +16,7 @@ from edge.grammar.params import (
     UNSUPPORTED_CROPS,
     UNSUPPORTED_GRAVITIES,
     UNSUPPORTED_PARAMS,
+    code_for,
 )
 
 # Flags accepted with a difference worth knowing.
@@ -60,9 +61,9 @@ def support_table() -> str:
     for code, reason in sorted(UNSUPPORTED_PARAMS.items()):
         lines.append(_row(f"{code}_", "unsupported", reason))
     for name, reason in sorted(UNSUPPORTED_CROPS.items()):
-        lines.append(_row(f"c_{name}", "unsupported", reason))
+        lines.append(_row(f"{code_for('crop')}_{name}", "unsupported", reason))
     for name, reason in sorted(UNSUPPORTED_GRAVITIES.items()):
-        lines.append(_row(f"g_{name}", "unsupported", reason))
+        lines.append(_row(f"{code_for('gravity')}_{name}", "unsupported", reason))
     lines += ["", "## Effects (`e_`)", "", "| effect | status | notes |", "| --- | --- | --- |"]
     for name, effect in sorted(EFFECTS.items()):
         lines.append(_row(name, "partial" if effect.partial else "supported",
