@@ -585,7 +585,7 @@ def rounded_mask(width: int, height: int, radii: tuple[float, float, float, floa
         distance = (dx * dx + dy * dy) ** 0.5
         edge = (1 - distance) * min(rx, ry) + 0.5
         return (edge > 1).ifthenelse(255, (edge < 0).ifthenelse(0, edge * 255)).cast("uchar")
-    mask = (pyvips.Image.black(width, height) + 255).cast("uchar")
+    mask = pyvips.Image.black(width, height).invert()  # 255 everywhere, uchar, no arithmetic
     limit = min(width, height) / 2
     for index, radius in enumerate(radii):
         radius = min(radius, limit)
@@ -606,9 +606,10 @@ def rounded_mask(width: int, height: int, radii: tuple[float, float, float, floa
 
 
 def round_corners(image: pyvips.Image, radii: tuple[float, float, float, float], ellipse: bool) -> pyvips.Image:
-    image = with_alpha(image)
-    rgb, alpha = split_alpha(image)
     mask = rounded_mask(image.width, image.height, radii, ellipse)
+    if not image.hasalpha():  # the mask is the alpha: no arithmetic on the whole image
+        return image.bandjoin(mask).copy(interpretation="srgb")
+    rgb, alpha = split_alpha(image)
     return join_alpha(rgb, (alpha * mask / 255).cast("uchar"))
 
 
