@@ -301,3 +301,21 @@ def test_a_passed_deadline_stops_between_steps():
 
     with pytest.raises(RenderTimeout):
         render(GEOMETRY, parse_chain("e_blur/e_sepia"), OutputSpec(OutputFormat.PNG), Limits(), time.monotonic() - 1)
+
+
+def test_angle_ignore_keeps_the_stored_orientation():
+    from tests.images import geometry_jpeg
+
+    data = geometry_jpeg(orientation=6)  # stored 400x300, displayed 300x400
+    assert (run("w_150", data=data).width, run("w_150", data=data).height) == (150, 200)
+    ignored = run("a_ignore,w_200", data=data)
+    assert (ignored.width, ignored.height) == (200, 150) and near(pixel(ignored, 10, 10), RED, 30)
+
+
+def test_colour_space_density_and_metadata_flags_render():
+    assert run("cs_srgb,w_100").width == 100 and run("cs_tinysrgb,dn_150,w_100").width == 100
+    photo = pyvips.Image.new_from_buffer(astronaut(), "").icc_transform("srgb").copy().jpegsave_buffer(keep="icc")
+    for flags, icc in [("", True), ("fl_keep_iptc", True), ("fl_force_strip", False), ("fl_preserve_transparency", True)]:
+        chain = f"w_50,{flags}" if flags else "w_50"
+        image = decode(render(photo, parse_chain(chain), OutputSpec(OutputFormat.JPEG), Limits()).data)
+        assert ("icc-profile-data" in image.get_fields()) is icc, flags
