@@ -68,6 +68,7 @@ class PlanContext:
     page_count: int = 1
     tags: tuple[str, ...] = ()
     context: Mapping[str, str] = field(default_factory=dict)
+    inherited: Mapping[str, Any] = field(default_factory=dict)  # user $variables of the enclosing chain (layers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +109,7 @@ def make_plan(chain: Chain, width: int, height: int, max_dimension: int, context
     variables: dict[str, Any] = {
         "initial_width": width, "initial_height": height, "initial_aspect_ratio": width / height,
         "page_count": context.page_count, "face_count": len(context.faces), "current_page": 1,
-        "tags": context.tags, "context": context.context,
+        "tags": context.tags, "context": context.context, **context.inherited,
     }
     branches = _Branches(components)
     index = 0
@@ -124,7 +125,9 @@ def make_plan(chain: Chain, width: int, height: int, max_dimension: int, context
         if component.overlay is not None or component.underlay is not None:
             closing = _closing(components, index)
             group = [component, *components[index + 1 : closing + 1]]
-            layer, size = _plan_layer(group, width, height, max_dimension, context, faces)
+            inherited = {name: value for name, value in variables.items() if name.startswith("$")}
+            layer_context = dataclasses.replace(context, inherited=inherited)
+            layer, size = _plan_layer(group, width, height, max_dimension, layer_context, faces)
             grow = _overflow(layer, size, width, height, group)
             if grow is not None:
                 _check_size(grow, max_dimension)
@@ -244,7 +247,7 @@ def _plan_layer(group: Sequence[Transformation], base_w: int, base_h: int, max_d
     flags = apply.flags | first.flags
     if "relative" in flags:
         inner[0] = _relative_to(inner[0], base_w, base_h)
-    inner_context = PlanContext(context.layers, (), context.depth + 1, 1, context.tags, context.context)
+    inner_context = PlanContext(context.layers, (), context.depth + 1, 1, context.tags, context.context, context.inherited)
     sub = make_plan(Chain(tuple(inner)), lw, lh, max_dimension, inner_context)
     left, top = _place(apply, base_w, base_h, sub.width, sub.height, faces)
     blend = blend_effect(apply) or ("cutter" if "cutter" in flags else "over")

@@ -112,3 +112,11 @@ def test_face_count_references_are_found():
     assert references(parse_chain("if_fc_gt_0/e_sepia/if_end"), "face_count")
     assert references(parse_chain("$n_fc_mul_2/w_10"), "face_count")
     assert not references(parse_chain("l_text:Arial_10:fc_gt/fl_layer_apply"), "face_count")
+
+
+def test_layers_see_the_chains_variables():
+    from edge.imaging.ops import Layer
+
+    ops, _ = plan("$mark_50/l_logo,w_$mark/fl_layer_apply", layers={"logo": (200, 100)})
+    (layer,) = [op for op in ops if isinstance(op, Layer)]
+    assert layer.ops == (Resize(50, 25),)
