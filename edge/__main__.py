@@ -44,7 +44,11 @@ def main(argv: list[str] | None = None) -> int:
 def _load_settings(config: Path | None) -> Settings:
     if config is None and DEFAULT_CONFIG.is_file():
         config = DEFAULT_CONFIG
-    return Settings.load(os.environ, config)
+    settings = Settings.load(os.environ, config)
+    from edge.grammar.named import parse_named_settings
+
+    parse_named_settings(settings.transformations.named)  # a bad t_ definition stops start-up (exit 2)
+    return settings
 
 
 def _doctor(settings: Settings) -> int:

@@ -16,6 +16,7 @@ from edge.http import ops
 from edge.http.conditional import cache_control
 from edge.http.keys import CACHE, CACHE_CONTROL, DELIVERY, DRAINING, METRICS, ORIGINS, POOL, SETTINGS
 from edge.http.middleware import errors_and_metrics
+from edge.grammar.named import parse_named_settings
 from edge.imaging import runtime
 from edge.imaging.limits import Limits
 from edge.metrics import Metrics
@@ -87,12 +88,15 @@ async def render_pool(app: web.Application) -> AsyncIterator[None]:
 async def delivery_service(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     limits = DeliveryLimits(
-        Limits(settings.limits.max_source_pixels, settings.limits.max_output_dimension),
+        Limits(settings.limits.max_source_pixels, settings.limits.max_output_dimension,
+               settings.transformations.max_frames),
         settings.limits.max_source_bytes,
         settings.render.timeout_seconds,
     )
+    named = parse_named_settings(settings.transformations.named)
     app[DELIVERY] = Delivery(
-        settings.cloud.name, app[ORIGINS], app[CACHE], app[POOL], limits, app[METRICS], settings.storage.revalidate_seconds
+        settings.cloud.name, app[ORIGINS], app[CACHE], app[POOL], limits, app[METRICS],
+        named=named, recent_seconds=settings.storage.revalidate_seconds,
     )
     yield
 

@@ -123,6 +123,19 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class TransformationSettings:
+    named: str = setting(
+        "", "EDGE_TRANSFORMATIONS_NAMED",
+        "Named transformations for t_<name>: name=transformation pairs separated by ';' "
+        "(e.g. thumb=c_fill,w_150,h_150;avatar=t_thumb/r_max).",
+    )
+    max_frames: int = setting(
+        100, "EDGE_TRANSFORMATIONS_MAX_FRAMES",
+        "Animated originals with more frames are refused (413); all frames count towards the pixel limit.",
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     cloud: CloudSettings = field(default_factory=CloudSettings)
@@ -131,6 +144,7 @@ class Settings:
     limits: LimitSettings = field(default_factory=LimitSettings)
     render: RenderSettings = field(default_factory=RenderSettings)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    transformations: TransformationSettings = field(default_factory=TransformationSettings)
 
     @classmethod
     def load(cls, environ: Mapping[str, str], config_file: Path | None = None) -> Settings:

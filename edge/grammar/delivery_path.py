@@ -21,6 +21,7 @@ from edge.grammar.values import OutputFormat
 
 _SIGNATURE = re.compile(r"s--([A-Za-z0-9_-]{8,32})--")
 _VERSION = re.compile(r"v(\d{1,12})")
+_ESCAPED_COMMA = re.compile("%2C", re.IGNORECASE)
 MAX_PATH_LENGTH = 4096
 MAX_COMPONENTS = 24
 
@@ -85,6 +86,8 @@ def parse_delivery_path(raw_path: str) -> DeliveryPath:
 
 
 def _decode(segment: str) -> str:
+    # An escaped comma (`%2C`, text layers) must survive: commas separate parameters.
+    segment = _ESCAPED_COMMA.sub("%252C", segment)
     try:
         return urllib.parse.unquote(segment, errors="strict")
     except UnicodeDecodeError:

@@ -33,6 +33,17 @@ class Gravity(enum.Enum):
     SOUTH = "south"
     SOUTH_EAST = "south_east"
     AUTO = "auto"
+    # Face gravities: the detected faces (largest one, or all of them) are what to keep.
+    FACE = "face"
+    FACES = "faces"
+    FACE_CENTER = "face:center"
+    FACES_CENTER = "faces:center"
+    AUTO_FACE = "auto:face"
+    AUTO_FACES = "auto:faces"
+
+    @property
+    def is_face(self) -> bool:
+        return self.value in _FACE_GRAVITIES
 
     @property
     def anchor(self) -> tuple[float, float]:
@@ -40,6 +51,7 @@ class Gravity(enum.Enum):
         return _ANCHORS.get(self, (0.5, 0.5))
 
 
+_FACE_GRAVITIES = ("face", "faces", "face:center", "faces:center", "auto:face", "auto:faces")
 _ANCHORS = {
     Gravity.NORTH_WEST: (0.0, 0.0),
     Gravity.NORTH: (0.5, 0.0),
@@ -103,4 +115,57 @@ class OutputFormat(enum.Enum):
 # Angle steps: a number of degrees, or a flip.
 HFLIP = "hflip"
 VFLIP = "vflip"
+AUTO_RIGHT = "auto_right"  # rotate 90 clockwise when the aspect ratios of input and box disagree
+AUTO_LEFT = "auto_left"
+IGNORE = "ignore"  # do not apply the EXIF orientation
 Angle = tuple[float | str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """An `e_` effect by its full name, with its arguments validated and defaults filled in."""
+
+    name: str
+    args: tuple[float | str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Radius:
+    """Corner radii in px (top-left, top-right, bottom-right, bottom-left); max = an ellipse."""
+
+    corners: tuple[float, float, float, float] = (0, 0, 0, 0)
+    max: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Border:
+    width: int
+    colour: Colour
+
+
+@dataclass(frozen=True, slots=True)
+class TextStyle:
+    font: str
+    size: int
+    bold: bool = False
+    italic: bool = False
+    underline: bool = False
+    strikethrough: bool = False
+    align: str = "left"
+    letter_spacing: float = 0
+    line_spacing: float = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LayerSource:
+    """What an `l_`/`u_` draws: another asset (public_id with '/'), or text."""
+
+    public_id: str | None = None
+    text: str | None = None
+    style: TextStyle | None = None
+
+    @property
+    def key(self) -> str:
+        if self.public_id is not None:
+            return self.public_id
+        return f"text:{self.style}:{self.text}"

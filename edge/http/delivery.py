@@ -23,7 +23,9 @@ async def deliver(request: web.Request) -> web.Response:
         path = parse_delivery_path(raw_path)
         metrics.observe_stage("parse", time.perf_counter() - started)
         derivative = await delivery.get(path, accept, memo_key)
-    response = respond(request, derivative, request.app[CACHE_CONTROL][derivative.versioned])
+    response = respond(request, derivative, request.app[CACHE_CONTROL][derivative.versioned or derivative.immutable])
+    if derivative.disposition:
+        response.headers["Content-Disposition"] = derivative.disposition
     if request.method != "HEAD" and response.status == 200:
         metrics.response_bytes.inc(derivative.entry.size)
     return response

@@ -93,17 +93,36 @@ def quality_for(fmt: OutputFormat, quality: Quality | None) -> int:
     return AUTO_QUALITY.get(fmt, {}).get(quality.auto_level or "good", 80)
 
 
-def encode(image: pyvips.Image, fmt: OutputFormat, spec: OutputSpec, background: Colour | None) -> bytes:
-    """Write the image; metadata is stripped except the colour profile."""
+def metadata_kept(flags: frozenset[str]) -> str:
+    """libvips `keep`: the ICC profile by default; fl_strip_profile/fl_force_strip drop it,
+    fl_keep_iptc also keeps IPTC (and XMP, where Cloudinary keeps the copyright fields)."""
+    if "strip_profile" in flags or "force_strip" in flags:
+        return "none"
+    if "keep_iptc" in flags or "keep_attribution" in flags:
+        return "icc,iptc,xmp"
+    return "icc"
+
+
+def encode(image: pyvips.Image, fmt: OutputFormat, spec: OutputSpec, background: Colour | None,
+           flags: frozenset[str] = frozenset()) -> bytes:
+    """Write the image; metadata is stripped except the colour profile (see metadata_kept)."""
     q = quality_for(fmt, spec.quality)
+    keep = metadata_kept(flags)
     if fmt is OutputFormat.JPEG:
         if image.hasalpha():
             image = image.flatten(background=(background or WHITE).rgba[:3])
-        return image.jpegsave_buffer(Q=q, optimize_coding=True, interlace=spec.progressive, keep="icc")
+        return image.jpegsave_buffer(Q=q, optimize_coding=True, interlace=spec.progressive, keep=keep)
     if fmt is OutputFormat.PNG:
-        return image.pngsave_buffer(compression=6, interlace=spec.progressive, keep="icc")
+        # fl_png8 (and fl_lossy on PNG): a 256-colour palette, as Cloudinary's PNG-8.
+        palette = "png8" in flags or "lossy" in flags
+        if "png24" in flags and image.hasalpha():
+            image = image.flatten(background=(background or WHITE).rgba[:3])
+        return image.pngsave_buffer(compression=6, interlace=spec.progressive, keep=keep, palette=palette,
+                                    Q=q if palette else 100)
     if fmt is OutputFormat.WEBP:
-        return image.webpsave_buffer(Q=q, effort=4, keep="icc")
+        return image.webpsave_buffer(Q=q, effort=4, keep=keep)
     if fmt is OutputFormat.AVIF:
-        return image.heifsave_buffer(Q=q, compression="av1", effort=2, keep="icc")
+        return image.heifsave_buffer(Q=q, compression="av1", effort=2, keep=keep)
+    if "lossy" in flags:  # fl_lossy on GIF: let frames and palettes reuse close colours
+        return image.gifsave_buffer(keep="none", interframe_maxerror=8, interpalette_maxerror=12)
     return image.gifsave_buffer(keep="none")

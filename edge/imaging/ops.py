@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from edge.grammar.values import Colour
+from edge.grammar.values import Colour, Effect
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,7 @@ class Pad:
     height: int
     left: int
     top: int
-    background: Colour | None
+    background: Colour | str | None  # a colour, "auto:<mode>" (from the image), or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,4 +55,76 @@ class Flip:
     horizontal: bool
 
 
-Op = Resize | Crop | SmartCrop | Pad | Rotate | Flip
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A rectangle in the image's current pixel coordinates (a region, a face)."""
+
+    left: int
+    top: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """An effect (`e_`): the step function is looked up by the effect's name in imaging/effects.py.
+
+    regions: where to apply it (blur_region, the *_faces effects); empty = the whole image.
+    offset: x/y of the component (shadow offset, gradient_fade direction)."""
+
+    effect: Effect
+    colour: Colour | None = None
+    regions: tuple[Box, ...] = ()
+    offset: tuple[int, int] = (0, 0)
+    whole_image: bool = True  # False with regions: apply only there (an empty region list = nothing)
+
+
+SHADOW_OFFSET = 10  # e_shadow without x_/y_
+SHADOW_BLUR = 6  # the shadow's softness; the plan grows the canvas by twice this on each side
+
+
+@dataclass(frozen=True, slots=True)
+class Grow:
+    """Extend the canvas for an effect that draws outside the image (shadow, outline)."""
+
+    width: int
+    height: int
+    left: int
+    top: int
+
+
+@dataclass(frozen=True, slots=True)
+class RoundCorners:
+    radii: tuple[float, float, float, float]
+    ellipse: bool
+    background: Colour | None  # for formats without alpha: the corners' colour
+
+
+@dataclass(frozen=True, slots=True)
+class AddBorder:
+    width: int
+    colour: Colour
+    radii: tuple[float, float, float, float] = (0, 0, 0, 0)  # follow rounded corners (r_ in the same component)
+    ellipse: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Opacity:
+    percent: int
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """Draw source `key` (planned with `ops`) at (left, top) over the image, or under it."""
+
+    key: str
+    ops: tuple[Op, ...]
+    left: int
+    top: int
+    blend: str = "over"  # over multiply screen overlay mask cutter
+    opacity: int = 100
+    tiled: bool = False
+    underlay: bool = False
+
+
+Op = Resize | Crop | SmartCrop | Pad | Rotate | Flip | Filter | Grow | RoundCorners | AddBorder | Opacity | Layer

@@ -32,10 +32,22 @@ def open_header(data: bytes, **options: object) -> pyvips.Image:
         raise InvalidImage("Unsupported or corrupt image", detail=str(exc).strip()) from None
 
 
-def probe(data: bytes) -> SourceInfo:
+def loader_for(data: bytes) -> str:
+    """The libvips loader that would read these bytes, found by sniffing only (nothing is parsed)."""
+    pointer = pyvips.vips_lib.vips_foreign_find_load_buffer(data, len(data))
+    if pointer == pyvips.ffi.NULL:
+        raise InvalidImage("Unsupported or corrupt image")
+    return pyvips.ffi.string(pointer).decode()
+
+
+def probe(data: bytes, sanitised_svg: bool = False) -> SourceInfo:
+    """sanitised_svg: the bytes went through formats.sanitise_svg; only then is SVG accepted,
+    and an SVG that did not is refused before librsvg parses a byte of it."""
+    if "Svg" in loader_for(data) and not sanitised_svg:
+        raise InvalidImage("Unsupported image format - svg")
     image = open_header(data)
     loader = image.get("vips-loader").removesuffix("load_buffer").removesuffix("load_source")
-    if loader not in TRUSTED_LOADERS:
+    if loader not in TRUSTED_LOADERS and not (loader == "svg" and sanitised_svg):
         raise InvalidImage(f"Unsupported image format - {loader}")
     fields = set(image.get_fields())
     orientation = image.get("orientation") if "orientation" in fields else 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyvips
 
 # Loaders we accept, by the name libvips reports in `vips-loader` (minus "load_buffer").
-# SVG, PDF and the ImageMagick fallbacks stay out until they can be sanitised and limited.
+# SVG is accepted only after imaging/formats.py sanitised it; PDF and ImageMagick stay out.
 TRUSTED_LOADERS = ("jpeg", "png", "webp", "gif", "heif", "tiff")
 
 
@@ -17,6 +17,9 @@ def configure(concurrency: int = 1) -> None:
     pyvips.cache_set_max_files(0)
     pyvips.concurrency_set(concurrency)
     pyvips.block_untrusted_set(True)
+    # librsvg is "untrusted" to libvips; edge only hands it SVG that formats.sanitise_svg rewrote,
+    # and probe() refuses any other SVG by sniffing, before it is parsed.
+    pyvips.operation_block_set("VipsForeignLoadSvg", False)
 
 
 def libvips_version() -> str:

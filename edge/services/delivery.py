@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from edge.cache.base import CachedDerivative
 from edge.cache.tiered import TieredCache
 from edge.errors import EdgeError, InvalidTransformation, ResourceNotFound
+from edge.grammar.chain import Chain
 from edge.grammar.delivery_path import DeliveryPath
+from edge.grammar.named import expand
 from edge.imaging.encode import OutputSpec, negotiate
 from edge.imaging.limits import Limits
-from edge.imaging.render import Abort, Rendered, render
+from edge.imaging.abort import Abort
+from edge.imaging.render import Rendered, render
 from edge.metrics import Metrics
 from edge.origins.base import OriginStore, OriginVersion
 from edge.services.render_pool import RenderPool, SingleFlight
@@ -32,15 +37,15 @@ class Derivative:
     negotiated: bool  # the format depended on Accept: Vary: Accept
     source: str  # memory | disk | render | shared (waited for another request's render)
     versioned: bool  # the URL carries v<version>: cacheable forever
+    disposition: str | None = None  # fl_attachment: the Content-Disposition value
+    immutable: bool = False  # fl_immutable_cache: cache as if the URL were versioned
 
 
 @dataclass(frozen=True, slots=True)
 class _Recent:
     expires: float
     key: str
-    etag: str
-    negotiated: bool
-    versioned: bool
+    answer: Derivative
 
 
 MAX_RECENT = 50_000
@@ -55,6 +60,7 @@ class Delivery:
         pool: RenderPool,
         limits: DeliveryLimits,
         metrics: Metrics,
+        named: Mapping[str, Chain] | None = None,
         recent_seconds: float = 0.0,
     ) -> None:
         self.cloud = cloud
@@ -64,6 +70,7 @@ class Delivery:
         self.limits = limits
         self.metrics = metrics
         self._flights = SingleFlight()
+        self.named = named or {}
         # (raw path, Accept) -> the derivative key it led to, trusted as long as an origin
         # lookup is (recent_seconds): a repeated URL skips parsing, lookup and hashing.
         self.recent_seconds = recent_seconds
@@ -78,7 +85,8 @@ class Delivery:
         if entry is None:
             return None
         self.metrics.cache_result("memory", True)
-        return Derivative(entry, seen.etag, seen.negotiated, "memory", seen.versioned)
+        a = seen.answer
+        return Derivative(entry, a.etag, a.negotiated, "memory", a.versioned, a.disposition, a.immutable)
 
     def forget_recent(self) -> None:
         """Call on any invalidation: the memo may name a derivative of the old original."""
@@ -90,11 +98,14 @@ class Delivery:
         if len(self._recent) >= MAX_RECENT:
             self._recent.clear()
         expires = time.monotonic() + self.recent_seconds
-        self._recent[memo_key] = _Recent(expires, key, derivative.etag, derivative.negotiated, derivative.versioned)
+        self._recent[memo_key] = _Recent(expires, key, derivative)
 
     async def get(self, path: DeliveryPath, accept: str, memo_key: object = None) -> Derivative:
         if path.cloud != self.cloud:
             raise ResourceNotFound(f"Unknown cloud - {path.cloud}")
+        expanded = expand(path.chain, self.named)
+        if expanded is not path.chain:
+            path = dataclasses.replace(path, chain=expanded)
         output = negotiate(path.requested_format, path.chain.last("quality"), path.chain.flags, accept)
         started = time.perf_counter()
         try:
@@ -102,42 +113,68 @@ class Delivery:
         except ResourceNotFound:
             if path.suspect_error:  # `w_abc/x.jpg`: no folder "w_abc", so the width was meant
                 raise InvalidTransformation(path.suspect_error) from None
-            raise
-        key = derivative_key(path, output, version)
+            version = await self._default_image(path)
+        layers = await self._locate_layers(path)
+        key = derivative_key(path, output, version, "".join(v.token for _, v in sorted(layers.items())))
         hit = await self.cache.get(key)
         self.metrics.observe_stage("cache", time.perf_counter() - started)
         versioned = path.version is not None
         if hit is not None:
             entry, tier = hit
-            derivative = Derivative(entry, _etag(key), output.negotiated, tier, versioned)
+            derivative = Derivative(entry, _etag(key), output.negotiated, tier, versioned, *response_extras(path, entry.media_type))
         else:
-            entry, led = await self._flights.run(key, lambda: self._build(key, path, output, version))
-            derivative = Derivative(entry, _etag(key), output.negotiated, "render" if led else "shared", versioned)
+            entry, led = await self._flights.run(key, lambda: self._build(key, path, output, version, layers))
+            source = "render" if led else "shared"
+            derivative = Derivative(entry, _etag(key), output.negotiated, source, versioned, *response_extras(path, entry.media_type))
         if memo_key is not None:
             self._remember(memo_key, key, derivative)
         return derivative
 
-    async def _build(self, key: str, path: DeliveryPath, output: OutputSpec, version: OriginVersion) -> CachedDerivative:
+    async def _default_image(self, path: DeliveryPath) -> OriginVersion:
+        """d_<public_id>: what to serve when the asset is missing (or re-raise the 404)."""
+        default = path.chain.last("default_image")
+        if default is None:
+            raise ResourceNotFound(f"Resource not found - {path.public_id}")
+        try:
+            return await self.origins.locate(path.cloud, default)
+        except ResourceNotFound:
+            raise ResourceNotFound(f"Resource not found - {path.public_id} (default image {default} missing too)") from None
+
+    async def _locate_layers(self, path: DeliveryPath) -> dict[str, OriginVersion]:
+        """The image layers' originals (l_/u_): a missing one is a 404 that names it."""
+        found = {}
+        for public_id in sorted(path.chain.layer_ids):
+            try:
+                found[public_id] = await self.origins.locate(path.cloud, public_id)
+            except ResourceNotFound:
+                raise ResourceNotFound(f"Layer not found - {public_id}") from None
+        return found
+
+    async def _build(self, key: str, path: DeliveryPath, output: OutputSpec, version: OriginVersion,
+                     layer_versions: Mapping[str, OriginVersion]) -> CachedDerivative:
         limits = self.limits
         async with self.pool.slot():
             started = time.perf_counter()
             data = await self.origins.read(version, limits.max_source_bytes)
-            self.metrics.origin_bytes.inc(len(data))
+            layers = {pid: await self.origins.read(v, limits.max_source_bytes) for pid, v in layer_versions.items()}
+            self.metrics.origin_bytes.inc(len(data) + sum(map(len, layers.values())))
             rendered_at = time.perf_counter()
             self.metrics.observe_stage("origin", rendered_at - started)
             abort = Abort()
             try:
                 rendered: Rendered = await self.pool.run(
-                    render, data, path.chain, output, limits.imaging, abort, timeout=limits.render_timeout, on_timeout=abort.kill
+                    render, data, path.chain, output, limits.imaging, abort, layers,
+                    timeout=limits.render_timeout, on_timeout=abort.kill,
                 )
             except EdgeError:
                 self.metrics.renders.labels("error").inc()
                 raise
-            del data
+            del data, layers
         self.metrics.renders.labels("ok").inc()
         self.metrics.observe_stage("render", time.perf_counter() - rendered_at)
         self.metrics.observe_stage("encode", rendered.encode_seconds)
-        entry = CachedDerivative(rendered.data, rendered.format.media_type, rendered.width, rendered.height)
+        media_type = rendered.media_type or rendered.format.media_type
+        entry = CachedDerivative(rendered.data, media_type, rendered.width, rendered.height)
         self.cache.put(key, entry)
         return entry
 
@@ -145,11 +182,26 @@ class Delivery:
         await self.origins.check()
 
 
-def derivative_key(path: DeliveryPath, output: OutputSpec, version: OriginVersion) -> str:
-    material = "\0".join(
-        (path.cloud, path.resource_type, path.delivery_type, path.public_id, version.token, path.chain.canonical, output.token)
-    )
+def derivative_key(path: DeliveryPath, output: OutputSpec, version: OriginVersion, layers: str = "") -> str:
+    """layers: the layer originals' version tokens (a replaced layer makes a new derivative)."""
+    parts = (path.cloud, path.resource_type, path.delivery_type, path.public_id, version.token, path.chain.canonical, output.token)
+    material = "\0".join((*parts, layers) if layers else parts)
     return hashlib.sha256(material.encode()).hexdigest()[:40]
+
+
+_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/avif": "avif",
+               "image/gif": "gif", "application/json": "json"}
+
+
+def response_extras(path: DeliveryPath, media_type: str) -> tuple[str | None, bool]:
+    """(Content-Disposition, immutable) for fl_attachment[:name] and fl_immutable_cache."""
+    attachment = path.chain.flag_value("attachment")
+    immutable = path.chain.has_flag("immutable_cache")
+    if attachment is None:
+        return None, immutable
+    stem = attachment or path.public_id.rsplit("/", 1)[-1]
+    filename = f"{stem}.{_EXTENSIONS.get(media_type, 'bin')}".replace('"', "").replace("\\", "")
+    return f'attachment; filename="{filename}"', immutable
 
 
 def _etag(key: str) -> str:

@@ -9,11 +9,11 @@ from edge.grammar.values import Dimension, OutputFormat
 
 
 def test_full_path():
-    p = parse_delivery_path("/demo/image/upload/s--AbCd1234--/c_fill,w_400,h_300/e_x_is_not_here/v1712/shoes/red.webp")
-    # `e_x_is_not_here` has no known key: it starts the public_id, and the `v1712` after it is a folder.
+    p = parse_delivery_path("/demo/image/upload/s--AbCd1234--/c_fill,w_400,h_300/zz_not_a_param/v1712/shoes/red.webp")
+    # `zz_not_a_param` has no known key: it starts the public_id, and the `v1712` after it is a folder.
     assert p.signature == "AbCd1234"
     assert p.chain.canonical == "c_fill,h_300,w_400"
-    assert p.public_id == "e_x_is_not_here/v1712/shoes/red"
+    assert p.public_id == "zz_not_a_param/v1712/shoes/red"
     assert p.version is None
 
 
