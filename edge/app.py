@@ -11,17 +11,27 @@ from aiohttp import web
 from edge.cache.disk import DiskCache
 from edge.cache.memory import MemoryCache
 from edge.cache.tiered import TieredCache
+from edge.catalog.store import open_catalog
+from edge.http import admin as admin_http
 from edge.http import delivery as delivery_http
 from edge.http import ops
-from edge.http.keys import CACHE, DELIVERY, DRAINING, METRICS, ORIGINS, POOL, SETTINGS
+from edge.http import upload as upload_http
+from edge.http.keys import ADMIN, CACHE, CREDENTIALS, DELIVERY, DRAINING, METRICS, ORIGINS, POOL, SETTINGS, UPLOADS
 from edge.http.middleware import errors_and_metrics
 from edge.imaging import runtime
 from edge.imaging.limits import Limits
 from edge.metrics import Metrics
 from edge.origins.local import LocalOriginStore
+from edge.origins.remote import RemoteFetcher
+from edge.services.admin import Admin
+from edge.services.assets import AssetStore
+from edge.services.credentials import Credentials
 from edge.services.delivery import Delivery, DeliveryLimits
 from edge.services.render_pool import RenderPool
+from edge.services.upload import UploadOptions, Uploads
+from edge.services.webhooks import Notifier
 from edge.settings import Settings
+from edge.signing import parse_keyring
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -30,11 +40,14 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app[DRAINING] = []
-    app.cleanup_ctx.extend([vips_runtime, local_origins, tiered_cache, render_pool, delivery_service])
+    app.cleanup_ctx.extend([vips_runtime, local_origins, tiered_cache, render_pool, delivery_service, api_services])
     app.on_shutdown.append(_mark_draining)
     app.router.add_get("/healthz", ops.healthz, name="healthz")
     app.router.add_get("/readyz", ops.readyz, name="readyz")
     app.router.add_get("/metrics", ops.metrics, name="metrics")
+    # The API routes come first: GET /v1_1/<cloud>/resources/image would also match the delivery pattern.
+    app.router.add_post("/v1_1/{cloud}/image/{action}", upload_http.action, name="upload")
+    admin_http.add_routes(app)
     app.router.add_get(r"/{cloud}/{resource_type}/{type}/{rest:.+}", delivery_http.deliver, name="delivery")
     return app
 
@@ -87,6 +100,40 @@ async def delivery_service(app: web.Application) -> AsyncIterator[None]:
     )
     app[DELIVERY] = Delivery(settings.cloud.name, app[ORIGINS], app[CACHE], app[POOL], limits, app[METRICS])
     yield
+
+
+async def api_services(app: web.Application) -> AsyncIterator[None]:
+    """Credentials (also used by delivery), the catalog, the Upload and Admin APIs, webhooks."""
+    settings = app[SETTINGS]
+    keyring = parse_keyring(settings.cloud.url.reveal(), settings.api.keys.reveal())
+    strict = frozenset(c.strip() for c in settings.api.strict_clouds.split(",") if c.strip())
+    credentials = Credentials(keyring, strict)
+    app[DELIVERY].clouds = keyring.clouds
+    catalog = await open_catalog(settings.database.url.reveal())
+    fetcher = RemoteFetcher(settings.api.fetch_timeout_seconds, settings.api.fetch_allow_private)
+    notifier = Notifier(settings.api.webhook_attempts, settings.api.webhook_timeout_seconds)
+    await fetcher.open()
+    await notifier.open()
+    store = AssetStore(catalog, app[ORIGINS], app[DELIVERY], settings.limits.max_source_bytes)  # type: ignore[arg-type]
+    options = UploadOptions(
+        max_bytes=settings.api.max_upload_bytes,
+        limits=Limits(settings.limits.max_source_pixels, settings.limits.max_output_dimension),
+        render_timeout=settings.render.timeout_seconds,
+        backup=settings.api.backup,
+        notification_url=settings.api.notification_url,
+    )
+    registry = app[METRICS].registry
+    admin = Admin(store, credentials, lambda: registry.get_sample_value("edge_renders_total", {"result": "ok"}) or 0.0)
+    credentials.reload_strict = admin.refresh_strict
+    for cloud in strict:
+        await admin.refresh_strict(cloud)
+    app[CREDENTIALS] = credentials
+    app[UPLOADS] = Uploads(store, credentials, app[POOL], fetcher, notifier, options)
+    app[ADMIN] = admin
+    yield
+    await notifier.close()
+    await fetcher.close()
+    await catalog.close()
 
 
 async def _in_thread(fn: Callable[[], None]) -> None:

@@ -123,6 +123,40 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    url: Secret = setting(
+        Secret("sqlite:///var/edge.db"),
+        "EDGE_DATABASE_URL",
+        "Catalog: sqlite:///relative.db, sqlite:////abs/path.db, or postgresql://user@host:5432/db (shared by nodes).",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ApiSettings:
+    keys: Secret = setting(
+        Secret(""),
+        "EDGE_API_KEYS",
+        "More product environments or rotated keys: cloudinary://KEY:SECRET@CLOUD URLs, comma-separated.",
+    )
+    max_upload_bytes: int = setting(
+        100 * 2**20, "EDGE_API_MAX_UPLOAD_BYTES", "Largest Upload API request body (the delivery routes take none)."
+    )
+    backup: bool = setting(False, "EDGE_API_BACKUP", "Keep every overwritten or deleted original as a restorable revision.")
+    notification_url: str = setting(
+        "", "EDGE_API_NOTIFICATION_URL", "Webhook called after every upload, destroy and rename (besides notification_url)."
+    )
+    strict_clouds: str = setting(
+        "", "EDGE_API_STRICT_CLOUDS", "Clouds with strict transformations: unsigned URLs may only use allowed ones."
+    )
+    fetch_timeout_seconds: float = setting(20.0, "EDGE_API_FETCH_TIMEOUT_SECONDS", "Time limit for uploads given as a URL.")
+    fetch_allow_private: bool = setting(
+        False, "EDGE_API_FETCH_ALLOW_PRIVATE", "Let URL uploads reach loopback/private addresses (tests only)."
+    )
+    webhook_attempts: int = setting(5, "EDGE_API_WEBHOOK_ATTEMPTS", "Deliveries tried per notification (backoff 1 s, 2 s, 4 s...).")
+    webhook_timeout_seconds: float = setting(10.0, "EDGE_API_WEBHOOK_TIMEOUT_SECONDS", "Time limit for one notification POST.")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     cloud: CloudSettings = field(default_factory=CloudSettings)
@@ -131,6 +165,8 @@ class Settings:
     limits: LimitSettings = field(default_factory=LimitSettings)
     render: RenderSettings = field(default_factory=RenderSettings)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
 
     @classmethod
     def load(cls, environ: Mapping[str, str], config_file: Path | None = None) -> Settings:
@@ -170,6 +206,10 @@ class Settings:
             problems.append("EDGE_STORAGE_URL: only file:// is supported by this build")
         if not self.cloud.url.reveal().startswith("cloudinary://"):
             problems.append("CLOUDINARY_URL must look like cloudinary://API_KEY:API_SECRET@CLOUD_NAME")
+        if not self.database.url.reveal().startswith(("sqlite:///", "postgresql://", "postgres://")):
+            problems.append("EDGE_DATABASE_URL must start with sqlite:/// or postgresql://")
+        if any(not u.startswith("cloudinary://") for u in self.api.keys.reveal().replace(",", " ").split()):
+            problems.append("EDGE_API_KEYS must be cloudinary://API_KEY:API_SECRET@CLOUD_NAME URLs")
         return problems
 
 

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from edge.grammar.delivery_path import parse_delivery_path
 from edge.http.conditional import cache_control, respond
-from edge.http.keys import DELIVERY, METRICS, SETTINGS
+from edge.http.keys import CREDENTIALS, DELIVERY, METRICS, SETTINGS
 
 
 async def deliver(request: web.Request) -> web.Response:
@@ -16,6 +16,7 @@ async def deliver(request: web.Request) -> web.Response:
     path = parse_delivery_path(request.raw_path.partition("?")[0])
     metrics = request.app[METRICS]
     metrics.observe_stage("parse", time.perf_counter() - started)
+    await request.app[CREDENTIALS].check_delivery(path)
     derivative = await request.app[DELIVERY].get(path, request.headers.get("Accept", ""))
     settings = request.app[SETTINGS].delivery
     response = respond(

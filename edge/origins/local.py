@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 import time
 from pathlib import Path
 
@@ -74,6 +75,69 @@ class LocalOriginStore:
             raise SourceTooLarge(f"File size too large - {version.size} bytes (max {max_bytes})")
         return await asyncio.get_running_loop().run_in_executor(None, _read_capped, version.locator, max_bytes)
 
+    # -- writes (Upload API). Files are written to a hidden temporary name and renamed into place,
+    # so delivery never reads half an original; siblings with another extension are removed so
+    # the new format wins. Every write forgets the cached lookup at once.
+
+    async def write(self, cloud: str, public_id: str, extension: str, data: bytes, mtime_ns: int | None = None) -> str:
+        """Store an original; returns its locator. `mtime_ns` (from the asset version) makes the
+        version token change on every overwrite, even within one clock tick at the same size."""
+        path = self._target(cloud, public_id, extension)
+        await asyncio.get_running_loop().run_in_executor(None, _write_replacing, path, data, mtime_ns)
+        self._lookups.pop((cloud, public_id), None)
+        return str(path)
+
+    async def delete(self, cloud: str, public_id: str) -> bool:
+        removed = await asyncio.get_running_loop().run_in_executor(None, self._delete_sync, cloud, public_id)
+        self._lookups.pop((cloud, public_id), None)
+        return removed
+
+    async def move(self, cloud: str, from_id: str, to_id: str) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self._move_sync, cloud, from_id, to_id)
+        self._lookups.pop((cloud, from_id), None)
+        self._lookups.pop((cloud, to_id), None)
+
+    async def keep(self, locator: str, area: str, name: str) -> str:
+        """Copy an original aside (backups) under `<root>/.edge/<area>/`; returns the copy's locator."""
+        target = self.root / ".edge" / area / name
+        await asyncio.get_running_loop().run_in_executor(None, _copy, Path(locator), target)
+        return str(target)
+
+    async def read_locator(self, locator: str, max_bytes: int) -> bytes:
+        path = Path(locator).resolve()
+        if not path.is_relative_to(self.root):
+            raise ResourceNotFound("Resource not found")
+        return await asyncio.get_running_loop().run_in_executor(None, _read_capped, str(path), max_bytes)
+
+    def _target(self, cloud: str, public_id: str, extension: str) -> Path:
+        parts = [cloud, *public_id.split("/")]
+        if any(p in ("", ".", "..") or p.startswith(".") or "\\" in p or "\0" in p for p in parts) or "/" in extension:
+            raise ResourceNotFound(f"Invalid public_id - {public_id}")
+        path = self.root.joinpath(*parts[:-1]) / f"{parts[-1]}.{extension}"
+        existing = path.parent
+        while not existing.exists():  # a symlinked folder must not lead outside the root
+            existing = existing.parent
+        if not existing.resolve().is_relative_to(self.root):
+            raise ResourceNotFound(f"Invalid public_id - {public_id}")
+        return path
+
+    def _delete_sync(self, cloud: str, public_id: str) -> bool:
+        removed = False
+        while (version := self.locate_sync(cloud, public_id)) is not None:
+            Path(version.locator).unlink(missing_ok=True)
+            removed = True
+        return removed
+
+    def _move_sync(self, cloud: str, from_id: str, to_id: str) -> None:
+        version = self.locate_sync(cloud, from_id)
+        if version is None:
+            raise ResourceNotFound(f"Resource not found - {from_id}")
+        extension = os.path.splitext(version.locator)[1].lstrip(".")
+        target = self._target(cloud, to_id, extension)
+        self._delete_sync(cloud, to_id)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(version.locator, target)
+
     async def check(self) -> None:
         if not await asyncio.get_running_loop().run_in_executor(None, os.path.isdir, self.root):
             raise OriginUnavailable("Storage folder is missing")
@@ -82,6 +146,28 @@ class LocalOriginStore:
 def _preference(name: str) -> tuple[int, str]:
     ext = os.path.splitext(name)[1].lower()
     return (_PREFERRED.index(ext) if ext in _PREFERRED else len(_PREFERRED), name)
+
+
+def _write_replacing(path: Path, data: bytes, mtime_ns: int | None = None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        if mtime_ns is not None:
+            os.utime(tmp, ns=(mtime_ns, mtime_ns))
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    stem = path.name.rpartition(".")[0]
+    for sibling in path.parent.iterdir():
+        if sibling != path and sibling.name.rpartition(".")[0] == stem and sibling.is_file():
+            sibling.unlink(missing_ok=True)
+
+
+def _copy(source: Path, target: Path) -> None:
+    _write_replacing(target, source.read_bytes())
 
 
 def _read_capped(path: str, max_bytes: int) -> bytes:

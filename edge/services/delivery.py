@@ -44,6 +44,7 @@ class Delivery:
         metrics: Metrics,
     ) -> None:
         self.cloud = cloud
+        self.clouds = frozenset({cloud})  # every product environment served (the credentials' clouds)
         self.origins = origins
         self.cache = cache
         self.pool = pool
@@ -52,7 +53,7 @@ class Delivery:
         self._flights = SingleFlight()
 
     async def get(self, path: DeliveryPath, accept: str) -> Derivative:
-        if path.cloud != self.cloud:
+        if path.cloud not in self.clouds:
             raise ResourceNotFound(f"Unknown cloud - {path.cloud}")
         output = negotiate(path.requested_format, path.chain.last("quality"), path.chain.flags, accept)
         started = time.perf_counter()

@@ -1,0 +1,323 @@
+"""The Upload and Admin APIs driven by the official SDK against a live `edge serve` (2 workers),
+once with the SQLite catalog and once with PostgreSQL."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import cloudinary
+import cloudinary.api
+import cloudinary.exceptions
+import cloudinary.uploader
+import cloudinary.utils
+import pyvips
+import pytest
+
+from tests.e2e.test_sdk import _free_port, _wait_ready, fetch
+from tests.images import BLUE, RED, decode, geometry_png, near, pixel
+from tests.pg import postgres_schema
+
+CLOUD, KEY, SECRET = "shop", "123456789012345", "s3cr3t-Secret_value"
+OLD_KEY, OLD_SECRET = "987654321098765", "rotated-old-secret"
+
+
+def solid_png(colour: tuple[int, int, int], width: int = 64, height: int = 48) -> bytes:
+    return (pyvips.Image.black(width, height) + list(colour)).cast("uchar").copy(interpretation="srgb").pngsave_buffer()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(request, tmp_path_factory) -> Iterator[tuple[str, int, Path]]:
+    root = tmp_path_factory.mktemp(f"api-{request.param}")
+    if request.param == "sqlite":
+        context = None
+        database = f"sqlite:///{root}/edge.db"
+    else:
+        context = postgres_schema()
+        database = context.__enter__()
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EDGE_") and k != "CLOUDINARY_URL"}
+    env.update(
+        EDGE_STORAGE_URL=f"file://{root}/storage",
+        EDGE_CACHE_DIR=str(root / "cache"),
+        EDGE_DATABASE_URL=database,
+        EDGE_STORAGE_REVALIDATE_SECONDS="0",
+        CLOUDINARY_URL=f"cloudinary://{KEY}:{SECRET}@{CLOUD}",
+        EDGE_API_KEYS=f"cloudinary://{OLD_KEY}:{OLD_SECRET}@{CLOUD}",
+        EDGE_API_WEBHOOK_ATTEMPTS="3",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "edge", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+        env=env, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_ready(base, process)
+        yield base, port, root
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        finally:
+            if context is not None:
+                context.__exit__(None, None, None)
+
+
+@pytest.fixture
+def sdk(server) -> Iterator[tuple[str, int]]:
+    base, port, _ = server
+    cloudinary.reset_config()
+    cloudinary.config(
+        cloud_name=CLOUD, api_key=KEY, api_secret=SECRET, secure=False,
+        cname=f"127.0.0.1:{port}", upload_prefix=base,
+    )
+    yield base, port
+    cloudinary.reset_config()
+
+
+def url_of(public_id: str, **options) -> str:
+    return cloudinary.utils.cloudinary_url(public_id, **options)[0]
+
+
+def test_signed_upload_returns_the_sdk_fields_and_delivers(sdk):
+    base, _ = sdk
+    result = cloudinary.uploader.upload(
+        geometry_png(), public_id="products/geo", tags=["a", "b"], context={"alt": "A|B=C", "caption": "hi"}
+    )
+    for field in ("asset_id", "public_id", "version", "version_id", "signature", "width", "height", "format",
+                  "resource_type", "created_at", "tags", "bytes", "type", "etag", "placeholder", "url",
+                  "secure_url", "original_filename"):
+        assert field in result, field
+    assert result["public_id"] == "products/geo" and (result["width"], result["height"]) == (400, 300)
+    assert result["format"] == "png" and result["tags"] == ["a", "b"] and result["url"].startswith(base)
+    assert cloudinary.utils.verify_api_response_signature(result["public_id"], result["version"], result["signature"])
+    status, headers, body = fetch(result["url"])
+    assert status == 200 and decode(body).width == 400
+    status, headers, body = fetch(url_of("products/geo", width=100, crop="scale", format="jpg"))
+    assert status == 200 and headers["Content-Type"] == "image/jpeg" and decode(body).width == 100
+    details = cloudinary.api.resource("products/geo")
+    assert details["context"]["custom"] == {"alt": "A|B=C", "caption": "hi"} and details["bytes"] == result["bytes"]
+
+
+def test_rotated_key_and_data_uri_upload(sdk):
+    data_uri = "data:image/png;base64," + base64.b64encode(solid_png(RED)).decode()
+    result = cloudinary.uploader.upload(data_uri, public_id="datauri", api_key=OLD_KEY, api_secret=OLD_SECRET)
+    assert (result["width"], result["height"]) == (64, 48)
+    assert cloudinary.api.ping(api_key=OLD_KEY, api_secret=OLD_SECRET)["status"] == "ok"
+
+
+def test_wrong_secret_and_stale_timestamp_are_refused(sdk):
+    with pytest.raises(cloudinary.exceptions.AuthorizationRequired):
+        cloudinary.uploader.upload(solid_png(RED), public_id="nope", api_secret="wrong")
+    with pytest.raises(cloudinary.exceptions.AuthorizationRequired):
+        cloudinary.api.ping(api_secret="wrong")
+    stale = str(int(time.time()) - 3700)
+    with pytest.raises(cloudinary.exceptions.AuthorizationRequired, match="Stale request"):
+        cloudinary.uploader.call_api("upload", {"timestamp": stale, "public_id": "stale"}, file=solid_png(RED))
+    with pytest.raises(cloudinary.exceptions.NotFound):
+        cloudinary.api.resource("nope")
+
+
+def test_unsigned_upload_through_a_preset(sdk):
+    cloudinary.api.create_upload_preset(name="open", unsigned=True, folder="incoming", tags="from-preset",
+                                        allowed_formats="png,jpg")
+    assert cloudinary.api.upload_preset("open")["unsigned"] is True
+    result = cloudinary.uploader.unsigned_upload(solid_png(BLUE), "open", public_id="u1")
+    assert result["public_id"] == "incoming/u1" and result["tags"] == ["from-preset"]
+    cloudinary.api.create_upload_preset(name="closed", unsigned=False)
+    with pytest.raises(cloudinary.exceptions.BadRequest, match="unsigned"):
+        cloudinary.uploader.unsigned_upload(solid_png(BLUE), "closed")
+    with pytest.raises(cloudinary.exceptions.BadRequest):
+        cloudinary.uploader.upload(solid_png(BLUE), unsigned=True)
+    cloudinary.api.update_upload_preset("closed", tags="x")
+    assert cloudinary.api.upload_preset("closed")["settings"]["tags"] == "x"
+    assert {p["name"] for p in cloudinary.api.upload_presets()["presets"]} >= {"open", "closed"}
+    cloudinary.api.delete_upload_preset("closed")
+    with pytest.raises(cloudinary.exceptions.NotFound):
+        cloudinary.api.upload_preset("closed")
+
+
+def test_pagination_over_250_assets(sdk):
+    tiny = solid_png(RED, 4, 4)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: cloudinary.uploader.upload(tiny, public_id=f"page/{i:03d}"), range(260)))
+    seen, cursor, pages = [], None, 0
+    while True:
+        options = {"type": "upload", "prefix": "page/", "max_results": 100}
+        if cursor:
+            options["next_cursor"] = cursor
+        result = cloudinary.api.resources(**options)
+        seen += [r["public_id"] for r in result["resources"]]
+        pages += 1
+        cursor = result.get("next_cursor")
+        if not cursor:
+            break
+    assert pages == 3 and seen == [f"page/{i:03d}" for i in range(260)]
+    backwards = cloudinary.api.resources(prefix="page/", max_results=5, direction="desc")
+    assert [r["public_id"] for r in backwards["resources"]][0] == "page/259"
+    deleted = cloudinary.api.delete_resources_by_prefix("page/")
+    assert len(deleted["deleted"]) == 260 and set(deleted["deleted"].values()) == {"deleted"}
+
+
+def test_overwrite_shows_new_pixels_and_destroy_gives_404(sdk):
+    first = cloudinary.uploader.upload(solid_png(RED), public_id="swap")
+    url = url_of("swap", width=20, crop="scale", format="png")
+    assert near(pixel(decode(fetch(url)[2]), 5, 5), RED)
+    second = cloudinary.uploader.upload(solid_png(BLUE), public_id="swap", overwrite=True, invalidate=True)
+    assert second["version"] > first["version"] and second["asset_id"] == first["asset_id"]
+    for _ in range(3):  # whichever worker answers
+        assert near(pixel(decode(fetch(url)[2]), 5, 5), BLUE)
+    kept = cloudinary.uploader.upload(solid_png(RED), public_id="swap", overwrite=False)
+    assert kept.get("existing") is True and kept["version"] == second["version"]
+    assert cloudinary.uploader.destroy("swap")["result"] == "ok"
+    for _ in range(3):
+        status, headers, _ = fetch(url)
+        assert status == 404 and "X-Cld-Error" in headers
+    assert cloudinary.uploader.destroy("swap")["result"] == "not found"
+
+
+def test_rename_moves_original_and_record(sdk):
+    cloudinary.uploader.upload(solid_png(RED), public_id="old/name")
+    renamed = cloudinary.uploader.rename("old/name", "new/name")
+    assert renamed["public_id"] == "new/name"
+    assert fetch(url_of("new/name", format="png"))[0] == 200
+    assert fetch(url_of("old/name", format="png"))[0] == 404
+    cloudinary.uploader.upload(solid_png(BLUE), public_id="taken")
+    with pytest.raises(cloudinary.exceptions.AlreadyExists):
+        cloudinary.uploader.rename("new/name", "taken")
+
+
+def test_tags_context_metadata_and_admin_queries(sdk):
+    for name in ("t/1", "t/2", "t/3"):
+        cloudinary.uploader.upload(solid_png(RED, 8, 8), public_id=name, tags="base")
+    assert cloudinary.uploader.add_tag("hot", ["t/1", "t/2"])["public_ids"] == ["t/1", "t/2"]
+    cloudinary.uploader.remove_tag("base", ["t/1"])
+    cloudinary.uploader.replace_tag("only", ["t/3"])
+    listed = cloudinary.api.resources_by_tag("hot", tags=True)["resources"]
+    assert [(r["public_id"], r["tags"]) for r in listed] == [("t/1", ["hot"]), ("t/2", ["base", "hot"])]
+    cloudinary.uploader.add_context({"k": "v"}, ["t/2"])
+    assert [r["public_id"] for r in cloudinary.api.resources_by_context("k", "v")["resources"]] == ["t/2"]
+    cloudinary.api.update("t/3", tags=["x", "y"], context={"c": "d"})
+    assert cloudinary.api.resource("t/3")["tags"] == ["x", "y"]
+    assert "hot" in cloudinary.api.tags(prefix="h")["tags"]
+    cloudinary.uploader.remove_all_tags(["t/2"])
+    assert cloudinary.api.resource("t/2")["tags"] == []
+    assert {"name": "t", "path": "t"} in cloudinary.api.root_folders()["folders"]
+    cloudinary.api.create_folder("empty/inner")
+    assert cloudinary.api.subfolders("empty")["folders"] == [{"name": "inner", "path": "empty/inner"}]
+    assert cloudinary.api.usage()["resources"] >= 3
+    result = cloudinary.api.delete_resources_by_tag("hot")
+    assert set(result["deleted"]) == {"t/1"}  # t/2 lost "hot" with remove_all_tags
+
+
+def test_named_transformations_eager_and_derived(sdk):
+    cloudinary.api.create_transformation("thumb", {"width": 30, "height": 30, "crop": "fill"})
+    assert cloudinary.api.transformation("thumb")["allowed_for_strict"] is False
+    cloudinary.api.update_transformation("thumb", allowed_for_strict=True)
+    assert cloudinary.api.transformation("t_thumb")["allowed_for_strict"] is True
+    assert "t_thumb" in [t["name"] for t in cloudinary.api.transformations()["transformations"]]
+    with pytest.raises(cloudinary.exceptions.AlreadyExists):
+        cloudinary.api.create_transformation("thumb", "w_10")
+    cloudinary.api.delete_transformation("thumb")
+    with pytest.raises(cloudinary.exceptions.NotFound):
+        cloudinary.api.transformation("thumb")
+    result = cloudinary.uploader.upload(geometry_png(), public_id="eager", eager=[{"width": 40, "crop": "scale", "format": "webp"}])
+    assert result["eager"][0]["transformation"] == "c_scale,w_40/webp"
+    status, headers, body = fetch(result["eager"][0]["url"])
+    assert status == 200 and headers["X-Cache"] in ("memory", "disk") and decode(body).width == 40
+    derived = cloudinary.api.resource("eager")["derived"]
+    assert [(d["transformation"], d["format"]) for d in derived] == [("c_scale,w_40", "webp")]
+    cloudinary.api.delete_derived_by_transformation(["eager"], ["c_scale,w_40/webp"])
+    assert cloudinary.api.resource("eager")["derived"] == []
+
+
+def test_signed_delivery_urls(sdk):
+    cloudinary.uploader.upload(geometry_png(), public_id="private/signed")
+    for long in (False, True):
+        url = url_of("private/signed", width=50, crop="scale", format="png", sign_url=True, long_url_signature=long)
+        assert "/s--" in url
+        assert fetch(url)[0] == 200
+        signature = url.split("/s--")[1][:4]
+        tampered = url.replace("/s--" + signature, "/s--" + ("AAAA" if signature != "AAAA" else "BBBB"))
+        status, headers, _ = fetch(tampered)
+        assert status == 401 and headers["X-Cld-Error"] == "Invalid signature"
+    other = cloudinary.utils.cloudinary_url("private/signed", width=50, crop="scale", format="png", sign_url=True,
+                                             api_secret="not-the-secret")[0]
+    assert fetch(other)[0] == 401
+
+
+def test_backups_and_restore(sdk):
+    cloudinary.uploader.upload(solid_png(RED), public_id="kept", backup=True)
+    cloudinary.uploader.upload(solid_png(BLUE), public_id="kept", backup=True)
+    versions = cloudinary.api.resource("kept", versions=True)["versions"]
+    assert len(versions) == 2 and versions[1]["restorable"] is True
+    cloudinary.uploader.destroy("kept")
+    assert fetch(url_of("kept", format="png"))[0] == 404
+    restored = cloudinary.api.restore(["kept"])
+    assert restored["kept"]["public_id"] == "kept"
+    status, _, body = fetch(url_of("kept", width=10, crop="scale", format="png"))
+    assert status == 200 and near(pixel(decode(body), 5, 5), BLUE)
+    assert cloudinary.api.restore(["never-backed-up"])["never-backed-up"] == {"error": "no_backup"}
+
+
+def test_url_upload_refuses_private_addresses_and_bad_files(sdk):
+    base, _ = sdk
+    with pytest.raises(cloudinary.exceptions.Error, match="private address"):
+        cloudinary.uploader.upload(f"{base}/healthz", public_id="ssrf")
+    with pytest.raises(cloudinary.exceptions.Error, match="private address"):
+        cloudinary.uploader.upload("http://169.254.169.254/latest/meta-data", public_id="ssrf")
+    with pytest.raises(cloudinary.exceptions.BadRequest, match="Invalid image file"):
+        cloudinary.uploader.upload(b"not an image at all", public_id="text")
+    with pytest.raises(cloudinary.exceptions.BadRequest, match="not allowed"):
+        cloudinary.uploader.upload(solid_png(RED), public_id="fmt", allowed_formats=["jpg"])
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    received: list[tuple[dict[str, str], str]] = []
+    fail_first = True
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        if _Receiver.fail_first:  # the first try fails: the retry must come
+            _Receiver.fail_first = False
+            self.send_response(503)
+        else:
+            _Receiver.received.append((dict(self.headers), body))
+            self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_webhook_is_signed_retried_and_not_blocking(sdk):
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    _Receiver.received, _Receiver.fail_first = [], True
+    thread = threading.Thread(target=receiver.serve_forever, daemon=True)
+    thread.start()
+    try:
+        started = time.monotonic()
+        result = cloudinary.uploader.upload(
+            solid_png(RED), public_id="hooked", notification_url=f"http://127.0.0.1:{receiver.server_port}/hook"
+        )
+        assert time.monotonic() - started < 1.0  # the response did not wait for the retry
+        deadline = time.monotonic() + 10
+        while not _Receiver.received and time.monotonic() < deadline:
+            time.sleep(0.05)
+        headers, body = _Receiver.received[0]
+        assert cloudinary.utils.verify_notification_signature(body, headers["X-Cld-Timestamp"], headers["X-Cld-Signature"])
+        assert not cloudinary.utils.verify_notification_signature(body + " ", headers["X-Cld-Timestamp"], headers["X-Cld-Signature"])
+        payload = json.loads(body)
+        assert payload["notification_type"] == "upload" and payload["public_id"] == result["public_id"]
+    finally:
+        receiver.shutdown()
