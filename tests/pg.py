@@ -6,6 +6,7 @@ import asyncio
 import os
 import secrets
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import pytest
@@ -23,15 +24,21 @@ async def _run(sql: str) -> None:
         await connection.close()
 
 
+def _sync(sql: str) -> None:
+    """On a thread of its own: callers may be inside a running event loop (async fixtures)."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(lambda: asyncio.run(_run(sql))).result()
+
+
 @contextmanager
 def postgres_schema() -> Iterator[str]:
     """Yields a database URL confined to a fresh schema (search_path); the schema is dropped on exit."""
     schema = "edge_test_" + secrets.token_hex(6)
     try:
-        asyncio.run(_run(f"CREATE SCHEMA {schema}"))
+        _sync(f"CREATE SCHEMA {schema}")
     except OSError as exc:
         pytest.skip(f"PostgreSQL not reachable at {PG_DSN}: {exc}")
     try:
         yield f"{PG_DSN}?search_path={schema}"
     finally:
-        asyncio.run(_run(f"DROP SCHEMA {schema} CASCADE"))
+        _sync(f"DROP SCHEMA {schema} CASCADE")

@@ -12,6 +12,7 @@ import asyncio
 import os
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from edge.errors import OriginUnavailable, ResourceNotFound, SourceTooLarge
@@ -82,10 +83,22 @@ class LocalOriginStore:
     async def write(self, cloud: str, public_id: str, extension: str, data: bytes, mtime_ns: int | None = None) -> str:
         """Store an original; returns its locator. `mtime_ns` (from the asset version) makes the
         version token change on every overwrite, even within one clock tick at the same size."""
+        staged = await self.stage(cloud, public_id, extension, data, mtime_ns)
+        await self.publish(staged)
+        return staged.target
+
+    async def stage(self, cloud: str, public_id: str, extension: str, data: bytes, mtime_ns: int | None = None) -> Staged:
+        """Write the bytes under a hidden name beside their place: invisible until `publish`."""
         path = self._target(cloud, public_id, extension)
-        await asyncio.get_running_loop().run_in_executor(None, _write_replacing, path, data, mtime_ns)
-        self._lookups.pop((cloud, public_id), None)
-        return str(path)
+        temp = await asyncio.get_running_loop().run_in_executor(None, _stage, path, data, mtime_ns)
+        return Staged(temp, str(path), cloud, public_id)
+
+    async def publish(self, staged: Staged) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, _publish, staged)
+        self._lookups.pop((staged.cloud, staged.public_id), None)
+
+    async def discard(self, staged: Staged) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, lambda: Path(staged.temp).unlink(missing_ok=True))
 
     async def delete(self, cloud: str, public_id: str) -> bool:
         removed = await asyncio.get_running_loop().run_in_executor(None, self._delete_sync, cloud, public_id)
@@ -148,7 +161,15 @@ def _preference(name: str) -> tuple[int, str]:
     return (_PREFERRED.index(ext) if ext in _PREFERRED else len(_PREFERRED), name)
 
 
-def _write_replacing(path: Path, data: bytes, mtime_ns: int | None = None) -> None:
+@dataclass(frozen=True, slots=True)
+class Staged:
+    temp: str
+    target: str
+    cloud: str
+    public_id: str
+
+
+def _stage(path: Path, data: bytes, mtime_ns: int | None = None) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
     try:
@@ -156,14 +177,24 @@ def _write_replacing(path: Path, data: bytes, mtime_ns: int | None = None) -> No
             f.write(data)
         if mtime_ns is not None:
             os.utime(tmp, ns=(mtime_ns, mtime_ns))
-        os.replace(tmp, path)
     except OSError:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return tmp
+
+
+def _publish(staged: Staged) -> None:
+    path = Path(staged.target)
+    os.replace(staged.temp, path)
     stem = path.name.rpartition(".")[0]
-    for sibling in path.parent.iterdir():
+    for sibling in path.parent.iterdir():  # another extension of the same public_id: the new format wins
         if sibling != path and sibling.name.rpartition(".")[0] == stem and sibling.is_file():
             sibling.unlink(missing_ok=True)
+
+
+def _write_replacing(path: Path, data: bytes, mtime_ns: int | None = None) -> None:
+    tmp = _stage(path, data, mtime_ns)
+    _publish(Staged(tmp, str(path), "", ""))
 
 
 def _copy(source: Path, target: Path) -> None:

@@ -130,9 +130,16 @@ class AssetStore:
         if previous is not None and backup:
             await self.keep_revision(previous)
         mtime_ns = asset.version * 10**9 + secrets.randbelow(10**9)
-        await self.origins.write(asset.cloud, asset.public_id, stored.format, stored.data, mtime_ns)
-        async with self.catalog.db.transaction() as tx:
-            await self.catalog.put(asset, tx)
+        staged = await self.origins.stage(asset.cloud, asset.public_id, stored.format, stored.data, mtime_ns)
+        try:
+            # The file goes into place inside the record's transaction: if the record cannot be
+            # written, the new bytes never become visible (the staged file is hidden and removed).
+            async with self.catalog.db.transaction() as tx:
+                await self.catalog.put(asset, tx)
+                await self.origins.publish(staged)
+        except BaseException:
+            await self.origins.discard(staged)
+            raise
         await self.catalog.clear_derived(asset.cloud, asset.type, asset.public_id)
         return asset
 

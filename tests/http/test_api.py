@@ -1,0 +1,69 @@
+"""The API routes in-process: error shapes, body limits, strict transformations."""
+
+from __future__ import annotations
+
+import time
+
+import cloudinary.utils
+
+from edge.http.keys import ADMIN
+from tests.images import geometry_png
+
+SECRET = "edge-secret"  # the default CLOUDINARY_URL: cloudinary://edge:edge-secret@demo
+
+
+def signed(params: dict) -> dict:
+    params = {**params, "timestamp": str(int(time.time()))}
+    params["signature"] = cloudinary.utils.api_sign_request(params, SECRET)
+    params["api_key"] = "edge"
+    return params
+
+
+async def test_errors_are_json_with_x_cld_error(client):
+    response = await client.post("/v1_1/demo/image/upload", data={"file": "x", "api_key": "edge", "signature": "00",
+                                                                   "timestamp": str(int(time.time()))})
+    assert response.status == 401 and response.headers["X-Cld-Error"].startswith("Invalid Signature")
+    assert (await response.json())["error"]["message"].startswith("Invalid Signature")
+    response = await client.get("/v1_1/demo/ping")
+    assert response.status == 401 and "message" in (await response.json())["error"]
+    response = await client.get("/v1_1/demo/no/such/route", auth=None)
+    assert response.status >= 400 and "error" in await response.json()  # JSON even off the known routes
+    response = await client.post("/v1_1/nowhere/image/upload", data=signed({}))
+    assert response.status == 404
+
+
+async def test_form_body_upload_and_body_on_delete(client):
+    import base64
+
+    data_uri = "data:image/png;base64," + base64.b64encode(geometry_png()).decode()
+    response = await client.post("/v1_1/demo/image/upload", data={**signed({"public_id": "form"}), "file": data_uri})
+    assert response.status == 200, await response.text()
+    assert (await response.json())["width"] == 400
+    auth = "Basic " + base64.b64encode(b"edge:edge-secret").decode()
+    response = await client.delete("/v1_1/demo/resources/image/upload", json={"public_ids": ["form"]},
+                                   headers={"Authorization": auth})
+    assert (await response.json())["deleted"] == {"form": "deleted"}
+    assert (await client.get("/demo/image/upload/form.png")).status == 404
+
+
+async def test_upload_body_limit_is_for_the_api_only(client_for, make_settings):
+    client = await client_for(make_settings(EDGE_API_MAX_UPLOAD_BYTES=1000))
+    import aiohttp
+
+    form = aiohttp.FormData(signed({}))
+    form.add_field("file", geometry_png(), filename="big.png")
+    response = await client.post("/v1_1/demo/image/upload", data=form)
+    assert response.status == 413 and "error" in await response.json()
+
+
+async def test_strict_transformations(client_for, make_settings):
+    client = await client_for(make_settings(EDGE_API_STRICT_CLOUDS="demo"))
+    assert (await client.get("/demo/image/upload/geometry.png")).status == 200  # no transformation: allowed
+    response = await client.get("/demo/image/upload/c_scale,w_50/geometry.png")
+    assert response.status == 401 and "strict" in response.headers["X-Cld-Error"]
+    signed_url = cloudinary.utils.cloudinary_url("geometry", cloud_name="demo", api_secret=SECRET, sign_url=True,
+                                                 width=50, crop="scale", format="png")[0]
+    assert (await client.get(signed_url.split("res.cloudinary.com")[1])).status == 200
+    admin = client.server.app[ADMIN]
+    await admin.create_transformation("demo", {"name": "small", "transformation": "w_50,c_scale", "allowed_for_strict": "true"})
+    assert (await client.get("/demo/image/upload/c_scale,w_50/geometry.png")).status == 200
