@@ -128,9 +128,11 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
     for cloud in strict:
         await admin.refresh_strict(cloud)
     app[CREDENTIALS] = credentials
-    app[UPLOADS] = Uploads(store, credentials, app[POOL], fetcher, notifier, options)
+    uploads = Uploads(store, credentials, app[POOL], fetcher, notifier, options)
+    app[UPLOADS] = uploads
     app[ADMIN] = admin
     yield
+    await uploads.drain()
     await notifier.close()
     await fetcher.close()
     await catalog.close()

@@ -85,8 +85,11 @@ class Catalog:
         return [a for a in found if a is not None]
 
     async def put(self, asset: Asset, db: Database | None = None) -> None:
-        """Insert or replace the record, its tags and its context (call inside a transaction)."""
-        db = db or self.db
+        """Insert or replace the record, its tags and its context, atomically (in `db`'s transaction if given)."""
+        if db is None:
+            async with self.db.transaction() as tx:
+                await self.put(asset, tx)
+            return
         key = (asset.cloud, asset.type, asset.public_id)
         await db.execute(
             f"INSERT INTO assets ({_ASSET_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)"

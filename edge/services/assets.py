@@ -1,7 +1,8 @@
 """Asset changes shared by the Upload and Admin APIs: store, delete, rename, restore, describe.
 
-The order that keeps delivery consistent: the original is written first (to a hidden name,
-then renamed into place), the record second. Every write stamps the file with a fresh
+The order that keeps delivery consistent: the original is written first under a hidden name,
+then the record is written and, inside the same transaction, the file renamed into place; if
+the record cannot be written the new bytes never become visible. Every write stamps the file with a fresh
 version, so the derivative key (which includes it) changes: cached derivatives of the old
 bytes become unreachable in every tier at once. Destroy removes the original first, so
 delivery answers 404 before the record is gone.

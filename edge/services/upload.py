@@ -6,13 +6,15 @@ cloud's keys, or (upload only) unsigned through an unsigned upload preset.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import datetime
 import hashlib
 import re
+import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
@@ -45,6 +47,7 @@ from edge.services.render_pool import RenderPool
 from edge.services.webhooks import Notifier
 from edge.signing import ApiKey
 
+log = logging.getLogger(__name__)
 _DATA_URI = re.compile(r"data:([\w.+-]+/[\w.+-]+)?(;[\w-]+=[\w-]+)*;base64,(.*)", re.DOTALL)
 _EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp", "gif": "gif", "tiff": "tiff"}
 # The tags, context and metadata endpoints send these but the SDK leaves them out of the signature.
@@ -86,6 +89,7 @@ class Uploads:
         self.fetcher = fetcher
         self.notifier = notifier
         self.options = options
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # -- upload -------------------------------------------------------------------------------
 
@@ -142,10 +146,35 @@ class Uploads:
         if previous is not None:
             body["overwritten"] = True
         eager = eager_items(options.get("eager"))
-        if eager:
+        if eager and truthy(options.get("eager_async")):
+            self._background(self._eager_later(asset, eager, base_url, options, api_key))
+            body["eager"] = []
+        elif eager:
             body["eager"] = await self._eager(asset, eager, base_url)
         self._notify(options, body, api_key, "upload")
         return body
+
+    async def _eager_later(self, asset: Asset, items: list[tuple[str, str | None]], base_url: str,
+                           options: Params, api_key: ApiKey) -> None:
+        eager = await self._eager(asset, items, base_url)
+        url = options.get("eager_notification_url") or options.get("notification_url")
+        payload = {"public_id": asset.public_id, "batch_id": asset.version_id, "eager": eager}
+        self._notify({"notification_url": url}, payload, api_key, "eager")
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Tracked, logged, drained on shutdown: never a dropped task."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("eager_async failed: %s", task.exception())
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def _authorise_upload(self, cloud: str, params: Params) -> tuple[ApiKey, UploadPreset | None]:
         preset_name = str(params.get("upload_preset") or "")
@@ -219,9 +248,9 @@ class Uploads:
     async def _eager(self, asset: Asset, items: list[tuple[str, str | None]], base_url: str) -> list[dict[str, Any]]:
         rendered = await self.store.render_eager(asset, items)
         return [
-            {"transformation": d.transformation + (f"/{d.format}" if d.format else ""), "format": d.format,
-             "bytes": d.bytes, "url": derived_url(asset, d, base_url), "secure_url": derived_url(asset, d, base_url)}
-            for d in rendered
+            {"transformation": transformation + (f"/{fmt}" if fmt else ""), "format": d.format, "bytes": d.bytes,
+             "url": derived_url(asset, d, base_url), "secure_url": derived_url(asset, d, base_url)}
+            for (transformation, fmt), d in zip(items, rendered, strict=True)
         ]
 
     def _notify(self, options: Params, body: dict[str, Any], api_key: ApiKey, kind: str) -> None:

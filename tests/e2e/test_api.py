@@ -319,5 +319,16 @@ def test_webhook_is_signed_retried_and_not_blocking(sdk):
         assert not cloudinary.utils.verify_notification_signature(body + " ", headers["X-Cld-Timestamp"], headers["X-Cld-Signature"])
         payload = json.loads(body)
         assert payload["notification_type"] == "upload" and payload["public_id"] == result["public_id"]
+
+        hook = f"http://127.0.0.1:{receiver.server_port}/eager"
+        result = cloudinary.uploader.upload(solid_png(RED), public_id="later", eager=[{"width": 16, "crop": "scale"}],
+                                            eager_async=True, eager_notification_url=hook)
+        assert result["eager"] == []
+        deadline = time.monotonic() + 10
+        while len(_Receiver.received) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        kinds = {json.loads(b)["notification_type"]: json.loads(b) for _, b in _Receiver.received}
+        assert kinds["eager"]["eager"][0]["transformation"] == "c_scale,w_16"
+        assert fetch(kinds["eager"]["eager"][0]["url"])[1]["X-Cache"] in ("memory", "disk")
     finally:
         receiver.shutdown()
