@@ -332,3 +332,32 @@ def test_webhook_is_signed_retried_and_not_blocking(sdk):
         assert fetch(kinds["eager"]["eager"][0]["url"])[1]["X-Cache"] in ("memory", "disk")
     finally:
         receiver.shutdown()
+
+
+def _edge(*args: str, port: int) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EDGE_")}
+    env["CLOUDINARY_URL"] = f"cloudinary://{KEY}:{SECRET}@{CLOUD}"
+    return subprocess.run([sys.executable, "-m", "edge", *args, *(["--url", f"http://127.0.0.1:{port}"] if args[0] != "keys" else [])],
+                          env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_cli_keys_upload_and_resumable_import(sdk, tmp_path):
+    _, port = sdk
+    keys = _edge("keys", "new", port=port)
+    assert keys.returncode == 0 and keys.stdout.startswith("cloudinary://") and keys.stdout.strip().endswith(f"@{CLOUD}")
+    single = tmp_path / "single.png"
+    single.write_bytes(solid_png(RED))
+    done = _edge("upload", str(single), "--folder", "cli", "--tags", "a,b", port=port)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["public_id"] == "cli/single" and cloudinary.api.resource("cli/single")["tags"] == ["a", "b"]
+    tree = tmp_path / "tree"
+    for name in ("x/1.png", "x/2.png", "y.png", ".hidden/z.png"):
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        (tree / name).write_bytes(solid_png(BLUE, 8, 8))
+    first = _edge("import", str(tree), "--folder", "bulk", port=port)
+    assert first.returncode == 0 and "uploaded 3, skipped 0" in first.stdout, first.stderr
+    (tree / "y.png").write_bytes(solid_png(RED, 8, 8))  # changed: sent again
+    again = _edge("import", str(tree), "--folder", "bulk", port=port)
+    assert "uploaded 1, skipped 2" in again.stdout
+    listed = [r["public_id"] for r in cloudinary.api.resources(prefix="bulk/")["resources"]]
+    assert listed == ["bulk/x/1", "bulk/x/2", "bulk/y"]
