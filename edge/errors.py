@@ -90,6 +90,10 @@ class AlreadyExists(EdgeError):
     status, category, report = 409, "api", False
 
 
+class CatalogUnavailable(EdgeError):
+    status, category, report = 503, "catalog", True
+
+
 class SettingsError(Exception):
     """Every invalid setting, reported together at start-up."""
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from edge.catalog.db import Database, Row
 from edge.catalog.models import Asset, Derived, NamedTransformation, Page, Revision, UploadPreset
-from edge.errors import InvalidParameter
+from edge.errors import CatalogUnavailable, InvalidParameter
 
 MIGRATIONS: list[list[str]] = [
     [
@@ -71,6 +71,13 @@ class Catalog:
 
     async def close(self) -> None:
         await self.db.close()
+
+    async def check(self) -> None:
+        """Readiness: one round trip. Any driver failure means not ready."""
+        try:
+            await self.db.fetchrow("SELECT 1 AS one")
+        except Exception as exc:  # noqa: BLE001  (sqlite3, asyncpg and OS errors alike)
+            raise CatalogUnavailable("Catalog unreachable", detail=str(exc)) from None
 
     # -- assets -------------------------------------------------------------------------------
 

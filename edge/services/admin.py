@@ -29,7 +29,7 @@ from edge.services.credentials import Credentials
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,100}")
 # Upload API parameters that describe the call, not the preset.
-_PRESET_EXCLUDED = {"timestamp", "name", "unsigned", "api_key", "signature", "disallow_public_id", "live"}
+_PRESET_EXCLUDED = {"timestamp", "name", "unsigned", "api_key", "signature", "live"}
 MAX_PAGE = 500
 
 

@@ -52,6 +52,8 @@ _DATA_URI = re.compile(r"data:([\w.+-]+/[\w.+-]+)?(;[\w-]+=[\w-]+)*;base64,(.*)"
 _EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp", "gif": "gif", "tiff": "tiff"}
 # The tags, context and metadata endpoints send these but the SDK leaves them out of the signature.
 _NON_SIGNABLE = ("notification_url", "batch_id")
+# What an unsigned upload may set itself; the rest (overwrite, type, transformation…) is the preset's.
+_UNSIGNED_ALLOWED = frozenset({"public_id", "folder", "tags", "context", "metadata", "upload_preset"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,11 +370,15 @@ class Uploads:
 
 
 def _merge(params: Params, preset: UploadPreset | None) -> Mapping[str, Any]:
-    """A preset fills in what the call leaves out; for unsigned calls the preset wins."""
+    """A preset fills in what a signed call leaves out. An unsigned call may only name the
+    asset and describe it (as on Cloudinary); everything else comes from the preset."""
     if preset is None:
         return params
     fixed = {k: v for k, v in preset.settings.items() if v not in (None, "")}
-    return {**params, **fixed} if preset.unsigned else {**fixed, **params}
+    if not preset.unsigned:
+        return {**fixed, **params}
+    allowed = _UNSIGNED_ALLOWED - ({"public_id"} if truthy(fixed.get("disallow_public_id")) else set())
+    return {**{k: v for k, v in params.items() if k in allowed}, **fixed}
 
 
 def _extension(source: SourceInfo) -> str:

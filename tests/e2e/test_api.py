@@ -134,6 +134,11 @@ def test_unsigned_upload_through_a_preset(sdk):
     assert cloudinary.api.upload_preset("open")["unsigned"] is True
     result = cloudinary.uploader.unsigned_upload(solid_png(BLUE), "open", public_id="u1")
     assert result["public_id"] == "incoming/u1" and result["tags"] == ["from-preset"]
+    # an unsigned caller cannot overwrite, nor escape the preset's folder
+    again = cloudinary.uploader.unsigned_upload(solid_png(RED), "open", public_id="u1", overwrite=True, folder="elsewhere")
+    assert again.get("existing") is True and again["version"] == result["version"]
+    cloudinary.api.create_upload_preset(name="anon", unsigned=True, disallow_public_id=True)
+    assert cloudinary.uploader.unsigned_upload(solid_png(RED), "anon", public_id="chosen")["public_id"] != "chosen"
     cloudinary.api.create_upload_preset(name="closed", unsigned=False)
     with pytest.raises(cloudinary.exceptions.BadRequest, match="unsigned"):
         cloudinary.uploader.unsigned_upload(solid_png(BLUE), "closed")

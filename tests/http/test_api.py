@@ -67,3 +67,12 @@ async def test_strict_transformations(client_for, make_settings):
     admin = client.server.app[ADMIN]
     await admin.create_transformation("demo", {"name": "small", "transformation": "w_50,c_scale", "allowed_for_strict": "true"})
     assert (await client.get("/demo/image/upload/c_scale,w_50/geometry.png")).status == 200
+
+
+async def test_readyz_reports_the_catalog(client):
+    assert (await client.get("/readyz")).status == 200
+    from edge.http.keys import UPLOADS
+
+    await client.server.app[UPLOADS].store.catalog.db.close()  # the database goes away
+    response = await client.get("/readyz")
+    assert response.status == 503 and "catalog" in await response.text()
