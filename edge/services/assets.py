@@ -209,6 +209,8 @@ class AssetStore:
             derived = Derived(transformation, extension, derivative.entry.size, now_iso())
             await self.catalog.add_derived(asset.cloud, asset.type, asset.public_id, derived)
             done.append(derived)
+        # The slower tiers are written in the background; wait, so that every node finds them.
+        await self.delivery.cache.drain()
         return done
 
 
