@@ -208,8 +208,12 @@ class Settings:
             problems.append("CLOUDINARY_URL must look like cloudinary://API_KEY:API_SECRET@CLOUD_NAME")
         if not self.database.url.reveal().startswith(("sqlite:///", "postgresql://", "postgres://")):
             problems.append("EDGE_DATABASE_URL must start with sqlite:/// or postgresql://")
-        if any(not u.startswith("cloudinary://") for u in self.api.keys.reveal().replace(",", " ").split()):
-            problems.append("EDGE_API_KEYS must be cloudinary://API_KEY:API_SECRET@CLOUD_NAME URLs")
+        for env, urls in (("CLOUDINARY_URL", [self.cloud.url.reveal()]), ("EDGE_API_KEYS", self.api.keys.reveal().replace(",", " ").split())):
+            for url in urls:
+                parts = urllib.parse.urlsplit(url)
+                if parts.scheme != "cloudinary" or not parts.hostname or not parts.username or not parts.password:
+                    problems.append(f"{env} must be cloudinary://API_KEY:API_SECRET@CLOUD_NAME URLs (with key and secret)")
+                    break
         return problems
 
 

@@ -76,3 +76,25 @@ async def test_readyz_reports_the_catalog(client):
     await client.server.app[UPLOADS].store.catalog.db.close()  # the database goes away
     response = await client.get("/readyz")
     assert response.status == 503 and "catalog" in await response.text()
+
+
+async def test_upload_from_a_url_with_use_filename(client_for, make_settings, aiohttp_server):
+    from aiohttp import web
+
+    async def image(request):
+        return web.Response(body=geometry_png(), content_type="image/png")
+
+    origin = web.Application()
+    origin.router.add_get("/pics/Summer Day.png", image)
+    server = await aiohttp_server(origin)
+    client = await client_for(make_settings(EDGE_API_FETCH_ALLOW_PRIVATE="1"))
+    url = f"http://127.0.0.1:{server.port}/pics/Summer%20Day.png"
+    response = await client.post("/v1_1/demo/image/upload", data={
+        **signed({"use_filename": "1", "unique_filename": "0", "folder": "web"}), "file": url})
+    body = await response.json()
+    assert response.status == 200, body
+    assert body["public_id"] == "web/Summer_Day" and body["original_filename"] == "Summer Day"
+    assert (await client.get("/demo/image/upload/w_10/web/Summer_Day.jpg")).status == 200
+    guarded = await client_for(make_settings())
+    response = await guarded.post("/v1_1/demo/image/upload", data={**signed({}), "file": url})
+    assert response.status == 400 and "private address" in (await response.json())["error"]["message"]
