@@ -87,6 +87,16 @@ class Catalog:
         )
         return _asset(row) if row else None
 
+    async def locate_asset_id(self, cloud: str, asset_id: str) -> tuple[str, str] | None:
+        """(type, public_id) of a live asset, else of its latest backup (a deleted asset keeps its id)."""
+        row = await self.db.fetchrow("SELECT type, public_id FROM assets WHERE cloud = $1 AND asset_id = $2", cloud, asset_id)
+        if row is None:
+            row = await self.db.fetchrow(
+                "SELECT type, public_id FROM revisions WHERE cloud = $1 AND asset_id = $2 ORDER BY version DESC LIMIT 1",
+                cloud, asset_id,
+            )
+        return (row["type"], row["public_id"]) if row else None
+
     async def get_many(self, cloud: str, type_: str, public_ids: list[str]) -> list[Asset]:
         found = [await self.get(cloud, type_, p) for p in public_ids[:MAX_RESULTS]]
         return [a for a in found if a is not None]

@@ -184,6 +184,40 @@ class Admin:
             body[public_id] = describe(asset, base_url, secret)
         return body
 
+    # -- by asset id ----------------------------------------------------------------------------
+
+    async def _by_asset_ids(self, cloud: str, params: Params) -> dict[str, tuple[str, str] | None]:
+        return {a: await self.catalog.locate_asset_id(cloud, a) for a in split_list(params.get("asset_ids"))[:MAX_PAGE]}
+
+    async def resource_by_asset_id(self, cloud: str, asset_id: str, params: Params, base_url: str, secret: str) -> dict[str, Any]:
+        found = await self.catalog.locate_asset_id(cloud, asset_id)
+        if found is None or await self.catalog.get(cloud, *found) is None:
+            raise ResourceNotFound(f"Resource not found - {asset_id}")
+        return await self.resource(cloud, found[0], found[1], params, base_url, secret)
+
+    async def list_by_asset_ids(self, cloud: str, params: Params, base_url: str, secret: str) -> dict[str, Any]:
+        found = [f for f in (await self._by_asset_ids(cloud, params)).values() if f is not None]
+        assets = [a for a in [await self.catalog.get(cloud, *f) for f in found] if a is not None]
+        return {"resources": [self._listed(a, params, base_url, secret) for a in assets]}
+
+    async def delete_by_asset_ids(self, cloud: str, params: Params) -> dict[str, Any]:
+        deleted: dict[str, str] = {}
+        for asset_id, found in (await self._by_asset_ids(cloud, params)).items():
+            removed = found is not None and await self.store.destroy(cloud, found[0], found[1], backup=False)
+            deleted[asset_id] = "deleted" if removed else "not_found"
+        return {"deleted": deleted, "partial": False}
+
+    async def restore_by_asset_ids(self, cloud: str, params: Params, base_url: str, secret: str) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        for asset_id, found in (await self._by_asset_ids(cloud, params)).items():
+            try:
+                if found is None:
+                    raise ResourceNotFound(asset_id)
+                body[asset_id] = describe(await self.store.restore(cloud, found[0], found[1], None), base_url, secret)
+            except ResourceNotFound:
+                body[asset_id] = {"error": "no_backup"}
+        return body
+
     # -- named transformations ------------------------------------------------------------------
 
     async def transformations(self, cloud: str) -> dict[str, Any]:

@@ -273,6 +273,13 @@ def test_backups_and_restore(sdk):
     status, _, body = fetch(url_of("kept", width=10, crop="scale", format="png"))
     assert status == 200 and near(pixel(decode(body), 5, 5), BLUE)
     assert cloudinary.api.restore(["never-backed-up"])["never-backed-up"] == {"error": "no_backup"}
+    asset_id = restored["kept"]["asset_id"]
+    assert cloudinary.api.resource_by_asset_id(asset_id)["public_id"] == "kept"
+    assert [r["public_id"] for r in cloudinary.api.resources_by_asset_ids([asset_id])["resources"]] == ["kept"]
+    assert cloudinary.api.delete_resources_by_asset_ids([asset_id])["deleted"] == {asset_id: "deleted"}
+    with pytest.raises(cloudinary.exceptions.NotFound):
+        cloudinary.api.resource_by_asset_id(asset_id)
+    assert cloudinary.api.restore_by_asset_ids([asset_id])[asset_id]["public_id"] == "kept"
 
 
 def test_url_upload_refuses_private_addresses_and_bad_files(sdk):
