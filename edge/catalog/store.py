@@ -15,19 +15,21 @@ from edge.catalog.db import Database, Row
 from edge.catalog.models import Asset, Derived, NamedTransformation, Page, Revision, UploadPreset
 from edge.errors import CatalogUnavailable, InvalidParameter
 
+# `{C}` is byte-order collation on PostgreSQL (SQLite's BINARY default is already that), so the
+# order of listings, cursors and prefix ranges is the same on both engines and index-friendly.
 MIGRATIONS: list[list[str]] = [
     [
         """CREATE TABLE assets (
-            cloud TEXT NOT NULL, type TEXT NOT NULL, public_id TEXT NOT NULL,
+            cloud TEXT NOT NULL, type TEXT NOT NULL, public_id TEXT{C} NOT NULL,
             asset_id TEXT NOT NULL UNIQUE, version BIGINT NOT NULL, version_id TEXT NOT NULL,
             format TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, bytes BIGINT NOT NULL,
             etag TEXT NOT NULL, created_at TEXT NOT NULL, tags TEXT NOT NULL, context TEXT NOT NULL,
             metadata TEXT NOT NULL, original_filename TEXT NOT NULL, placeholder INTEGER NOT NULL,
             backup INTEGER NOT NULL,
             PRIMARY KEY (cloud, type, public_id))""",
-        "CREATE TABLE asset_tags (cloud TEXT NOT NULL, type TEXT NOT NULL, public_id TEXT NOT NULL, tag TEXT NOT NULL,"
+        "CREATE TABLE asset_tags (cloud TEXT NOT NULL, type TEXT NOT NULL, public_id TEXT{C} NOT NULL, tag TEXT{C} NOT NULL,"
         " PRIMARY KEY (cloud, tag, type, public_id))",
-        "CREATE TABLE asset_context (cloud TEXT NOT NULL, type TEXT NOT NULL, public_id TEXT NOT NULL,"
+        "CREATE TABLE asset_context (cloud TEXT NOT NULL, type TEXT NOT NULL, public_id TEXT{C} NOT NULL,"
         " key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (cloud, key, type, public_id))",
         "CREATE TABLE derived (cloud TEXT NOT NULL, type TEXT NOT NULL, public_id TEXT NOT NULL,"
         " transformation TEXT NOT NULL, format TEXT NOT NULL, bytes BIGINT NOT NULL, created_at TEXT NOT NULL,"
@@ -49,6 +51,7 @@ _ASSET_COLUMNS = (
     " tags, context, metadata, original_filename, placeholder, backup"
 )
 MAX_RESULTS = 500
+_LAST_CHAR = "\U0010ffff"
 
 
 class Catalog:
@@ -65,7 +68,7 @@ class Catalog:
             current = (row or {}).get("version") or 0
             for number, statements in enumerate(MIGRATIONS[current:], start=current + 1):
                 for statement in statements:
-                    await tx.execute(statement)
+                    await tx.execute(statement.replace("{C}", ' COLLATE "C"' if tx.dialect == "postgresql" else ""))
                 await tx.execute("INSERT INTO edge_schema (version) VALUES ($1)", number)
             return len(MIGRATIONS)
 
@@ -158,8 +161,8 @@ class Catalog:
 
         if type_:
             where.append(f"a.type = {arg(type_)}")
-        if prefix:
-            where.append(f"substr(a.public_id, 1, {arg(len(prefix))}) = {arg(prefix)}")
+        if prefix:  # a range, so the primary key's index serves it
+            where.append(f"a.public_id >= {arg(prefix)} AND a.public_id < {arg(prefix + _LAST_CHAR)}")
         if tag is not None:
             where.append(
                 f"EXISTS (SELECT 1 FROM asset_tags t WHERE t.cloud = a.cloud AND t.type = a.type"

@@ -105,8 +105,8 @@ class LocalOriginStore:
         self._lookups.pop((cloud, public_id), None)
         return removed
 
-    async def move(self, cloud: str, from_id: str, to_id: str) -> None:
-        await asyncio.get_running_loop().run_in_executor(None, self._move_sync, cloud, from_id, to_id)
+    async def move(self, cloud: str, from_id: str, to_id: str, mtime_ns: int | None = None) -> None:
+        await asyncio.get_running_loop().run_in_executor(None, self._move_sync, cloud, from_id, to_id, mtime_ns)
         self._lookups.pop((cloud, from_id), None)
         self._lookups.pop((cloud, to_id), None)
 
@@ -136,12 +136,15 @@ class LocalOriginStore:
 
     def _delete_sync(self, cloud: str, public_id: str) -> bool:
         removed = False
-        while (version := self.locate_sync(cloud, public_id)) is not None:
+        for _ in range(len(_PREFERRED) + 8):  # every extension of the stem; bounded, whatever unlink does
+            version = self.locate_sync(cloud, public_id)
+            if version is None:
+                break
             Path(version.locator).unlink(missing_ok=True)
             removed = True
         return removed
 
-    def _move_sync(self, cloud: str, from_id: str, to_id: str) -> None:
+    def _move_sync(self, cloud: str, from_id: str, to_id: str, mtime_ns: int | None = None) -> None:
         version = self.locate_sync(cloud, from_id)
         if version is None:
             raise ResourceNotFound(f"Resource not found - {from_id}")
@@ -149,6 +152,8 @@ class LocalOriginStore:
         target = self._target(cloud, to_id, extension)
         self._delete_sync(cloud, to_id)
         target.parent.mkdir(parents=True, exist_ok=True)
+        if mtime_ns is not None:  # a new version token: nothing cached under the target id can match
+            os.utime(version.locator, ns=(mtime_ns, mtime_ns))
         os.replace(version.locator, target)
 
     async def check(self) -> None:

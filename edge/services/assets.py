@@ -173,7 +173,7 @@ class AssetStore:
             raise AlreadyExists(f"Resource already exists - {to_id}")
         version = max(int(datetime.datetime.now(datetime.UTC).timestamp()), asset.version + 1)
         moved = replace(asset, public_id=to_id, version=version, version_id=random_id(32))
-        await self.origins.move(asset.cloud, asset.public_id, to_id)
+        await self.origins.move(asset.cloud, asset.public_id, to_id, version * 10**9 + secrets.randbelow(10**9))
         async with self.catalog.db.transaction() as tx:
             await self.catalog.delete(asset.cloud, asset.type, asset.public_id, tx)
             if existing is not None:

@@ -14,6 +14,7 @@ from edge.signing import (
     ParamValue,
     basic_credentials,
     check_timestamp,
+    string_to_sign,
     verify_api_signature,
     verify_url_signature,
 )
@@ -56,7 +57,8 @@ class Credentials:
         excluded = tuple(exclude)
         if excluded and verify_api_signature(params, signature, api_key.secret, excluded):
             return api_key
-        raise InvalidCredentials("Invalid Signature " + signature + ". String to sign - see the SDK's api_sign_request.")
+        # As Cloudinary does: the string we signed helps the caller find their mistake (it holds no secret).
+        raise InvalidCredentials(f"Invalid Signature {signature}. String to sign - '{string_to_sign(params)}'.")
 
     def check_basic(self, cloud: str, authorization: str | None) -> ApiKey:
         self.known_cloud(cloud)
