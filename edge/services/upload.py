@@ -122,6 +122,7 @@ class Uploads:
             return body
 
         now = int(time.time())
+        etag = await asyncio.get_running_loop().run_in_executor(None, _md5, stored.data)  # 100 MB: not on the loop
         backup = truthy(options.get("backup"), self.options.backup)
         asset = Asset(
             cloud=cloud,
@@ -133,7 +134,7 @@ class Uploads:
             width=stored.width,
             height=stored.height,
             bytes=len(stored.data),
-            etag=hashlib.md5(stored.data, usedforsecurity=False).hexdigest(),
+            etag=etag,
             created_at=now_iso(),
             type=type_,
             tags=tuple(split_list(options.get("tags"))),
@@ -379,6 +380,10 @@ def _merge(params: Params, preset: UploadPreset | None) -> Mapping[str, Any]:
         return {**fixed, **params}
     allowed = _UNSIGNED_ALLOWED - ({"public_id"} if truthy(fixed.get("disallow_public_id")) else set())
     return {**{k: v for k, v in params.items() if k in allowed}, **fixed}
+
+
+def _md5(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
 def _extension(source: SourceInfo) -> str:

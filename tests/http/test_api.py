@@ -98,3 +98,21 @@ async def test_upload_from_a_url_with_use_filename(client_for, make_settings, ai
     guarded = await client_for(make_settings())
     response = await guarded.post("/v1_1/demo/image/upload", data={**signed({}), "file": url})
     assert response.status == 400 and "private address" in (await response.json())["error"]["message"]
+
+
+async def test_a_large_upload_passes_where_delivery_would_refuse_a_body(client):
+    import aiohttp
+    import pyvips
+
+    noise = pyvips.Image.gaussnoise(1200, 900).cast("uchar").bandjoin([pyvips.Image.gaussnoise(1200, 900).cast("uchar")] * 2)
+    data = noise.copy(interpretation="srgb").pngsave_buffer(compression=0)
+    assert len(data) > 3_000_000  # far beyond the 64 KiB client_max_size of the app
+    form = aiohttp.FormData(signed({"public_id": "big"}))
+    form.add_field("file", data, filename="big.png")
+    response = await client.post("/v1_1/demo/image/upload", data=form)
+    body = await response.json()
+    assert response.status == 200, body
+    assert (body["width"], body["height"], body["bytes"]) == (1200, 900, len(data))
+    import hashlib
+
+    assert body["etag"] == hashlib.md5(data).hexdigest()
