@@ -24,7 +24,7 @@ from edge.metrics import Metrics
 from edge.origins.local import LocalOriginStore
 from edge.origins.remote import RemoteFetcher
 from edge.services.admin import Admin
-from edge.services.assets import AssetStore
+from edge.services.assets import AssetStore, WritableOrigins
 from edge.services.credentials import Credentials
 from edge.services.delivery import Delivery, DeliveryLimits
 from edge.services.render_pool import RenderPool
@@ -40,7 +40,8 @@ def create_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app[DRAINING] = []
-    app.cleanup_ctx.extend([vips_runtime, local_origins, tiered_cache, render_pool, delivery_service, api_services])
+    app.cleanup_ctx.extend([vips_runtime, local_origins, tiered_cache, render_pool, delivery_service])
+    app.cleanup_ctx.append(api_services)  # after delivery_service: it reads ORIGINS, DELIVERY, POOL
     app.on_shutdown.append(_mark_draining)
     app.router.add_get("/healthz", ops.healthz, name="healthz")
     app.router.add_get("/readyz", ops.readyz, name="readyz")
@@ -114,7 +115,10 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
     notifier = Notifier(settings.api.webhook_attempts, settings.api.webhook_timeout_seconds)
     await fetcher.open()
     await notifier.open()
-    store = AssetStore(catalog, app[ORIGINS], app[DELIVERY], settings.limits.max_source_bytes)  # type: ignore[arg-type]
+    origins = app[ORIGINS]
+    if not isinstance(origins, WritableOrigins):
+        raise RuntimeError(f"{type(origins).__name__} cannot store uploads (needs stage/publish/delete/move/keep)")
+    store = AssetStore(catalog, origins, app[DELIVERY], settings.limits.max_source_bytes)
     options = UploadOptions(
         max_bytes=settings.api.max_upload_bytes,
         limits=Limits(settings.limits.max_source_pixels, settings.limits.max_output_dimension),

@@ -14,7 +14,7 @@ import datetime
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from edge.catalog.models import Asset, Derived, Revision
 from edge.catalog.store import Catalog
@@ -22,7 +22,8 @@ from edge.errors import AlreadyExists, InvalidParameter, ResourceNotFound
 from edge.grammar.chain import parse_chain
 from edge.grammar.delivery_path import parse_delivery_path
 from edge.grammar.params import FORMAT_NAMES
-from edge.origins.local import LocalOriginStore
+from edge.origins.base import OriginVersion
+from edge.origins.local import Staged
 from edge.services.delivery import Delivery
 from edge.signing import api_signature
 
@@ -118,10 +119,25 @@ def eager_items(value: Any) -> list[tuple[str, str | None]]:
     return items
 
 
+@runtime_checkable
+class WritableOrigins(Protocol):
+    """What the Upload/Admin APIs need from an origin store beyond reading (LocalOriginStore has it;
+    another store, S3 say, must offer the same to take uploads)."""
+
+    async def locate(self, cloud: str, public_id: str) -> OriginVersion: ...
+    async def stage(self, cloud: str, public_id: str, extension: str, data: bytes, mtime_ns: int | None = None) -> Staged: ...
+    async def publish(self, staged: Staged) -> None: ...
+    async def discard(self, staged: Staged) -> None: ...
+    async def delete(self, cloud: str, public_id: str) -> bool: ...
+    async def move(self, cloud: str, from_id: str, to_id: str, mtime_ns: int | None = None) -> None: ...
+    async def keep(self, locator: str, area: str, name: str) -> str: ...
+    async def read_locator(self, locator: str, max_bytes: int) -> bytes: ...
+
+
 class AssetStore:
     """The catalog and the origin store, kept in step."""
 
-    def __init__(self, catalog: Catalog, origins: LocalOriginStore, delivery: Delivery, max_bytes: int) -> None:
+    def __init__(self, catalog: Catalog, origins: WritableOrigins, delivery: Delivery, max_bytes: int) -> None:
         self.catalog = catalog
         self.origins = origins
         self.delivery = delivery
