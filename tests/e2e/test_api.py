@@ -373,3 +373,17 @@ def test_cli_keys_upload_and_resumable_import(sdk, tmp_path):
     assert "uploaded 1, skipped 2" in again.stdout
     listed = [r["public_id"] for r in cloudinary.api.resources(prefix="bulk/")["resources"]]
     assert listed == ["bulk/x/1", "bulk/x/2", "bulk/y"]
+
+
+def test_explicit_metadata_and_context_removal(sdk):
+    cloudinary.uploader.upload(geometry_png(), public_id="exp", context={"a": "1"})
+    result = cloudinary.uploader.explicit("exp", type="upload", tags=["made"], eager=[{"width": 25, "crop": "scale", "format": "jpg"}])
+    assert result["tags"] == ["made"] and result["eager"][0]["transformation"] == "c_scale,w_25/jpg"
+    status, headers, body = fetch(result["eager"][0]["url"])
+    assert status == 200 and headers["Content-Type"] == "image/jpeg" and decode(body).width == 25
+    assert cloudinary.uploader.update_metadata({"sku": "X-1"}, ["exp"])["public_ids"] == ["exp"]
+    assert cloudinary.api.resource("exp", metadata=True)["metadata"] == {"sku": "X-1"}
+    cloudinary.uploader.remove_all_context(["exp"])
+    assert "context" not in cloudinary.api.resource("exp")
+    with pytest.raises(cloudinary.exceptions.NotFound):
+        cloudinary.uploader.explicit("missing", type="upload")
