@@ -116,3 +116,34 @@ async def test_a_large_upload_passes_where_delivery_would_refuse_a_body(client):
     import hashlib
 
     assert body["etag"] == hashlib.md5(data).hexdigest()
+
+
+async def test_incoming_transformation_and_format_are_applied_before_storing(client):
+    import aiohttp
+
+    from tests.images import decode, loader
+
+    form = aiohttp.FormData(signed({"public_id": "incoming", "transformation": "c_scale,w_100", "format": "webp"}))
+    form.add_field("file", geometry_png(), filename="g.png")
+    body = await (await client.post("/v1_1/demo/image/upload", data=form)).json()
+    assert (body["width"], body["height"], body["format"]) == (100, 75, "webp")
+    original = await client.get("/demo/image/upload/incoming")
+    assert original.status == 200 and loader(await original.read()) == "webp"
+    assert decode(await original.read()).width == 100
+
+
+async def test_several_clouds_each_with_their_own_keys(client_for, make_settings):
+    import aiohttp
+
+    client = await client_for(make_settings(EDGE_API_KEYS="cloudinary://k2:s2@second"))
+    params = {"public_id": "pic", "timestamp": str(int(time.time()))}
+    params["signature"] = cloudinary.utils.api_sign_request(params, "s2")
+    form = aiohttp.FormData({**params, "api_key": "k2"})
+    form.add_field("file", geometry_png(), filename="g.png")
+    assert (await client.post("/v1_1/second/image/upload", data=form)).status == 200
+    assert (await client.get("/second/image/upload/w_20/pic.png")).status == 200
+    assert (await client.get("/demo/image/upload/w_20/pic.png")).status == 404  # clouds do not mix
+    form = aiohttp.FormData(signed({"public_id": "pic"}))  # demo's key on the second cloud
+    form.add_field("file", geometry_png(), filename="g.png")
+    response = await client.post("/v1_1/second/image/upload", data=form)
+    assert response.status == 401 and "Unknown API key" in (await response.json())["error"]["message"]
