@@ -28,7 +28,7 @@ from edge.services.assets import AssetStore, WritableOrigins
 from edge.services.credentials import Credentials
 from edge.services.delivery import Delivery, DeliveryLimits
 from edge.services.render_pool import RenderPool
-from edge.services.upload import UploadOptions, Uploads
+from edge.services.upload import UploadOptions, Uploads, parse_cloud_urls
 from edge.services.webhooks import Notifier
 from edge.settings import Settings
 from edge.signing import parse_keyring
@@ -123,8 +123,8 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         max_bytes=settings.api.max_upload_bytes,
         limits=Limits(settings.limits.max_source_pixels, settings.limits.max_output_dimension),
         render_timeout=settings.render.timeout_seconds,
-        backup=settings.api.backup,
-        notification_url=settings.api.notification_url,
+        backup_clouds=frozenset(c.strip() for c in settings.api.backup_clouds.split(",") if c.strip()),
+        notification_urls=parse_cloud_urls(settings.api.notification_url),
     )
     registry = app[METRICS].registry
     admin = Admin(store, credentials, lambda: registry.get_sample_value("edge_renders_total", {"result": "ok"}) or 0.0)

@@ -141,9 +141,11 @@ class ApiSettings:
     max_upload_bytes: int = setting(
         100 * 2**20, "EDGE_API_MAX_UPLOAD_BYTES", "Largest Upload API request body (the delivery routes take none)."
     )
-    backup: bool = setting(False, "EDGE_API_BACKUP", "Keep every overwritten or deleted original as a restorable revision.")
+    backup_clouds: str = setting(
+        "", "EDGE_API_BACKUP_CLOUDS", "Clouds (comma-separated, * = all) whose overwritten or deleted originals are kept."
+    )
     notification_url: str = setting(
-        "", "EDGE_API_NOTIFICATION_URL", "Webhook called after every upload, destroy and rename (besides notification_url)."
+        "", "EDGE_API_NOTIFICATION_URL", "Webhook for every upload/destroy/rename/eager: a URL, or cloud=URL pairs, comma-separated."
     )
     strict_clouds: str = setting(
         "", "EDGE_API_STRICT_CLOUDS", "Clouds with strict transformations: unsigned URLs may only use allowed ones."

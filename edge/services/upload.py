@@ -15,7 +15,7 @@ import re
 import logging
 import time
 from collections.abc import Coroutine, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -70,8 +70,26 @@ class UploadOptions:
     max_bytes: int
     limits: Limits
     render_timeout: float
-    backup: bool
-    notification_url: str
+    backup_clouds: frozenset[str] = frozenset()  # "*" = every cloud
+    notification_urls: Mapping[str, str] = field(default_factory=dict)  # cloud (or "*") -> URL
+
+    def backup(self, cloud: str) -> bool:
+        return cloud in self.backup_clouds or "*" in self.backup_clouds
+
+    def notification_url(self, cloud: str) -> str:
+        return self.notification_urls.get(cloud) or self.notification_urls.get("*", "")
+
+
+def parse_cloud_urls(text: str) -> dict[str, str]:
+    """`https://hook` (every cloud) or `shop=https://a,demo=https://b`."""
+    urls = {}
+    for item in (i.strip() for i in text.split(",") if i.strip()):
+        cloud, sep, url = item.partition("=")
+        if sep and not cloud.startswith(("http://", "https://")):
+            urls[cloud.strip()] = url.strip()
+        else:
+            urls["*"] = item
+    return urls
 
 
 class Uploads:
@@ -123,7 +141,7 @@ class Uploads:
 
         now = int(time.time())
         etag = await asyncio.get_running_loop().run_in_executor(None, _md5, stored.data)  # 100 MB: not on the loop
-        backup = truthy(options.get("backup"), self.options.backup)
+        backup = truthy(options.get("backup"), self.options.backup(cloud))
         asset = Asset(
             cloud=cloud,
             public_id=public_id,
@@ -258,7 +276,7 @@ class Uploads:
 
     def _notify(self, options: Params, body: dict[str, Any], api_key: ApiKey, kind: str) -> None:
         payload = {"notification_type": kind, "timestamp": datetime.datetime.now(datetime.UTC).isoformat(), **body}
-        for url in dict.fromkeys((str(options.get("notification_url") or ""), self.options.notification_url)):
+        for url in dict.fromkeys((str(options.get("notification_url") or ""), self.options.notification_url(api_key.cloud))):
             self.notifier.send(url, payload, api_key.secret)
 
     # -- destroy, rename, explicit ------------------------------------------------------------
@@ -269,7 +287,7 @@ class Uploads:
         if not public_id:
             raise InvalidParameter("Missing required parameter - public_id")
         type_ = str(params.get("type") or "upload")
-        removed = await self.store.destroy(cloud, type_, public_id, backup=self.options.backup)
+        removed = await self.store.destroy(cloud, type_, public_id, backup=self.options.backup(cloud))
         body = {"result": "ok" if removed else "not found"}
         if removed:
             self._notify(params, {"public_id": public_id, "type": type_, "resource_type": "image"}, api_key, "delete")

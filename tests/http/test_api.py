@@ -147,3 +147,43 @@ async def test_several_clouds_each_with_their_own_keys(client_for, make_settings
     form.add_field("file", geometry_png(), filename="g.png")
     response = await client.post("/v1_1/second/image/upload", data=form)
     assert response.status == 401 and "Unknown API key" in (await response.json())["error"]["message"]
+
+
+async def test_per_cloud_webhook_and_backups(client_for, make_settings, aiohttp_server):
+    import asyncio
+
+    import aiohttp
+    from aiohttp import web
+
+    from edge.services.upload import parse_cloud_urls
+
+    assert parse_cloud_urls("https://all, shop=https://s") == {"*": "https://all", "shop": "https://s"}
+    received = []
+
+    async def hook(request):
+        received.append((dict(request.headers), await request.text()))
+        return web.Response()
+
+    receiver = web.Application()
+    receiver.router.add_post("/hook", hook)
+    server = await aiohttp_server(receiver)
+    client = await client_for(make_settings(EDGE_API_NOTIFICATION_URL=f"demo=http://127.0.0.1:{server.port}/hook",
+                                            EDGE_API_BACKUP_CLOUDS="demo"))
+    for _ in range(2):
+        form = aiohttp.FormData(signed({"public_id": "twice"}))
+        form.add_field("file", geometry_png(), filename="g.png")
+        assert (await client.post("/v1_1/demo/image/upload", data=form)).status == 200
+    for _ in range(100):
+        if len(received) == 2:
+            break
+        await asyncio.sleep(0.02)
+    cloudinary.config(api_secret=SECRET)
+    try:
+        assert all(cloudinary.utils.verify_notification_signature(b, h["X-Cld-Timestamp"], h["X-Cld-Signature"])
+                   for h, b in received) and len(received) == 2
+    finally:
+        cloudinary.reset_config()
+    auth = "Basic " + __import__("base64").b64encode(b"edge:edge-secret").decode()
+    details = await (await client.get("/v1_1/demo/resources/image/upload/twice?versions=true",
+                                      headers={"Authorization": auth})).json()
+    assert [v["restorable"] for v in details["versions"]] == [False, True]
