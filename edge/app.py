@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from aiohttp import web
+from prometheus_client import Counter
 
 from edge.cache.disk import DiskCache
 from edge.cache.memory import MemoryCache
@@ -112,7 +113,10 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
     app[DELIVERY].clouds = keyring.clouds
     catalog = await open_catalog(settings.database.url.reveal())
     fetcher = RemoteFetcher(settings.api.fetch_timeout_seconds, settings.api.fetch_allow_private)
-    notifier = Notifier(settings.api.webhook_attempts, settings.api.webhook_timeout_seconds)
+    webhooks = Counter("edge_webhooks_total", "Notification attempts by result", ["result"], registry=app[METRICS].registry)
+    notifier = Notifier(
+        settings.api.webhook_attempts, settings.api.webhook_timeout_seconds, record=lambda r: webhooks.labels(r).inc()
+    )
     await fetcher.open()
     await notifier.open()
     origins = app[ORIGINS]

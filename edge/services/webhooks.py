@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -21,8 +22,11 @@ log = logging.getLogger(__name__)
 
 
 class Notifier:
-    def __init__(self, attempts: int, timeout: float, backoff: float = 1.0) -> None:
+    def __init__(
+        self, attempts: int, timeout: float, backoff: float = 1.0, record: Callable[[str], None] = lambda result: None
+    ) -> None:
         self.attempts = max(1, attempts)
+        self._record = record  # metrics: "delivered" | "retried" | "failed"
         self.timeout = timeout
         self.backoff = backoff
         self._session: aiohttp.ClientSession | None = None
@@ -67,12 +71,15 @@ class Notifier:
                 async with self._session.post(url, data=body.encode(), headers=headers) as response:
                     if response.status < 300:
                         self.delivered += 1
+                        self._record("delivered")
                         return
                     reason = f"HTTP {response.status}"
             except (aiohttp.ClientError, TimeoutError) as exc:
                 reason = type(exc).__name__
             log.info("notification to %s failed (%s), attempt %d/%d", url, reason, attempt + 1, self.attempts)
             if attempt + 1 < self.attempts:
+                self._record("retried")
                 await asyncio.sleep(self.backoff * 2**attempt)
         self.failed += 1
+        self._record("failed")
         log.warning("notification to %s given up after %d attempts", url, self.attempts)

@@ -187,3 +187,5 @@ async def test_per_cloud_webhook_and_backups(client_for, make_settings, aiohttp_
     details = await (await client.get("/v1_1/demo/resources/image/upload/twice?versions=true",
                                       headers={"Authorization": auth})).json()
     assert [v["restorable"] for v in details["versions"]] == [False, True]
+    metrics = await (await client.get("/metrics")).text()
+    assert 'edge_webhooks_total{result="delivered"} 2.0' in metrics
