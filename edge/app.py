@@ -24,7 +24,7 @@ from edge.imaging.limits import Limits
 from edge.metrics import Metrics
 from edge.origins.local import LocalOriginStore
 from edge.origins.remote import RemoteFetcher
-from edge.services.admin import Admin
+from edge.services.admin import Admin, HourlyLimit
 from edge.services.assets import AssetStore, WritableOrigins
 from edge.services.credentials import Credentials
 from edge.services.delivery import Delivery, DeliveryLimits
@@ -131,7 +131,12 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         notification_urls=parse_cloud_urls(settings.api.notification_url),
     )
     registry = app[METRICS].registry
-    admin = Admin(store, credentials, lambda: registry.get_sample_value("edge_renders_total", {"result": "ok"}) or 0.0)
+    admin = Admin(
+        store,
+        credentials,
+        lambda: registry.get_sample_value("edge_renders_total", {"result": "ok"}) or 0.0,
+        HourlyLimit(settings.api.admin_calls_per_hour),
+    )
     credentials.reload_strict = admin.refresh_strict
     for cloud in strict:
         await admin.refresh_strict(cloud)

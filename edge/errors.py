@@ -90,6 +90,12 @@ class AlreadyExists(EdgeError):
     status, category, report = 409, "api", False
 
 
+class RateLimited(EdgeError):
+    """Admin API calls beyond the hourly allowance (Cloudinary answers 420)."""
+
+    status, category, report = 420, "api", False
+
+
 class CatalogUnavailable(EdgeError):
     status, category, report = 503, "catalog", True
 

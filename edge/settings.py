@@ -154,6 +154,9 @@ class ApiSettings:
     fetch_allow_private: bool = setting(
         False, "EDGE_API_FETCH_ALLOW_PRIVATE", "Let URL uploads reach loopback/private addresses (tests only)."
     )
+    admin_calls_per_hour: int = setting(
+        0, "EDGE_API_ADMIN_CALLS_PER_HOUR", "Admin API calls per key per hour and process, then 420; 0 = unlimited."
+    )
     webhook_attempts: int = setting(5, "EDGE_API_WEBHOOK_ATTEMPTS", "Deliveries tried per notification (backoff 1 s, 2 s, 4 s...).")
     webhook_timeout_seconds: float = setting(10.0, "EDGE_API_WEBHOOK_TIMEOUT_SECONDS", "Time limit for one notification POST.")
 

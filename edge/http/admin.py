@@ -4,6 +4,7 @@ a body on DELETE included; errors as {"error": {"message": …}} (see middleware
 from __future__ import annotations
 
 import re
+from email.utils import formatdate
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,9 +21,14 @@ def _route(call: Call) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handle(request: web.Request) -> web.Response:
         admin = request.app[ADMIN]
         cloud = request.match_info["cloud"]
-        secret = admin.authorise(cloud, request.headers.get("Authorization"))
+        secret, allowance = admin.authorise(cloud, request.headers.get("Authorization"))
         params, _ = await read_params(request, request.app[SETTINGS].api.max_upload_bytes)
-        return web.json_response(await call(admin, cloud, params, request, secret))
+        response = web.json_response(await call(admin, cloud, params, request, secret))
+        if allowance.limit:  # the headers the SDK reads into rate_limit_allowed/remaining/reset_at
+            response.headers["X-FeatureRateLimit-Limit"] = str(allowance.limit)
+            response.headers["X-FeatureRateLimit-Remaining"] = str(allowance.remaining)
+            response.headers["X-FeatureRateLimit-Reset"] = formatdate(allowance.reset_at, usegmt=True)
+        return response
 
     return handle
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime
 import re
+import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from edge.catalog.models import Asset, NamedTransformation, UploadPreset
 from edge.catalog.store import Catalog
-from edge.errors import AlreadyExists, InvalidParameter, ResourceNotFound
+from edge.errors import AlreadyExists, InvalidParameter, RateLimited, ResourceNotFound
 from edge.grammar.chain import parse_chain
 from edge.services.assets import (
     AssetStore,
@@ -33,16 +34,53 @@ _PRESET_EXCLUDED = {"timestamp", "name", "unsigned", "api_key", "signature", "li
 MAX_PAGE = 500
 
 
+@dataclass(frozen=True, slots=True)
+class Allowance:
+    limit: int  # 0 = unlimited
+    remaining: int
+    reset_at: float  # epoch seconds
+
+
+class HourlyLimit:
+    """Calls per API key per clock hour, in this process (as Cloudinary's Admin API limit; 0 = none)."""
+
+    def __init__(self, per_hour: int, clock: Callable[[], float] = time.time) -> None:
+        self.per_hour = per_hour
+        self._clock = clock
+        self._windows: dict[tuple[str, str], tuple[int, int]] = {}
+
+    def take(self, cloud: str, key: str) -> Allowance:
+        now = self._clock()
+        hour = int(now // 3600)
+        reset_at = (hour + 1) * 3600.0
+        if not self.per_hour:
+            return Allowance(0, 0, reset_at)
+        window, used = self._windows.get((cloud, key), (hour, 0))
+        used = used + 1 if window == hour else 1
+        self._windows[(cloud, key)] = (hour, used)
+        if used > self.per_hour:
+            raise RateLimited(f"Rate Limit Exceeded - {self.per_hour} calls per hour")
+        return Allowance(self.per_hour, self.per_hour - used, reset_at)
+
+
 class Admin:
-    def __init__(self, store: AssetStore, credentials: Credentials, renders: Callable[[], float] = lambda: 0.0) -> None:
+    def __init__(
+        self,
+        store: AssetStore,
+        credentials: Credentials,
+        renders: Callable[[], float] = lambda: 0.0,
+        limit: HourlyLimit | None = None,
+    ) -> None:
         self.store = store
         self.catalog: Catalog = store.catalog
         self.credentials = credentials
         self._renders = renders
+        self.limit = limit or HourlyLimit(0)
 
-    def authorise(self, cloud: str, authorization: str | None) -> str:
-        """Returns the secret of the key used (signs response fields)."""
-        return self.credentials.check_basic(cloud, authorization).secret
+    def authorise(self, cloud: str, authorization: str | None) -> tuple[str, Allowance]:
+        """The secret of the key used (it signs response fields) and what is left of its allowance."""
+        api_key = self.credentials.check_basic(cloud, authorization)
+        return api_key.secret, self.limit.take(cloud, api_key.key)
 
     # -- ping, usage ----------------------------------------------------------------------------
 

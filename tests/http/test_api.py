@@ -189,3 +189,16 @@ async def test_per_cloud_webhook_and_backups(client_for, make_settings, aiohttp_
     assert [v["restorable"] for v in details["versions"]] == [False, True]
     metrics = await (await client.get("/metrics")).text()
     assert 'edge_webhooks_total{result="delivered"} 2.0' in metrics
+
+
+async def test_admin_rate_limit_answers_420_with_the_sdk_headers(client_for, make_settings):
+    import base64
+
+    client = await client_for(make_settings(EDGE_API_ADMIN_CALLS_PER_HOUR=2))
+    auth = {"Authorization": "Basic " + base64.b64encode(b"edge:edge-secret").decode()}
+    first = await client.get("/v1_1/demo/ping", headers=auth)
+    assert first.headers["X-FeatureRateLimit-Limit"] == "2" and first.headers["X-FeatureRateLimit-Remaining"] == "1"
+    assert first.headers["X-FeatureRateLimit-Reset"].endswith("GMT")
+    assert (await client.get("/v1_1/demo/ping", headers=auth)).status == 200
+    third = await client.get("/v1_1/demo/ping", headers=auth)
+    assert third.status == 420 and "Rate Limit" in (await third.json())["error"]["message"]
