@@ -28,6 +28,7 @@ from edge.services.admin import Admin, HourlyLimit
 from edge.services.assets import AssetStore, WritableOrigins
 from edge.services.credentials import Credentials
 from edge.services.delivery import Delivery, DeliveryLimits
+from edge.services.named import NamedTransformations
 from edge.services.render_pool import RenderPool
 from edge.services.upload import UploadOptions, Uploads, parse_cloud_urls
 from edge.services.webhooks import Notifier
@@ -138,6 +139,10 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         HourlyLimit(settings.api.admin_calls_per_hour),
     )
     credentials.reload_strict = admin.refresh_strict
+    named = NamedTransformations(catalog)
+    admin.named = named
+    app[DELIVERY].named = named.lookup
+    credentials.strict_named = named.allowed_for_strict
     for cloud in strict:
         await admin.refresh_strict(cloud)
     app[CREDENTIALS] = credentials

@@ -30,6 +30,7 @@ class Transformation:
     angle: Angle | None = None
     background: Colour | None = None
     flags: frozenset[str] = frozenset()
+    named: tuple[str, ...] = ()  # t_<name>: replaced by its definition before planning (grammar/named.py)
     # The validated `code_value` tokens as written, sorted as the official SDK sorts them.
     canonical: str = field(default="", compare=False)
 

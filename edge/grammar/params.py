@@ -186,6 +186,16 @@ def _flags(raw: str) -> frozenset[str]:
     return frozenset(flags)
 
 
+_NAMED = re.compile(r"[A-Za-z0-9_-]{1,100}")
+
+
+def _named(raw: str) -> tuple[str, ...]:
+    names = tuple(raw.split("."))
+    if not all(_NAMED.fullmatch(n) for n in names):
+        raise _invalid("transformation", raw)
+    return names
+
+
 PARAMS: dict[str, ParamSpec] = {
     "w": ParamSpec("width", "width", _dimension("width"), "Width in px; a decimal up to 1.0 is relative to the input."),
     "h": ParamSpec("height", "height", _dimension("height"), "Height in px; a decimal up to 1.0 is relative to the input."),
@@ -200,4 +210,5 @@ PARAMS: dict[str, ParamSpec] = {
     "a": ParamSpec("angle", "angle", _angle, "Rotation in degrees, hflip, vflip; several joined with '.'."),
     "b": ParamSpec("background", "color", _colour, "Background colour (name, rgb:RRGGBB[AA]) for the pad modes."),
     "fl": ParamSpec("flags", "flag", _flags, "Flags: progressive[:semi|steep|none]."),
+    "t": ParamSpec("named", "transformation", _named, "Named transformation(s) t_<name>[.<name>], from the Admin API."),
 }

@@ -27,6 +27,7 @@ from edge.services.assets import (
     truthy,
 )
 from edge.services.credentials import Credentials
+from edge.services.named import NamedTransformations
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,100}")
 # Upload API parameters that describe the call, not the preset.
@@ -76,6 +77,7 @@ class Admin:
         self.credentials = credentials
         self._renders = renders
         self.limit = limit or HourlyLimit(0)
+        self.named: NamedTransformations | None = None  # forgotten on every change, so delivery sees it
 
     def authorise(self, cloud: str, authorization: str | None) -> tuple[str, Allowance]:
         """The secret of the key used (it signs response fields) and what is left of its allowance."""
@@ -303,6 +305,8 @@ class Admin:
         allowed = {n.definition for n in await self.catalog.named_transformations(cloud) if n.allowed_for_strict}
         allowed |= await self.catalog.eager_transformations(cloud)
         self.credentials.strict_allowed[cloud] = frozenset(allowed)
+        if self.named is not None:
+            self.named.forget(cloud)
 
     # -- upload presets -------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ class Credentials:
         # Per cloud, the canonical transformations an unsigned URL may use on a strict cloud.
         self.strict_allowed: dict[str, frozenset[str]] = {}
         self.reload_strict: Callable[[str], Awaitable[None]] | None = None
+        self.strict_named: Callable[[str], Awaitable[frozenset[str]]] | None = None
         self._reloaded: dict[str, float] = {}
 
     def known_cloud(self, cloud: str) -> None:
@@ -83,6 +84,11 @@ class Credentials:
             return
         if path.chain.canonical in self.strict_allowed.get(path.cloud, frozenset()):
             return
+        components = path.chain.components
+        if self.strict_named is not None and all(c.named for c in components):
+            allowed = await self.strict_named(path.cloud)
+            if all(set(c.named) <= allowed for c in components):  # t_<name> marked allowed_for_strict
+                return
         # Another process may have allowed it since: reload, at most once a second per cloud.
         now = time.monotonic()
         if self.reload_strict is not None and now - self._reloaded.get(path.cloud, -1.0) >= 1.0:

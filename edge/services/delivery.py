@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
 
 from edge.cache.base import CachedDerivative
 from edge.cache.tiered import TieredCache
 from edge.errors import EdgeError, InvalidTransformation, ResourceNotFound
+from edge.grammar.chain import Chain
 from edge.grammar.delivery_path import DeliveryPath
+from edge.grammar.named import expand, uses_named
 from edge.imaging.encode import OutputSpec, negotiate
 from edge.imaging.limits import Limits
 from edge.imaging.render import Rendered, render
@@ -45,6 +48,8 @@ class Delivery:
     ) -> None:
         self.cloud = cloud
         self.clouds = frozenset({cloud})  # every product environment served (the credentials' clouds)
+        # cloud -> {name: Chain} for t_<name>; set by the app when a catalog is configured.
+        self.named: Callable[[str], Awaitable[Mapping[str, Chain]]] | None = None
         self.origins = origins
         self.cache = cache
         self.pool = pool
@@ -55,6 +60,8 @@ class Delivery:
     async def get(self, path: DeliveryPath, accept: str) -> Derivative:
         if path.cloud not in self.clouds:
             raise ResourceNotFound(f"Unknown cloud - {path.cloud}")
+        if self.named is not None and uses_named(path.chain):
+            path = replace(path, chain=expand(path.chain, await self.named(path.cloud)))
         output = negotiate(path.requested_format, path.chain.last("quality"), path.chain.flags, accept)
         started = time.perf_counter()
         try:

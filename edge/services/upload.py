@@ -22,6 +22,7 @@ from typing import Any
 from edge.catalog.models import Asset, UploadPreset
 from edge.errors import InvalidImage, InvalidParameter, ResourceNotFound, SourceTooLarge, UnsupportedFormat
 from edge.grammar.chain import parse_chain
+from edge.grammar.named import expand, uses_named
 from edge.grammar.params import FORMAT_NAMES
 from edge.imaging.encode import negotiate
 from edge.imaging.limits import Limits, check
@@ -126,7 +127,7 @@ class Uploads:
         allowed = split_list(options.get("allowed_formats"))
         if allowed and original_format not in allowed and not (original_format == "jpg" and "jpeg" in allowed):
             raise InvalidParameter(f"Image format {original_format} not allowed")
-        stored = await self._incoming(data, source, options)
+        stored = await self._incoming(cloud, data, source, options)
 
         public_id = valid_public_id(self._public_id(options, filename))
         type_ = str(options.get("type") or "upload")
@@ -236,7 +237,7 @@ class Uploads:
             raise SourceTooLarge(f"File size too large - over {self.options.max_bytes} bytes")
         return data, name
 
-    async def _incoming(self, data: bytes, source: SourceInfo, options: Params) -> Stored:
+    async def _incoming(self, cloud: str, data: bytes, source: SourceInfo, options: Params) -> Stored:
         """The incoming `transformation` and `format`, applied before storing."""
         transformation = str(options.get("transformation") or "")
         fmt = str(options.get("format") or "").lower()
@@ -245,6 +246,8 @@ class Uploads:
         if not transformation and (not fmt or fmt in (_extension(source), "jpeg" if _extension(source) == "jpg" else "")):
             return Stored(data, _extension(source), source.width, source.height)
         chain = parse_chain(transformation)
+        if uses_named(chain) and self.store.delivery.named is not None:
+            chain = expand(chain, await self.store.delivery.named(cloud))
         requested = chain.last("format") or (FORMAT_NAMES[fmt] if fmt else None)
         output = negotiate(requested, chain.last("quality"), chain.flags, "")
         deadline = time.monotonic() + self.options.render_timeout

@@ -228,6 +228,18 @@ def test_tags_context_metadata_and_admin_queries(sdk):
 def test_named_transformations_eager_and_derived(sdk):
     cloudinary.api.create_transformation("thumb", {"width": 30, "height": 30, "crop": "fill"})
     assert cloudinary.api.transformation("thumb")["allowed_for_strict"] is False
+    cloudinary.uploader.upload(geometry_png(), public_id="named")
+    status, headers, body = fetch(url_of("named", transformation="thumb", format="png"))
+    assert status == 200 and (decode(body).width, decode(body).height) == (30, 30), headers.get("X-Cld-Error")
+    cloudinary.api.update_transformation("thumb", unsafe_update={"width": 20, "height": 10, "crop": "fill"})
+    deadline = time.monotonic() + 10  # the other worker sees the new definition within its cache's ttl
+    while time.monotonic() < deadline:
+        sizes = {(decode(b).width, decode(b).height) for b in (fetch(url_of("named", transformation="thumb", format="png"))[2] for _ in range(4))}
+        if sizes == {(20, 10)}:
+            break
+        time.sleep(0.5)
+    assert sizes == {(20, 10)}
+    assert fetch(url_of("named", transformation="undefined", format="png"))[0] == 400
     cloudinary.api.update_transformation("thumb", allowed_for_strict=True)
     assert cloudinary.api.transformation("t_thumb")["allowed_for_strict"] is True
     assert "t_thumb" in [t["name"] for t in cloudinary.api.transformations()["transformations"]]

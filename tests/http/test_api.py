@@ -7,7 +7,7 @@ import time
 import cloudinary.utils
 
 from edge.http.keys import ADMIN
-from tests.images import geometry_png
+from tests.images import decode, geometry_png
 
 SECRET = "edge-secret"  # the default CLOUDINARY_URL: cloudinary://edge:edge-secret@demo
 
@@ -66,7 +66,12 @@ async def test_strict_transformations(client_for, make_settings):
     assert (await client.get(signed_url.split("res.cloudinary.com")[1])).status == 200
     admin = client.server.app[ADMIN]
     await admin.create_transformation("demo", {"name": "small", "transformation": "w_50,c_scale", "allowed_for_strict": "true"})
+    await admin.create_transformation("demo", {"name": "big", "transformation": "w_300,c_scale"})
     assert (await client.get("/demo/image/upload/c_scale,w_50/geometry.png")).status == 200
+    response = await client.get("/demo/image/upload/t_small/geometry.png")
+    assert response.status == 200 and decode(await response.read()).width == 50
+    assert (await client.get("/demo/image/upload/t_big/geometry.png")).status == 401  # not allowed_for_strict
+    assert (await client.get("/demo/image/upload/t_small/a_90/geometry.png")).status == 401
 
 
 async def test_readyz_reports_the_catalog(client):
