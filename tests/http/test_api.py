@@ -207,3 +207,27 @@ async def test_admin_rate_limit_answers_420_with_the_sdk_headers(client_for, mak
     assert (await client.get("/v1_1/demo/ping", headers=auth)).status == 200
     third = await client.get("/v1_1/demo/ping", headers=auth)
     assert third.status == 420 and "Rate Limit" in (await third.json())["error"]["message"]
+
+
+async def test_delete_all_and_folders(client):
+    import base64
+
+    import aiohttp
+
+    auth = {"Authorization": "Basic " + base64.b64encode(b"edge:edge-secret").decode()}
+    for name in ("f/a", "f/b", "g"):
+        form = aiohttp.FormData(signed({"public_id": name}))
+        form.add_field("file", geometry_png(), filename="g.png")
+        assert (await client.post("/v1_1/demo/image/upload", data=form)).status == 200
+    assert (await client.post("/v1_1/demo/folders/empty/one", headers=auth)).status == 200
+    folders = await (await client.get("/v1_1/demo/folders", headers=auth)).json()
+    assert [f["path"] for f in folders["folders"]] == ["empty", "f"]
+    refused = await client.delete("/v1_1/demo/folders/f", headers=auth)
+    assert refused.status == 400 and "not empty" in (await refused.json())["error"]["message"]
+    assert (await (await client.delete("/v1_1/demo/folders/empty", headers=auth)).json()) == {"deleted": ["empty"]}
+    # a form body on DELETE
+    response = await client.delete("/v1_1/demo/resources/image/upload", data={"all": "true"}, headers=auth)
+    assert (await response.json())["deleted"] == {"f/a": "deleted", "f/b": "deleted", "g": "deleted"}
+    assert (await client.get("/demo/image/upload/f/a.png")).status == 404
+    listing = await (await client.get("/v1_1/demo/resources/image", headers=auth)).json()
+    assert listing == {"resources": []}
