@@ -3,6 +3,8 @@
 aiosqlite is chosen because it wraps the battle-tested stdlib driver rather than reimplementing
 SQLite. One connection per process: a lock serialises transactions (SQLite has one writer
 anyway); WAL mode lets readers proceed and lets several edge processes share the file.
+Inside `transaction()`, use only the handle it yields: the outer handle waits for the lock
+the transaction holds.
 """
 
 from __future__ import annotations
