@@ -48,9 +48,10 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/healthz", ops.healthz, name="healthz")
     app.router.add_get("/readyz", ops.readyz, name="readyz")
     app.router.add_get("/metrics", ops.metrics, name="metrics")
-    # The API routes come first: GET /v1_1/<cloud>/resources/image would also match the delivery pattern.
-    app.router.add_post("/v1_1/{cloud}/image/{action}", upload_http.action, name="upload")
+    # The API routes come first: GET /v1_1/<cloud>/resources/image would also match the delivery
+    # pattern; the Admin ones before the Upload one, whose pattern also matches POST folders/<x>.
     admin_http.add_routes(app)
+    app.router.add_post("/v1_1/{cloud}/{resource_type}/{action}", upload_http.action, name="upload")
     app.router.add_get(r"/{cloud}/{resource_type}/{type}/{rest:.+}", delivery_http.deliver, name="delivery")
     return app
 

@@ -399,3 +399,17 @@ def test_explicit_metadata_and_context_removal(sdk):
     assert "context" not in cloudinary.api.resource("exp")
     with pytest.raises(cloudinary.exceptions.NotFound):
         cloudinary.uploader.explicit("missing", type="upload")
+
+
+def test_upload_large_in_chunks_and_non_images_refused(sdk, tmp_path):
+    big = tmp_path / "big.png"
+    data = pyvips.Image.gaussnoise(300, 200).cast("uchar").copy(interpretation="b-w").pngsave_buffer(compression=0)
+    big.write_bytes(data)
+    result = cloudinary.uploader.upload_large(str(big), resource_type="image", chunk_size=20_000, public_id="chunked")
+    assert result["public_id"] == "chunked" and result["bytes"] == len(data) and (result["width"], result["height"]) == (300, 200)
+    status, _, body = fetch(result["url"])
+    assert status == 200 and decode(body).avg() == pytest.approx(pyvips.Image.new_from_buffer(data, "").avg())
+    anonymous = cloudinary.uploader.upload_large(str(big), resource_type="image", chunk_size=25_000)
+    assert anonymous["bytes"] == len(data) and fetch(anonymous["url"])[0] == 200
+    with pytest.raises(cloudinary.exceptions.BadRequest, match="Unsupported resource type - raw"):
+        cloudinary.uploader.upload(b"%PDF-1.4", resource_type="raw")
