@@ -207,7 +207,11 @@ def _write_replacing(path: Path, data: bytes, mtime_ns: int | None = None) -> No
     _publish(Staged(tmp, str(path), "", ""))
 
 
+_PARTS_KEPT_SECONDS = 3600
+
+
 def _add_part(folder: Path, start: int, data: bytes, total: int) -> bytes | None:
+    _sweep_abandoned(folder.parent)
     _write_replacing(folder / f"{start:020d}.part", data)  # distinct stems: _publish keeps siblings
     parts = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
     if sum(p.stat().st_size for p in parts) < total:
@@ -217,6 +221,21 @@ def _add_part(folder: Path, start: int, data: bytes, total: int) -> bytes | None
         part.unlink(missing_ok=True)
     folder.rmdir()
     return whole
+
+
+def _sweep_abandoned(parts_root: Path) -> None:
+    """Chunked uploads never finished within an hour are dropped (they would only fill the disk)."""
+    if not parts_root.is_dir():
+        return
+    cutoff = time.time() - _PARTS_KEPT_SECONDS
+    for upload in parts_root.iterdir():
+        try:
+            if upload.stat().st_mtime < cutoff:
+                for part in upload.iterdir():
+                    part.unlink(missing_ok=True)
+                upload.rmdir()
+        except OSError:
+            continue  # another process is sweeping or writing it
 
 
 def _copy(source: Path, target: Path) -> None:
