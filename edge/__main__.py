@@ -29,7 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--samples", action="store_true", help="install the sample originals first")
     doctor = sub.add_parser("doctor", help="print libvips version and codecs")
     doctor.add_argument("--config", type=Path)
+    _client_commands(sub)
     args = parser.parse_args(argv)
+    if args.command in ("upload", "import", "keys"):
+        return _client(args)
 
     try:
         settings = _load_settings(args.config)
@@ -39,6 +42,51 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "doctor":
         return _doctor(settings)
     return _serve(settings, args)
+
+
+def _client_commands(sub: argparse._SubParsersAction) -> None:
+    for name, help_text in (("upload", "upload files to a running edge"), ("import", "upload a folder (resumable)")):
+        command = sub.add_parser(name, help=help_text)
+        if name == "upload":
+            command.add_argument("paths", nargs="+", type=Path)
+        else:
+            command.add_argument("dir", type=Path)
+            command.add_argument("--concurrency", type=int, default=8)
+        command.add_argument("--folder", default="")
+        command.add_argument("--tags", default="", help="comma-separated")
+        command.add_argument("--url", help="edge's address (default: http://HOST:PORT from the settings)")
+        command.add_argument("--config", type=Path)
+    keys = sub.add_parser("keys", help="API keys")
+    keys.add_argument("action", choices=["new"])
+    keys.add_argument("--cloud", help="cloud name (default: the CLOUDINARY_URL's)")
+    keys.add_argument("--config", type=Path)
+
+
+def _client(args: argparse.Namespace) -> int:
+    import json
+
+    from edge import cli
+
+    try:
+        settings = _load_settings(args.config)
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if args.command == "keys":
+        print(cli.keys_new(args.cloud or settings.cloud.name))
+        return 0
+    to = cli.target(args.url or f"http://{settings.server.host}:{settings.server.port}", settings.cloud.url.reveal())
+    try:
+        if args.command == "upload":
+            for result in asyncio.run(cli.upload_files(to, args.paths, args.folder, args.tags)):
+                print(json.dumps({k: result[k] for k in ("public_id", "version", "url")}))
+        else:
+            uploaded, skipped = asyncio.run(cli.import_dir(to, args.dir, args.folder, args.tags, args.concurrency))
+            print(f"uploaded {uploaded}, skipped {skipped} (already there)")
+    except (RuntimeError, OSError, ValueError) as exc:
+        print(f"edge {args.command}: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _load_settings(config: Path | None) -> Settings:

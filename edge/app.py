@@ -7,23 +7,35 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from aiohttp import web
+from prometheus_client import Counter
 
 from edge.cache.disk import DiskCache
 from edge.cache.memory import MemoryCache
 from edge.cache.tiered import TieredCache
+from edge.catalog.store import open_catalog
+from edge.http import admin as admin_http
 from edge.http import delivery as delivery_http
 from edge.http import ops
+from edge.http import upload as upload_http
 from edge.http.conditional import cache_control
-from edge.http.keys import CACHE, CACHE_CONTROL, DELIVERY, DRAINING, METRICS, ORIGINS, POOL, SETTINGS
+from edge.http.keys import ADMIN, CACHE, CACHE_CONTROL, CREDENTIALS, DELIVERY, DRAINING, METRICS, ORIGINS, POOL, SETTINGS, UPLOADS
 from edge.http.middleware import errors_and_metrics
 from edge.grammar.named import parse_named_settings
 from edge.imaging import runtime
 from edge.imaging.limits import Limits
 from edge.metrics import Metrics
 from edge.origins.local import LocalOriginStore
+from edge.origins.remote import RemoteFetcher
+from edge.services.admin import Admin, HourlyLimit
+from edge.services.assets import AssetStore, WritableOrigins
+from edge.services.credentials import Credentials
 from edge.services.delivery import Delivery, DeliveryLimits
+from edge.services.named import NamedTransformations
 from edge.services.render_pool import RenderPool
+from edge.services.upload import UploadOptions, Uploads, parse_cloud_urls
+from edge.services.webhooks import Notifier
 from edge.settings import Settings
+from edge.signing import parse_keyring
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -38,10 +50,15 @@ def create_app(settings: Settings) -> web.Application:
         for versioned in (False, True)
     }
     app.cleanup_ctx.extend([vips_runtime, local_origins, tiered_cache, render_pool, delivery_service])
+    app.cleanup_ctx.append(api_services)  # after delivery_service: it reads ORIGINS, DELIVERY, POOL
     app.on_shutdown.append(_mark_draining)
     app.router.add_get("/healthz", ops.healthz, name="healthz")
     app.router.add_get("/readyz", ops.readyz, name="readyz")
     app.router.add_get("/metrics", ops.metrics, name="metrics")
+    # The API routes come first: GET /v1_1/<cloud>/resources/image would also match the delivery
+    # pattern; the Admin ones before the Upload one, whose pattern also matches POST folders/<x>.
+    admin_http.add_routes(app)
+    app.router.add_post("/v1_1/{cloud}/{resource_type}/{action}", upload_http.action, name="upload")
     app.router.add_get(r"/{cloud}/{resource_type}/{type}/{rest:.+}", delivery_http.deliver, name="delivery")
     return app
 
@@ -99,6 +116,57 @@ async def delivery_service(app: web.Application) -> AsyncIterator[None]:
         named=named, recent_seconds=settings.storage.revalidate_seconds,
     )
     yield
+
+
+async def api_services(app: web.Application) -> AsyncIterator[None]:
+    """Credentials (also used by delivery), the catalog, the Upload and Admin APIs, webhooks."""
+    settings = app[SETTINGS]
+    keyring = parse_keyring(settings.cloud.url.reveal(), settings.api.keys.reveal())
+    strict = frozenset(c.strip() for c in settings.api.strict_clouds.split(",") if c.strip())
+    credentials = Credentials(keyring, strict)
+    app[DELIVERY].clouds = keyring.clouds
+    catalog = await open_catalog(settings.database.url.reveal())
+    fetcher = RemoteFetcher(settings.api.fetch_timeout_seconds, settings.api.fetch_allow_private)
+    webhooks = Counter("edge_webhooks_total", "Notification attempts by result", ["result"], registry=app[METRICS].registry)
+    notifier = Notifier(
+        settings.api.webhook_attempts, settings.api.webhook_timeout_seconds, record=lambda r: webhooks.labels(r).inc()
+    )
+    await fetcher.open()
+    await notifier.open()
+    origins = app[ORIGINS]
+    if not isinstance(origins, WritableOrigins):
+        raise RuntimeError(f"{type(origins).__name__} cannot store uploads (needs stage/publish/delete/move/keep)")
+    store = AssetStore(catalog, origins, app[DELIVERY], settings.limits.max_source_bytes)
+    options = UploadOptions(
+        max_bytes=settings.api.max_upload_bytes,
+        limits=Limits(settings.limits.max_source_pixels, settings.limits.max_output_dimension),
+        render_timeout=settings.render.timeout_seconds,
+        backup_clouds=frozenset(c.strip() for c in settings.api.backup_clouds.split(",") if c.strip()),
+        notification_urls=parse_cloud_urls(settings.api.notification_url),
+    )
+    registry = app[METRICS].registry
+    admin = Admin(
+        store,
+        credentials,
+        lambda: registry.get_sample_value("edge_renders_total", {"result": "ok"}) or 0.0,
+        HourlyLimit(settings.api.admin_calls_per_hour),
+    )
+    credentials.reload_strict = admin.refresh_strict
+    named = NamedTransformations(catalog)
+    admin.named = named
+    app[DELIVERY].named_lookup = named.lookup
+    credentials.strict_named = named.allowed_for_strict
+    for cloud in strict:
+        await admin.refresh_strict(cloud)
+    app[CREDENTIALS] = credentials
+    uploads = Uploads(store, credentials, app[POOL], fetcher, notifier, options)
+    app[UPLOADS] = uploads
+    app[ADMIN] = admin
+    yield
+    await uploads.drain()
+    await notifier.close()
+    await fetcher.close()
+    await catalog.close()
 
 
 async def _in_thread(fn: Callable[[], None]) -> None:

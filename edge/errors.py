@@ -64,6 +64,42 @@ class OriginUnavailable(EdgeError):
     status, category, report = 502, "download", True
 
 
+class InvalidParameter(EdgeError):
+    """An Upload/Admin API call with a missing or bad parameter."""
+
+    status, category, report = 400, "api", False
+
+
+class InvalidCredentials(EdgeError):
+    """Unknown API key, wrong secret or signature, stale timestamp."""
+
+    status, category, report = 401, "security", False
+
+
+class SignatureMismatch(EdgeError):
+    """A delivery URL whose s--SIG-- does not verify, or an unsigned one on a strict cloud."""
+
+    status, category, report = 401, "security", False
+
+
+class NotAllowed(EdgeError):
+    status, category, report = 403, "security", False
+
+
+class AlreadyExists(EdgeError):
+    status, category, report = 409, "api", False
+
+
+class RateLimited(EdgeError):
+    """Admin API calls beyond the hourly allowance (Cloudinary answers 420)."""
+
+    status, category, report = 420, "api", False
+
+
+class CatalogUnavailable(EdgeError):
+    status, category, report = 503, "catalog", True
+
+
 class SettingsError(Exception):
     """Every invalid setting, reported together at start-up."""
 

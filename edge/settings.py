@@ -136,6 +136,45 @@ class TransformationSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    url: Secret = setting(
+        Secret("sqlite:///var/edge.db"),
+        "EDGE_DATABASE_URL",
+        "Catalog: sqlite:///relative.db, sqlite:////abs/path.db, or postgresql://user@host:5432/db (shared by nodes).",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ApiSettings:
+    keys: Secret = setting(
+        Secret(""),
+        "EDGE_API_KEYS",
+        "More product environments or rotated keys: cloudinary://KEY:SECRET@CLOUD URLs, comma-separated.",
+    )
+    max_upload_bytes: int = setting(
+        100 * 2**20, "EDGE_API_MAX_UPLOAD_BYTES", "Largest Upload API request body (the delivery routes take none)."
+    )
+    backup_clouds: str = setting(
+        "", "EDGE_API_BACKUP_CLOUDS", "Clouds (comma-separated, * = all) whose overwritten or deleted originals are kept."
+    )
+    notification_url: str = setting(
+        "", "EDGE_API_NOTIFICATION_URL", "Webhook for every upload/destroy/rename/eager: a URL, or cloud=URL pairs, comma-separated."
+    )
+    strict_clouds: str = setting(
+        "", "EDGE_API_STRICT_CLOUDS", "Clouds with strict transformations: unsigned URLs may only use allowed ones."
+    )
+    fetch_timeout_seconds: float = setting(20.0, "EDGE_API_FETCH_TIMEOUT_SECONDS", "Time limit for uploads given as a URL.")
+    fetch_allow_private: bool = setting(
+        False, "EDGE_API_FETCH_ALLOW_PRIVATE", "Let URL uploads reach loopback/private addresses (tests only)."
+    )
+    admin_calls_per_hour: int = setting(
+        0, "EDGE_API_ADMIN_CALLS_PER_HOUR", "Admin API calls per key per hour and process, then 420; 0 = unlimited."
+    )
+    webhook_attempts: int = setting(5, "EDGE_API_WEBHOOK_ATTEMPTS", "Deliveries tried per notification (backoff 1 s, 2 s, 4 s...).")
+    webhook_timeout_seconds: float = setting(10.0, "EDGE_API_WEBHOOK_TIMEOUT_SECONDS", "Time limit for one notification POST.")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     cloud: CloudSettings = field(default_factory=CloudSettings)
@@ -145,6 +184,8 @@ class Settings:
     render: RenderSettings = field(default_factory=RenderSettings)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     transformations: TransformationSettings = field(default_factory=TransformationSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    api: ApiSettings = field(default_factory=ApiSettings)
 
     @classmethod
     def load(cls, environ: Mapping[str, str], config_file: Path | None = None) -> Settings:
@@ -184,6 +225,14 @@ class Settings:
             problems.append("EDGE_STORAGE_URL: only file:// is supported by this build")
         if not self.cloud.url.reveal().startswith("cloudinary://"):
             problems.append("CLOUDINARY_URL must look like cloudinary://API_KEY:API_SECRET@CLOUD_NAME")
+        if not self.database.url.reveal().startswith(("sqlite:///", "postgresql://", "postgres://")):
+            problems.append("EDGE_DATABASE_URL must start with sqlite:/// or postgresql://")
+        for env, urls in (("CLOUDINARY_URL", [self.cloud.url.reveal()]), ("EDGE_API_KEYS", self.api.keys.reveal().replace(",", " ").split())):
+            for url in urls:
+                parts = urllib.parse.urlsplit(url)
+                if parts.scheme != "cloudinary" or not parts.hostname or not parts.username or not parts.password:
+                    problems.append(f"{env} must be cloudinary://API_KEY:API_SECRET@CLOUD_NAME URLs (with key and secret)")
+                    break
         return problems
 
 

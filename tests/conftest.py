@@ -42,6 +42,7 @@ def make_settings(tmp_path: Path, storage: Path) -> Callable[..., Settings]:
             "EDGE_CACHE_DIR": str(tmp_path / "cache"),
             "EDGE_STORAGE_REVALIDATE_SECONDS": "0",
             "EDGE_RENDER_WORKERS": "2",
+            "EDGE_DATABASE_URL": f"sqlite:///{tmp_path}/edge.db",
         }
         values.update({k: str(v) for k, v in environ.items()})
         return Settings.load(values)

@@ -49,3 +49,14 @@ def test_every_setting_is_documented_and_in_the_config_file():
         assert env in documented, f"{env} is missing from config/edge.toml"
     assert Settings.load({}, REPO / "config" / "edge.toml") is not None
     tomllib.loads(documented)
+
+
+def test_api_credentials_and_database_are_checked():
+    with pytest.raises(SettingsError) as info:
+        Settings.load({"CLOUDINARY_URL": "cloudinary://onlykey@shop", "EDGE_API_KEYS": "cloudinary://k:s@a, http://x",
+                       "EDGE_DATABASE_URL": "mysql://x"})
+    text = str(info.value)
+    assert "CLOUDINARY_URL" in text and "EDGE_API_KEYS" in text and "EDGE_DATABASE_URL" in text
+    assert "onlykey" not in text  # names the variable, never echoes credentials
+    s = Settings.load({"EDGE_API_KEYS": "cloudinary://k:s@a,cloudinary://k2:s2@b"})
+    assert "s2" not in repr(s)

@@ -37,6 +37,14 @@ class DeliveryPath:
     public_id: str
     extension: str | None
     suspect_error: str | None = None
+    # What a URL signature covers: the raw text after s--SIG--, less the version segment.
+    signed_part: str = ""
+
+    @property
+    def signed_texts(self) -> tuple[str, ...]:
+        """As sent, and decoded (the SDK signs escaped public_ids but raw transformation text)."""
+        decoded = urllib.parse.unquote(self.signed_part)
+        return (self.signed_part,) if decoded == self.signed_part else (self.signed_part, decoded)
 
     @property
     def requested_format(self) -> OutputFormat | str | None:
@@ -62,10 +70,13 @@ def parse_delivery_path(raw_path: str) -> DeliveryPath:
         raise InvalidUrl(f"Unsupported delivery type - {delivery_type}")
 
     signature = None
+    raw_rest = raw_path.strip("/").split("/")[3:]
     if rest and (match := _SIGNATURE.fullmatch(rest[0])):
         signature = match.group(1)
-        rest = rest[1:]
+        rest, raw_rest = rest[1:], raw_rest[1:]
     components, version, id_segments, suspect = _split(rest)
+    if version is not None:
+        raw_rest = raw_rest[: len(components)] + raw_rest[len(components) + 1 :]
     if not id_segments or any(s in ("", ".", "..") or "\\" in s or "\0" in s for s in id_segments):
         raise InvalidUrl("Invalid public_id")
     if len(components) > MAX_COMPONENTS:
@@ -82,6 +93,7 @@ def parse_delivery_path(raw_path: str) -> DeliveryPath:
         public_id=public_id,
         extension=extension,
         suspect_error=suspect,
+        signed_part="/".join(raw_rest),
     )
 
 

@@ -39,8 +39,12 @@ def parse_named_settings(definitions: str) -> dict[str, Chain]:
         raise SettingsError([f"EDGE_TRANSFORMATIONS_NAMED: {exc.public_message}"]) from None
 
 
+def uses_named(chain: Chain) -> bool:
+    return any(t.named for t in chain.components)
+
+
 def expand(chain: Chain, lookup: Mapping[str, Chain]) -> Chain:
-    if not any(t.named for t in chain.components):
+    if not uses_named(chain):
         return chain
     components = _expand(chain.components, lookup, ())
     if len(components) > MAX_COMPONENTS:

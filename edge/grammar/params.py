@@ -682,7 +682,7 @@ PARAMS: dict[str, ParamSpec] = {
     "cs": ParamSpec("colour_space", "color space", _enum_values("color space", COLOUR_SPACES), "Colour space: srgb tinysrgb no_cmyk keep_cmyk copy (all delivered as sRGB)."),
     "l": ParamSpec("overlay", "overlay", _layer, "Overlay: public_id (folders as ':') or text:<font>_<size>[_style...]:<text>."),
     "u": ParamSpec("underlay", "underlay", _layer, "Underlay: public_id (folders as ':')."),
-    "t": ParamSpec("named", "named transformation", _named, "Named transformation(s) from the config, joined with '.'."),
+    "t": ParamSpec("named", "named transformation", _named, "Named transformation(s), from the Admin API or the config, joined with '.'."),
     "pg": ParamSpec("page", "page", _page, "Page (frame) number of a multi-page or animated image, from 1."),
 }
 
@@ -832,7 +832,7 @@ PARTIAL_PARAMS: dict[str, str] = {
           "only the image characteristics listed here",
     "dn": "accepted; SVG is rasterised at its own size",
     "q": "q_auto maps to fixed levels per format (no content analysis)",
-    "t": "named transformations come from the config file (EDGE_TRANSFORMATIONS_NAMED)",
+    "t": "named transformations come from the Admin API (per cloud) and the config file (EDGE_TRANSFORMATIONS_NAMED)",
     "z": "applies with face gravities (c_thumb, c_crop); ignored with compass gravities",
     "pg": "single pages only (no ranges); animated GIF/WebP and multi-page TIFF",
 }

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from edge.grammar.delivery_path import parse_delivery_path
 from edge.http.conditional import respond
-from edge.http.keys import CACHE_CONTROL, DELIVERY, METRICS
+from edge.http.keys import CACHE_CONTROL, CREDENTIALS, DELIVERY, METRICS
 
 
 async def deliver(request: web.Request) -> web.Response:
@@ -22,6 +22,9 @@ async def deliver(request: web.Request) -> web.Response:
         started = time.perf_counter()
         path = parse_delivery_path(raw_path)
         metrics.observe_stage("parse", time.perf_counter() - started)
+        # Signatures and strict mode. The memo above only holds paths that passed this check:
+        # the signature is part of the path, and it is the memo's key.
+        await request.app[CREDENTIALS].check_delivery(path)
         derivative = await delivery.get(path, accept, memo_key)
     response = respond(request, derivative, request.app[CACHE_CONTROL][derivative.versioned or derivative.immutable])
     if derivative.disposition:

@@ -7,7 +7,10 @@ from aiohttp import web
 from edge.cache.tiered import TieredCache
 from edge.metrics import Metrics
 from edge.origins.base import OriginStore
+from edge.services.admin import Admin
+from edge.services.credentials import Credentials
 from edge.services.delivery import Delivery
+from edge.services.upload import Uploads
 from edge.services.render_pool import RenderPool
 from edge.settings import Settings
 
@@ -19,3 +22,6 @@ POOL = web.AppKey("pool", RenderPool)
 DELIVERY = web.AppKey("delivery", Delivery)
 CACHE_CONTROL = web.AppKey("cache_control", dict)  # versioned URL? -> Cache-Control value
 DRAINING = web.AppKey("draining", list)  # non-empty once SIGTERM arrived: /readyz fails
+CREDENTIALS = web.AppKey("credentials", Credentials)
+UPLOADS = web.AppKey("uploads", Uploads)
+ADMIN = web.AppKey("admin", Admin)

@@ -13,10 +13,15 @@ from edge.http.keys import METRICS
 log = logging.getLogger("edge.http")
 
 
-def error_response(status: int, message: str, retry_after: int | None = None) -> web.Response:
+API_PREFIX = "/v1_1/"
+
+
+def error_response(status: int, message: str, retry_after: int | None = None, api: bool = False) -> web.Response:
     headers = {"X-Cld-Error": message, "Cache-Control": "no-store"}
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
+    if api:  # the Upload/Admin APIs: the SDK parses {"error": {"message": ...}}
+        return web.json_response({"error": {"message": message}}, status=status, headers=headers)
     return web.Response(status=status, text=message + "\n", headers=headers)
 
 
@@ -33,15 +38,17 @@ async def errors_and_metrics(request: web.Request, handler: web.Handler) -> web.
             log.error("%s %s -> %d: %s", request.method, request.path, exc.status, exc, exc_info=exc)
         else:
             log.info("%s %s -> %d: %s", request.method, request.path, exc.status, exc)
-        response = error_response(exc.status, exc.public_message, exc.retry_after)
+        response = error_response(exc.status, exc.public_message, exc.retry_after, request.path.startswith(API_PREFIX))
     except web.HTTPException as exc:
         response = exc  # aiohttp's own 404/405 for unknown routes
-        if exc.status >= 400 and "X-Cld-Error" not in exc.headers:
+        if exc.status >= 400 and request.path.startswith(API_PREFIX):
+            response = error_response(exc.status, exc.reason, api=True)
+        elif exc.status >= 400 and "X-Cld-Error" not in exc.headers:
             exc.headers["X-Cld-Error"] = exc.reason
     except Exception:
         metrics.errors.labels("internal").inc()
         log.exception("%s %s -> 500", request.method, request.path)
-        response = error_response(500, "Internal error")
+        response = error_response(500, "Internal error", api=request.path.startswith(API_PREFIX))
     metrics.requests.labels(route, str(response.status)).inc()
     metrics.request_seconds.labels(route).observe(time.perf_counter() - started)
     return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from edge.errors import EdgeError
-from edge.http.keys import DELIVERY, DRAINING, METRICS
+from edge.http.keys import DELIVERY, DRAINING, METRICS, UPLOADS
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -19,6 +19,10 @@ async def readyz(request: web.Request) -> web.Response:
         await request.app[DELIVERY].ready()
     except EdgeError as exc:
         return web.Response(status=503, text=f"storage: {exc.public_message}\n", headers={"Retry-After": "1"})
+    try:
+        await request.app[UPLOADS].store.catalog.check()
+    except EdgeError as exc:
+        return web.Response(status=503, text=f"catalog: {exc.public_message}\n", headers={"Retry-After": "1"})
     return web.Response(text="ready\n")
 
 

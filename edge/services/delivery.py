@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from edge.cache.base import CachedDerivative
@@ -13,7 +13,7 @@ from edge.cache.tiered import TieredCache
 from edge.errors import EdgeError, InvalidTransformation, ResourceNotFound
 from edge.grammar.chain import Chain
 from edge.grammar.delivery_path import DeliveryPath
-from edge.grammar.named import expand
+from edge.grammar.named import expand, uses_named
 from edge.imaging.encode import OutputSpec, negotiate
 from edge.imaging.limits import Limits
 from edge.imaging.abort import Abort
@@ -64,6 +64,9 @@ class Delivery:
         recent_seconds: float = 0.0,
     ) -> None:
         self.cloud = cloud
+        self.clouds = frozenset({cloud})  # every product environment served (the credentials' clouds)
+        # cloud -> {name: Chain} for t_<name> from the catalog; set by the app with the Admin API.
+        self.named_lookup: Callable[[str], Awaitable[Mapping[str, Chain]]] | None = None
         self.origins = origins
         self.cache = cache
         self.pool = pool
@@ -75,6 +78,15 @@ class Delivery:
         # lookup is (recent_seconds): a repeated URL skips parsing, lookup and hashing.
         self.recent_seconds = recent_seconds
         self._recent: dict[object, _Recent] = {}
+
+    async def expand_named(self, cloud: str, chain: Chain) -> Chain:
+        """Replace t_<name> by its definition: the Admin API's (per cloud) win over the config's."""
+        if not uses_named(chain):
+            return chain
+        lookup = dict(self.named)
+        if self.named_lookup is not None:
+            lookup.update(await self.named_lookup(cloud))
+        return expand(chain, lookup)
 
     def recent(self, memo_key: object) -> Derivative | None:
         """The answer to a request seen moments ago, if its bytes are still in memory."""
@@ -101,11 +113,10 @@ class Delivery:
         self._recent[memo_key] = _Recent(expires, key, derivative)
 
     async def get(self, path: DeliveryPath, accept: str, memo_key: object = None) -> Derivative:
-        if path.cloud != self.cloud:
+        if path.cloud not in self.clouds:
             raise ResourceNotFound(f"Unknown cloud - {path.cloud}")
-        expanded = expand(path.chain, self.named)
-        if expanded is not path.chain:
-            path = dataclasses.replace(path, chain=expanded)
+        if uses_named(path.chain):
+            path = dataclasses.replace(path, chain=await self.expand_named(path.cloud, path.chain))
         output = negotiate(path.requested_format, path.chain.last("quality"), path.chain.flags, accept)
         started = time.perf_counter()
         try:

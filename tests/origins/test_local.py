@@ -70,3 +70,19 @@ async def test_size_cap(root: Path):
     store = LocalOriginStore(root)
     with pytest.raises(SourceTooLarge):
         await store.read(await store.locate("demo", "shoes/red"), 5)
+
+
+async def test_chunked_parts_assemble_and_abandoned_ones_are_swept(tmp_path):
+    import os
+    import time
+
+    from edge.origins.local import LocalOriginStore
+
+    store = LocalOriginStore(tmp_path)
+    assert await store.add_part("u1", 0, b"abc", 6) is None
+    assert await store.add_part("u1", 3, b"def", 6) == b"abcdef"
+    assert await store.add_part("old", 0, b"x", 10) is None
+    stale = tmp_path / ".edge" / "parts" / "old"
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    assert await store.add_part("new", 0, b"y", 10) is None
+    assert not stale.exists() and (tmp_path / ".edge" / "parts" / "new").is_dir()

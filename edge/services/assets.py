@@ -1,0 +1,269 @@
+"""Asset changes shared by the Upload and Admin APIs: store, delete, rename, restore, describe.
+
+The order that keeps delivery consistent: the original is written first under a hidden name,
+then the record is written and, inside the same transaction, the file renamed into place; if
+the record cannot be written the new bytes never become visible. Every write stamps the file with a fresh
+version, so the derivative key (which includes it) changes: cached derivatives of the old
+bytes become unreachable in every tier at once. Destroy removes the original first, so
+delivery answers 404 before the record is gone.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Protocol, runtime_checkable
+
+from edge.catalog.models import Asset, Derived, Revision
+from edge.catalog.store import Catalog
+from edge.errors import AlreadyExists, InvalidParameter, ResourceNotFound
+from edge.grammar.chain import parse_chain
+from edge.grammar.delivery_path import parse_delivery_path
+from edge.grammar.params import FORMAT_NAMES
+from edge.origins.base import OriginVersion
+from edge.origins.local import Staged
+from edge.services.delivery import Delivery
+from edge.signing import api_signature
+
+ParamValue = str | list[str]
+Params = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    data: bytes
+    format: str  # extension: jpg png webp gif avif ...
+    width: int
+    height: int
+
+
+def now_iso() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def truthy(value: Any, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def split_list(value: Any) -> list[str]:
+    """`a,b` or ["a", "b"] -> ["a", "b"], empty parts dropped."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list | tuple) else str(value).split(",")
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def parse_context(value: Any) -> dict[str, str]:
+    """`k=v|k2=v2` with `\\=` and `\\|` escapes (the SDK's encode_context), or a mapping."""
+    if isinstance(value, Mapping):
+        return {str(k): str(v) for k, v in value.items()}
+    text = str(value or "")
+    pairs, current, escaped = [], "", False
+    for char in text:
+        if escaped:
+            current += "\\" + char if char not in "=|" else "\0" + char
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "|":
+            pairs.append(current)
+            current = ""
+        else:
+            current += char
+    pairs.append(current)
+    result = {}
+    for pair in pairs:
+        if not pair:
+            continue
+        key, _, val = pair.replace("\0=", "\1").partition("=")
+        result[key.replace("\1", "=").replace("\0|", "|")] = val.replace("\1", "=").replace("\0|", "|")
+    return result
+
+
+def valid_public_id(public_id: str) -> str:
+    parts = public_id.split("/")
+    if (
+        not public_id
+        or len(public_id) > 255
+        or any(p in ("", ".", "..") or p.startswith(".") or "\\" in p or "\0" in p for p in parts)
+    ):
+        raise InvalidParameter(f"Invalid public_id - {public_id}")
+    return public_id
+
+
+def random_id(length: int = 20) -> str:
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def eager_items(value: Any) -> list[tuple[str, str | None]]:
+    """`c_fill,w_100/jpg|w_50` -> [("c_fill,w_100", "jpg"), ("w_50", None)], each validated."""
+    items = []
+    for raw in (value if isinstance(value, list) else str(value or "").split("|")):
+        raw = str(raw).strip()
+        if not raw:
+            continue
+        head, _, last = raw.rpartition("/")
+        if last in FORMAT_NAMES or (last == "" and head):
+            transformation, fmt = head, last or None
+        else:
+            transformation, fmt = raw, None
+        chain = parse_chain(transformation)  # raises InvalidTransformation (400)
+        items.append((chain.canonical, fmt))
+    return items
+
+
+@runtime_checkable
+class WritableOrigins(Protocol):
+    """What the Upload/Admin APIs need from an origin store beyond reading (LocalOriginStore has it;
+    another store, S3 say, must offer the same to take uploads)."""
+
+    async def locate(self, cloud: str, public_id: str) -> OriginVersion: ...
+    async def stage(self, cloud: str, public_id: str, extension: str, data: bytes, mtime_ns: int | None = None) -> Staged: ...
+    async def publish(self, staged: Staged) -> None: ...
+    async def discard(self, staged: Staged) -> None: ...
+    async def delete(self, cloud: str, public_id: str) -> bool: ...
+    async def move(self, cloud: str, from_id: str, to_id: str, mtime_ns: int | None = None) -> None: ...
+    async def keep(self, locator: str, area: str, name: str) -> str: ...
+    async def read_locator(self, locator: str, max_bytes: int) -> bytes: ...
+    async def add_part(self, upload: str, start: int, data: bytes, total: int) -> bytes | None: ...
+
+
+class AssetStore:
+    """The catalog and the origin store, kept in step."""
+
+    def __init__(self, catalog: Catalog, origins: WritableOrigins, delivery: Delivery, max_bytes: int) -> None:
+        self.catalog = catalog
+        self.origins = origins
+        self.delivery = delivery
+        self.max_bytes = max_bytes
+
+    async def save(self, asset: Asset, stored: Stored, *, previous: Asset | None, backup: bool) -> Asset:
+        if previous is not None and backup:
+            await self.keep_revision(previous)
+        mtime_ns = asset.version * 10**9 + secrets.randbelow(10**9)
+        staged = await self.origins.stage(asset.cloud, asset.public_id, stored.format, stored.data, mtime_ns)
+        try:
+            # The file goes into place inside the record's transaction: if the record cannot be
+            # written, the new bytes never become visible (the staged file is hidden and removed).
+            async with self.catalog.db.transaction() as tx:
+                await self.catalog.put(asset, tx)
+                await self.origins.publish(staged)
+        except BaseException:
+            await self.origins.discard(staged)
+            raise
+        await self.catalog.clear_derived(asset.cloud, asset.type, asset.public_id)
+        return asset
+
+    async def keep_revision(self, asset: Asset) -> None:
+        version = await self.origins.locate(asset.cloud, asset.public_id)
+        locator = await self.origins.keep(
+            version.locator, f"backups/{asset.cloud}", f"{asset.asset_id}/{asset.version_id}.{asset.format}"
+        )
+        revision = Revision(
+            asset.asset_id, asset.version_id, asset.public_id, asset.version, asset.format, asset.bytes,
+            asset.width, asset.height, asset.etag, now_iso(), locator,
+        )
+        await self.catalog.add_revision(asset.cloud, asset.type, revision)
+
+    async def destroy(self, cloud: str, type_: str, public_id: str, *, backup: bool) -> bool:
+        asset = await self.catalog.get(cloud, type_, public_id)
+        if asset is not None and (backup or asset.backup):
+            try:
+                await self.keep_revision(asset)
+            except ResourceNotFound:
+                pass
+        removed_file = await self.origins.delete(cloud, public_id)
+        async with self.catalog.db.transaction() as tx:
+            removed_record = await self.catalog.delete(cloud, type_, public_id, tx)
+        return removed_file or removed_record
+
+    async def rename(self, asset: Asset, to_id: str, *, overwrite: bool) -> Asset:
+        existing = await self.catalog.get(asset.cloud, asset.type, to_id)
+        if existing is not None and not overwrite:
+            raise AlreadyExists(f"Resource already exists - {to_id}")
+        version = max(int(datetime.datetime.now(datetime.UTC).timestamp()), asset.version + 1)
+        moved = replace(asset, public_id=to_id, version=version, version_id=random_id(32))
+        await self.origins.move(asset.cloud, asset.public_id, to_id, version * 10**9 + secrets.randbelow(10**9))
+        async with self.catalog.db.transaction() as tx:
+            await self.catalog.delete(asset.cloud, asset.type, asset.public_id, tx)
+            if existing is not None:
+                await self.catalog.delete(asset.cloud, asset.type, to_id, tx)
+            await self.catalog.put(moved, tx)
+        return moved
+
+    async def restore(self, cloud: str, type_: str, public_id: str, version_id: str | None) -> Asset:
+        revisions = await self.catalog.revisions(cloud, type_, public_id)
+        chosen = next((r for r in revisions if version_id in (None, r.version_id)), None)
+        if chosen is None:
+            raise ResourceNotFound(f"No backup found - {public_id}")
+        data = await self.origins.read_locator(chosen.locator, self.max_bytes)
+        current = await self.catalog.get(cloud, type_, public_id)
+        version = max(int(datetime.datetime.now(datetime.UTC).timestamp()), chosen.version + 1, (current.version + 1) if current else 0)
+        base = current or Asset(
+            cloud=cloud, public_id=public_id, asset_id=chosen.asset_id, version=0, version_id="", format=chosen.format,
+            width=0, height=0, bytes=0, etag="", created_at=chosen.created_at, type=type_, backup=True,
+        )
+        asset = replace(
+            base, version=version, version_id=random_id(32), format=chosen.format, width=chosen.width,
+            height=chosen.height, bytes=chosen.bytes, etag=chosen.etag,
+        )
+        return await self.save(asset, Stored(data, chosen.format, chosen.width, chosen.height), previous=current, backup=current is not None)
+
+    async def render_eager(self, asset: Asset, items: list[tuple[str, str | None]]) -> list[Derived]:
+        """Render each eager transformation through delivery, so the derivative lands in the cache."""
+        done = []
+        for transformation, fmt in items:
+            extension = fmt or asset.format
+            path = parse_delivery_path(f"/{asset.cloud}/image/upload/{transformation}/v{asset.version}/{asset.public_id}.{extension}")
+            derivative = await self.delivery.get(path, "")
+            derived = Derived(transformation, extension, derivative.entry.size, now_iso())
+            await self.catalog.add_derived(asset.cloud, asset.type, asset.public_id, derived)
+            done.append(derived)
+        # The slower tiers are written in the background; wait, so that every node finds them.
+        await self.delivery.cache.drain()
+        return done
+
+
+def describe(asset: Asset, base_url: str, secret: str, *, with_signature: bool = True) -> dict[str, Any]:
+    """The SDK's response fields, with URLs on this server."""
+    url = f"{base_url}/{asset.cloud}/image/upload/v{asset.version}/{asset.public_id}.{asset.format}"
+    body: dict[str, Any] = {
+        "asset_id": asset.asset_id,
+        "public_id": asset.public_id,
+        "version": asset.version,
+        "version_id": asset.version_id,
+        "width": asset.width,
+        "height": asset.height,
+        "format": asset.format,
+        "resource_type": asset.resource_type,
+        "created_at": asset.created_at,
+        "tags": list(asset.tags),
+        "bytes": asset.bytes,
+        "type": asset.type,
+        "etag": asset.etag,
+        "placeholder": asset.placeholder,
+        "url": url,
+        "secure_url": url,
+        "folder": asset.folder,
+        "asset_folder": asset.folder,
+        "original_filename": asset.original_filename,
+    }
+    if asset.context:
+        body["context"] = {"custom": dict(asset.context)}
+    if asset.metadata:
+        body["metadata"] = dict(asset.metadata)
+    if with_signature:
+        # What the SDK's verify_api_response_signature checks: public_id and version, version-1 string.
+        body["signature"] = api_signature({"public_id": asset.public_id, "version": str(asset.version)}, secret, "sha1", 1)
+    return body
+
+
+def derived_url(asset: Asset, derived: Derived, base_url: str) -> str:
+    return f"{base_url}/{asset.cloud}/image/upload/{derived.transformation}/v{asset.version}/{asset.public_id}.{derived.format}"

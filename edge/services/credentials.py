@@ -1,0 +1,105 @@
+"""Who may call: Upload API signatures, Admin API HTTP Basic, signed and strict delivery URLs."""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+
+from edge.errors import InvalidCredentials, ResourceNotFound, SignatureMismatch
+from edge.grammar.delivery_path import DeliveryPath
+from edge.signing import (
+    ApiKey,
+    Keyring,
+    ParamValue,
+    basic_credentials,
+    check_timestamp,
+    string_to_sign,
+    verify_api_signature,
+    verify_url_signature,
+)
+
+
+class Credentials:
+    def __init__(
+        self,
+        keyring: Keyring,
+        strict_clouds: frozenset[str] = frozenset(),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.keyring = keyring
+        self.strict_clouds = strict_clouds
+        self._clock = clock
+        # Per cloud, the canonical transformations an unsigned URL may use on a strict cloud.
+        self.strict_allowed: dict[str, frozenset[str]] = {}
+        self.reload_strict: Callable[[str], Awaitable[None]] | None = None
+        self.strict_named: Callable[[str], Awaitable[frozenset[str]]] | None = None
+        self._reloaded: dict[str, float] = {}
+
+    def known_cloud(self, cloud: str) -> None:
+        if cloud not in self.keyring.clouds:
+            raise ResourceNotFound(f"Unknown cloud - {cloud}")
+
+    def check_signed(self, cloud: str, params: Mapping[str, ParamValue], exclude: Iterable[str] = ()) -> ApiKey:
+        """An Upload API call signed by one of the cloud's keys, less than an hour old."""
+        self.known_cloud(cloud)
+        key = _text(params.get("api_key"))
+        signature = _text(params.get("signature"))
+        if not key:
+            raise InvalidCredentials("Must supply api_key")
+        api_key = self.keyring.find(cloud, key)
+        if api_key is None:
+            raise InvalidCredentials(f"Unknown API key {key}")
+        if not signature:
+            raise InvalidCredentials("Missing required parameter - signature")
+        check_timestamp(_text(params.get("timestamp")), self._clock())
+        if verify_api_signature(params, signature, api_key.secret):
+            return api_key
+        excluded = tuple(exclude)
+        if excluded and verify_api_signature(params, signature, api_key.secret, excluded):
+            return api_key
+        # As Cloudinary does: the string we signed helps the caller find their mistake (it holds no secret).
+        raise InvalidCredentials(f"Invalid Signature {signature}. String to sign - '{string_to_sign(params)}'.")
+
+    def check_basic(self, cloud: str, authorization: str | None) -> ApiKey:
+        self.known_cloud(cloud)
+        pair = basic_credentials(authorization)
+        if pair is None:
+            raise InvalidCredentials("Must supply api_key")
+        api_key = self.keyring.find(cloud, pair[0])
+        if api_key is None:
+            raise InvalidCredentials(f"Unknown API key {pair[0]}")
+        if not hmac.compare_digest(api_key.secret.encode(), pair[1].encode()):
+            raise InvalidCredentials("Invalid api_key or api_secret")
+        return api_key
+
+    async def check_delivery(self, path: DeliveryPath) -> None:
+        """s--SIG-- must verify with one of the cloud's secrets; strict clouds refuse other unsigned transformations."""
+        if path.signature is not None:
+            for api_key in self.keyring.keys(path.cloud):
+                if any(verify_url_signature(path.signature, text, api_key.secret) for text in path.signed_texts):
+                    return
+            raise SignatureMismatch("Invalid signature")
+        if path.cloud not in self.strict_clouds or not path.chain.components:
+            return
+        if path.chain.canonical in self.strict_allowed.get(path.cloud, frozenset()):
+            return
+        components = path.chain.components
+        if self.strict_named is not None and all(c.named for c in components):
+            allowed = await self.strict_named(path.cloud)
+            if all(set(c.named) <= allowed for c in components):  # t_<name> marked allowed_for_strict
+                return
+        # Another process may have allowed it since: reload, at most once a second per cloud.
+        now = time.monotonic()
+        if self.reload_strict is not None and now - self._reloaded.get(path.cloud, -1.0) >= 1.0:
+            self._reloaded[path.cloud] = now
+            await self.reload_strict(path.cloud)
+            if path.chain.canonical in self.strict_allowed.get(path.cloud, frozenset()):
+                return
+        raise SignatureMismatch("Transformation not allowed - strict transformations are on; sign the URL")
+
+
+def _text(value: ParamValue | None) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else ",".join(value)

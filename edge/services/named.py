@@ -1,0 +1,43 @@
+"""Named transformation definitions per cloud, from the catalog, cached briefly.
+
+Delivery expands `t_<name>` on the hot path, so the definitions live in memory; a change made
+through this process's Admin API is seen at once (`forget`), one made by another process or
+node within `ttl` seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+from edge.catalog.store import Catalog
+from edge.grammar.chain import Chain, parse_chain
+
+
+class NamedTransformations:
+    def __init__(self, catalog: Catalog, ttl: float = 5.0) -> None:
+        self.catalog = catalog
+        self.ttl = ttl
+        self._cache: dict[str, tuple[float, dict[str, Chain], frozenset[str]]] = {}
+
+    async def lookup(self, cloud: str) -> Mapping[str, Chain]:
+        return (await self._load(cloud))[1]
+
+    async def allowed_for_strict(self, cloud: str) -> frozenset[str]:
+        return (await self._load(cloud))[2]
+
+    def forget(self, cloud: str) -> None:
+        self._cache.pop(cloud, None)
+
+    async def _load(self, cloud: str) -> tuple[float, dict[str, Chain], frozenset[str]]:
+        cached = self._cache.get(cloud)
+        now = time.monotonic()
+        if cached is None or cached[0] <= now:
+            named = await self.catalog.named_transformations(cloud)
+            cached = (
+                now + self.ttl,
+                {n.name: parse_chain(n.definition) for n in named},
+                frozenset(n.name for n in named if n.allowed_for_strict),
+            )
+            self._cache[cloud] = cached
+        return cached

@@ -1,0 +1,51 @@
+"""Original and record stay in step: a failure between them leaves nothing half-visible."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from edge.catalog.models import Asset
+from edge.catalog.store import Catalog
+from edge.errors import ResourceNotFound
+from edge.http.keys import ORIGINS, UPLOADS
+from edge.services.assets import AssetStore, Stored, parse_context
+from tests.images import geometry_png
+
+
+class CrashingCatalog(Catalog):
+    """A real catalog whose record write dies: the process 'crashes' between original and record."""
+
+    async def put(self, asset, db=None):
+        raise RuntimeError("power cut")
+
+
+def _asset() -> Asset:
+    return Asset(cloud="demo", public_id="crash/one", asset_id="a1", version=5, version_id="v", format="png",
+                 width=400, height=300, bytes=10, etag="e", created_at="2026-01-01T00:00:00Z")
+
+
+async def test_a_failed_record_write_leaves_no_visible_original(client, storage: Path):
+    app = client.server.app
+    real = app[UPLOADS].store
+    crashing = AssetStore(CrashingCatalog(real.catalog.db), app[ORIGINS], real.delivery, real.max_bytes)
+    with pytest.raises(RuntimeError):
+        await crashing.save(_asset(), Stored(geometry_png(), "png", 400, 300), previous=None, backup=False)
+    with pytest.raises(ResourceNotFound):
+        await app[ORIGINS].locate("demo", "crash/one")
+    assert list((storage / "demo" / "crash").iterdir()) == []  # no staged file left behind
+    assert await real.catalog.get("demo", "upload", "crash/one") is None
+    response = await client.get("/demo/image/upload/crash/one.png")
+    assert response.status == 404
+    await real.save(_asset(), Stored(geometry_png(), "png", 400, 300), previous=None, backup=False)
+    assert (await client.get("/demo/image/upload/crash/one.png")).status == 200
+
+
+def test_context_parsing_matches_the_sdk_encoding():
+    import cloudinary.utils
+
+    context = {"alt": "a=b|c", "plain": "x", "list": ["1", "2"]}
+    decoded = parse_context(cloudinary.utils.encode_context(context))
+    assert decoded == {"alt": "a=b|c", "plain": "x", "list": '["1","2"]'}
+    assert parse_context("") == {} and parse_context({"a": 1}) == {"a": "1"}
