@@ -18,7 +18,7 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(VENV)/bin/lint-imports
-	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(PY) scripts/with_services.py $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/delivery.py
