@@ -66,8 +66,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         settings.server, host=args.host or settings.server.host, port=args.port or settings.server.port
     )
     settings = dataclasses.replace(settings, server=server)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("pyvips").setLevel(logging.WARNING)  # libvips' chatter is INFO-level noise
+    from edge.http import logging as edge_logging
+
+    edge_logging.configure(settings.server.log_format)
     if args.samples:
         _install_samples(settings)
     base = f"http://{server.host}:{server.port}/{settings.cloud.name}/image/upload"
@@ -98,12 +99,14 @@ def _install_samples(settings: Settings) -> None:
 def _run(settings: Settings, reuse_port: bool, sock: socket.socket | None = None) -> None:
     from aiohttp import web
 
-    from edge.app import create_app
+    from edge.app import create_app, drain_on_sigterm
 
     loop = _new_loop()
     asyncio.set_event_loop(loop)
+    app = create_app(settings)
+    drain_on_sigterm(app)
     web.run_app(
-        create_app(settings),
+        app,
         host=None if sock else settings.server.host,
         port=None if sock else settings.server.port,
         sock=sock,

@@ -64,6 +64,18 @@ class OriginUnavailable(EdgeError):
     status, category, report = 502, "download", True
 
 
+class OriginThrottled(OriginUnavailable):
+    """The storage asks us to slow down (S3 SlowDown, 503)."""
+
+    retry_after = 1
+
+
+class OriginTimeout(EdgeError):
+    """The storage did not answer in time (S3 timeouts, retries exhausted on a slow endpoint)."""
+
+    status, category, report = 504, "download", True
+
+
 class SettingsError(Exception):
     """Every invalid setting, reported together at start-up."""
 

@@ -32,8 +32,42 @@ class Metrics:
         self.response_bytes = Counter("edge_response_bytes_total", "Body bytes sent", registry=r)
         self.origin_bytes = Counter("edge_origin_bytes_total", "Bytes read from origins", registry=r)
         self.cache_bytes = Gauge("edge_cache_bytes", "Bytes held by each cache tier", ["tier"], registry=r)
+        self._scale_out(r)
         # Children bound once: the hot path then skips the label lookup.
         self._stage = {stage: self.stage_seconds.labels(stage) for stage in STAGES}
+
+    def _scale_out(self, r: CollectorRegistry) -> None:
+        """S3, Redis, cross-node coordination, draining and libvips memory."""
+        self.s3_requests = Counter(
+            "edge_s3_requests_total", "S3 calls by operation and result (ok, not_found, throttled, error, timeout)",
+            ["operation", "result"], registry=r,
+        )
+        self.s3_seconds = Histogram(
+            "edge_s3_request_seconds", "S3 call latency by operation", ["operation"], buckets=_LATENCY_BUCKETS, registry=r
+        )
+        self.s3_bytes = Counter("edge_s3_bytes_total", "Bytes read from S3", registry=r)
+        self.redis_up = Gauge("edge_redis_up", "1 when the Redis tier answers, 0 while it is marked unhealthy", registry=r)
+        self.redis_requests = Counter(
+            "edge_redis_requests_total", "Redis calls by operation and result (ok, miss, error, skipped)",
+            ["operation", "result"], registry=r,
+        )
+        self.redis_seconds = Histogram(
+            "edge_redis_request_seconds", "Redis call latency by operation", ["operation"], buckets=_LATENCY_BUCKETS, registry=r
+        )
+        self.redis_bytes = Counter("edge_redis_bytes_total", "Derivative bytes moved to and from Redis", ["direction"], registry=r)
+        self.coordination = Counter(
+            "edge_coordination_total",
+            "Cross-node render coordination: lock_acquired, waited (another node rendered), wait_timeout, lock_lost",
+            ["event"], registry=r,
+        )
+        self.invalidations = Counter(
+            "edge_invalidations_total", "Invalidation messages published and received", ["direction"], registry=r
+        )
+        self.stale_served = Counter("edge_stale_served_total", "Last good derivatives served because the origin failed", registry=r)
+        self.draining = Gauge("edge_draining", "1 after SIGTERM, while in-flight requests finish", registry=r)
+        self.requests_in_flight = Gauge("edge_http_requests_in_flight", "HTTP requests being handled", registry=r)
+        self.vips_memory = Gauge("edge_vips_memory_bytes", "Memory tracked by libvips (pixel buffers)", registry=r)
+        self.vips_memory_highwater = Gauge("edge_vips_memory_highwater_bytes", "Peak memory tracked by libvips", registry=r)
 
     def observe_stage(self, stage: str, seconds: float) -> None:
         self._stage[stage].observe(seconds)

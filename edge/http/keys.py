@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from edge.cache.redis import RedisTier
 from edge.cache.tiered import TieredCache
 from edge.metrics import Metrics
 from edge.origins.base import OriginStore
@@ -17,4 +18,5 @@ ORIGINS = web.AppKey("origins", OriginStore)
 CACHE = web.AppKey("cache", TieredCache)
 POOL = web.AppKey("pool", RenderPool)
 DELIVERY = web.AppKey("delivery", Delivery)
+REDIS = web.AppKey("redis", RedisTier)  # only when EDGE_REDIS_URL is set
 DRAINING = web.AppKey("draining", list)  # non-empty once SIGTERM arrived: /readyz fails

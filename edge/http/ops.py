@@ -15,11 +15,13 @@ async def healthz(request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     if request.app[DRAINING]:
         return web.Response(status=503, text="draining\n", headers={"Retry-After": "1"})
+    delivery = request.app[DELIVERY]
     try:
-        await request.app[DELIVERY].ready()
+        await delivery.ready()
     except EdgeError as exc:
         return web.Response(status=503, text=f"storage: {exc.public_message}\n", headers={"Retry-After": "1"})
-    return web.Response(text="ready\n")
+    detail = "".join(f"{name}: {state}\n" for name, state in delivery.detail().items())
+    return web.Response(text="ready\n" + detail)
 
 
 async def metrics(request: web.Request) -> web.Response:

@@ -74,6 +74,12 @@ class LocalOriginStore:
             raise SourceTooLarge(f"File size too large - {version.size} bytes (max {max_bytes})")
         return await asyncio.get_running_loop().run_in_executor(None, _read_capped, version.locator, max_bytes)
 
+    def forget(self, cloud: str, public_id: str) -> None:
+        self._lookups.pop((cloud, public_id), None)
+
+    def forget_all(self) -> None:
+        self._lookups.clear()
+
     async def check(self) -> None:
         if not await asyncio.get_running_loop().run_in_executor(None, os.path.isdir, self.root):
             raise OriginUnavailable("Storage folder is missing")

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 
 from edge.cache.base import CachedDerivative
 from edge.cache.tiered import TieredCache
-from edge.errors import EdgeError, InvalidTransformation, ResourceNotFound
+from edge.errors import EdgeError, InvalidTransformation, OriginTimeout, OriginUnavailable, ResourceNotFound
 from edge.grammar.delivery_path import DeliveryPath
 from edge.imaging.encode import OutputSpec, negotiate
 from edge.imaging.limits import Limits
 from edge.imaging.render import Rendered, render
 from edge.metrics import Metrics
 from edge.origins.base import OriginStore, OriginVersion
+from edge.services.coordination import Cluster
 from edge.services.render_pool import RenderPool, SingleFlight
 
 
@@ -30,7 +31,7 @@ class Derivative:
     entry: CachedDerivative
     etag: str  # strong; derived from the cache key: same key, same bytes
     negotiated: bool  # the format depended on Accept
-    source: str  # memory | disk | render | shared (waited for another request's render)
+    source: str  # memory | disk | redis | render | shared (waited for another request's render) | stale
 
 
 class Delivery:
@@ -42,6 +43,7 @@ class Delivery:
         pool: RenderPool,
         limits: DeliveryLimits,
         metrics: Metrics,
+        cluster: Cluster | None = None,
     ) -> None:
         self.cloud = cloud
         self.origins = origins
@@ -50,26 +52,51 @@ class Delivery:
         self.limits = limits
         self.metrics = metrics
         self._flights = SingleFlight()
+        self.cluster = cluster or Cluster(origins, cache, metrics)
 
     async def get(self, path: DeliveryPath, accept: str) -> Derivative:
         if path.cloud != self.cloud:
             raise ResourceNotFound(f"Unknown cloud - {path.cloud}")
         output = negotiate(path.requested_format, path.chain.last("quality"), path.chain.flags, accept)
         started = time.perf_counter()
+        variant = f"{path.resource_type}/{path.delivery_type}/{path.chain.canonical}/{output.token}"
         try:
             version = await self.origins.locate(path.cloud, path.public_id)
         except ResourceNotFound:
             if path.suspect_error:  # `w_abc/x.jpg`: no folder "w_abc", so the width was meant
                 raise InvalidTransformation(path.suspect_error) from None
             raise
+        except (OriginUnavailable, OriginTimeout) as exc:
+            return await self._stale_or_raise(path, variant, output, exc)
         key = derivative_key(path, output, version)
         hit = await self.cache.get(key)
         self.metrics.observe_stage("cache", time.perf_counter() - started)
         if hit is not None:
             entry, tier = hit
+            self.cluster.remember(path.cloud, path.public_id, variant, key, share=False)
             return Derivative(entry, _etag(key), output.negotiated, tier)
-        entry, led = await self._flights.run(key, lambda: self._build(key, path, output, version))
-        return Derivative(entry, _etag(key), output.negotiated, "render" if led else "shared")
+        try:
+            (entry, source), led = await self._flights.run(
+                key, lambda: self.cluster.render_once(key, lambda: self._build(key, path, output, version))
+            )
+        except (OriginUnavailable, OriginTimeout) as exc:
+            return await self._stale_or_raise(path, variant, output, exc)
+        self.cluster.remember(path.cloud, path.public_id, variant, key, share=source == "render")
+        return Derivative(entry, _etag(key), output.negotiated, source if led else "shared")
+
+    async def _stale_or_raise(self, path: DeliveryPath, variant: str, output: OutputSpec, error: EdgeError) -> Derivative:
+        """stale-if-error: the origin failed, so serve this variant's last good derivative if a tier has it."""
+        stale = await self.cluster.last_good(path.cloud, path.public_id, variant)
+        if stale is None:
+            raise error
+        key, entry = stale
+        self.metrics.stale_served.inc()
+        return Derivative(entry, _etag(key), output.negotiated, "stale")
+
+    async def invalidate(self, cloud: str, public_id: str) -> None:
+        """The original of `public_id` was replaced or deleted: no node serves its old derivatives
+        after the message has gone round (milliseconds; the upload and admin APIs call this)."""
+        await self.cluster.invalidate(cloud, public_id)
 
     async def _build(self, key: str, path: DeliveryPath, output: OutputSpec, version: OriginVersion) -> CachedDerivative:
         limits = self.limits
@@ -97,6 +124,10 @@ class Delivery:
 
     async def ready(self) -> None:
         await self.origins.check()
+
+    def detail(self) -> dict[str, str]:
+        """Optional dependencies' health for /readyz (they never fail readiness: delivery goes on without them)."""
+        return self.cluster.health()
 
 
 def derivative_key(path: DeliveryPath, output: OutputSpec, version: OriginVersion) -> str:
