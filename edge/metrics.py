@@ -5,7 +5,15 @@ Labels have low cardinality only: never a public_id or a URL.
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    ProcessCollector,
+    generate_latest,
+)
 
 STAGES = ("parse", "cache", "origin", "queue", "render", "encode")
 _LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
@@ -37,7 +45,8 @@ class Metrics:
         self._stage = {stage: self.stage_seconds.labels(stage) for stage in STAGES}
 
     def _scale_out(self, r: CollectorRegistry) -> None:
-        """S3, Redis, cross-node coordination, draining and libvips memory."""
+        """S3, Redis, cross-node coordination, draining, process and libvips memory."""
+        ProcessCollector(registry=r)  # process_resident_memory_bytes, process_cpu_seconds_total
         self.s3_requests = Counter(
             "edge_s3_requests_total", "S3 calls by operation and result (ok, not_found, throttled, error, timeout)",
             ["operation", "result"], registry=r,
