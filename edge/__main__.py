@@ -72,7 +72,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if args.samples:
         _install_samples(settings)
     base = f"http://{server.host}:{server.port}/{settings.cloud.name}/image/upload"
-    print(f"edge {__version__} on http://{server.host}:{server.port} (storage {settings.storage.folder})")
+    print(f"edge {__version__} on http://{server.host}:{server.port} (storage {settings.storage.url})")
     print("try:")
     for example in ("c_fill,g_auto,w_400,h_300/sample.jpg", "c_pad,b_black,w_500,h_500/samples/coffee.webp",
                     "w_300,f_auto,q_auto/samples/astronaut", "c_crop,g_north_west,w_200,h_200/samples/rocket.png"):

@@ -26,6 +26,7 @@ from typing import TypeVar
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from edge.cache.base import CachedDerivative
@@ -47,7 +48,9 @@ async def open_client(settings: RedisSettings) -> AsyncIterator[aioredis.Redis]:
         settings.url,
         socket_timeout=settings.socket_timeout_seconds,
         socket_connect_timeout=settings.socket_timeout_seconds,
-        retry=Retry(NoBackoff(), 0),  # no hidden retries: a failure is reported at once, the watcher retries
+        # One immediate retry, on a broken connection only (a pooled one that Redis closed when it
+        # restarted); never on a timeout, which would double a slow Redis's cost per request.
+        retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
         health_check_interval=0,
         max_connections=256,
     )
@@ -78,7 +81,10 @@ class RedisTier:
             result = await call()
         except _FAILURES as exc:
             self.metrics.redis_requests.labels(operation, "error").inc()
+            was_healthy = self.healthy
             self._mark_down(exc)
+            if was_healthy:  # drop every pooled connection: after an outage they are all broken
+                await self._disconnect()
             return default
         finally:
             self.metrics.redis_seconds.labels(operation).observe(time.perf_counter() - started)
@@ -91,6 +97,12 @@ class RedisTier:
         self.healthy = False
         self.last_error = type(exc).__name__
         self.metrics.redis_up.set(0)
+
+    async def _disconnect(self) -> None:
+        try:
+            await self.client.connection_pool.disconnect()
+        except _FAILURES:
+            pass
 
     async def ping(self) -> bool:
         """One PING, whatever the current state; the watcher's probe."""
