@@ -190,6 +190,7 @@ def test_s3_outage_serves_cached_derivatives_and_fails_uncached_ones(tmp_path):
         s3.server.stop()
         status, headers, stale = node.get(cached)
         assert status == 200 and headers["X-Cache"] == "stale" and stale == body
+        assert headers["Cache-Control"] == "public, max-age=10"
         status, headers, _ = node.get("/demo/image/upload/w_65/geometry.png")
         assert status in (502, 504) and headers["X-Cld-Error"].startswith("Storage")
         assert node.metric("edge_stale_served_total") == 1
