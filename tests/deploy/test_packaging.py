@@ -147,3 +147,21 @@ async def test_dashboard_queries_name_only_exported_metrics(client):
     titles = " ".join(panel["title"].lower() for panel in dashboard["panels"])
     for topic in ("request rate", "error rate by category", "p50", "p95", "p99", "hit ratio per tier", "queue depth", "memory"):
         assert topic in titles
+
+
+def test_readme_deploy_steps_name_the_real_files():
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Deploy to Kubernetes", 1)[1].split("\n## ", 1)[0]
+    for path in re.findall(r"`(k8s/[\w.-]+)`", section):
+        assert (REPO / path).exists() or path == "k8s/secret.yaml", path
+    for manifest in K8S.glob("*.yaml"):
+        if manifest.name not in ("kustomization.yaml", "namespace.yaml", "service.yaml", "hpa.yaml", "pdb.yaml"):
+            assert f"k8s/{manifest.name}" in section, manifest.name
+    for kind in ("ConfigMap", "Secret", "Redis", "Deployment", "Service", "HPA", "PDB", "ServiceMonitor", "Ingress"):
+        assert kind in section
+    words = " ".join(section.split())
+    deployment = by_kind("Deployment")
+    assert f"{deployment['spec']['replicas']} replicas" in words
+    hpa = by_kind("HorizontalPodAutoscaler")["spec"]
+    assert f"HPA {hpa['minReplicas']}–{hpa['maxReplicas']}" in words
+    assert f"terminationGracePeriodSeconds: {deployment['spec']['template']['spec']['terminationGracePeriodSeconds']}" in words
