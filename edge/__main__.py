@@ -54,7 +54,8 @@ def _doctor(settings: Settings) -> int:
     print(f"libvips {runtime.libvips_version()}")
     for name, present in runtime.codecs().items():
         print(f"  {name:<10} {'yes' if present else 'no'}")
-    print(f"storage {settings.storage.url} -> {settings.storage.folder}")
+    where = f" -> {settings.storage.folder}" if settings.storage.scheme == "file" else ""
+    print(f"storage {settings.storage.url}{where}")
     print(f"cloud {settings.cloud.name}")
     return 0
 

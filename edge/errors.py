@@ -64,6 +64,12 @@ class OriginUnavailable(EdgeError):
     status, category, report = 502, "download", True
 
 
+class OriginChanged(OriginUnavailable):
+    """The original was replaced between its lookup and its read (the caller may look it up again)."""
+
+    report = False
+
+
 class OriginThrottled(OriginUnavailable):
     """The storage asks us to slow down (S3 SlowDown, 503)."""
 

@@ -23,7 +23,7 @@ from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, ReadTimeoutError
 
-from edge.errors import EdgeError, OriginThrottled, OriginTimeout, OriginUnavailable, ResourceNotFound, SourceTooLarge
+from edge.errors import EdgeError, OriginChanged, OriginThrottled, OriginTimeout, OriginUnavailable, ResourceNotFound, SourceTooLarge
 from edge.metrics import Metrics
 from edge.origins.base import OriginVersion
 from edge.settings import S3Settings
@@ -189,7 +189,7 @@ def _translate(exc: BaseException) -> tuple[EdgeError, str]:
         if code in _MISSING or status == 404:
             return ResourceNotFound("Resource not found", detail=f"S3 {code}"), "not_found"
         if code in ("PreconditionFailed", "412") or status == 412:
-            return OriginUnavailable("Original changed while it was read - retry", detail=str(exc)), "changed"
+            return OriginChanged("Original changed while it was read - retry", detail=str(exc)), "changed"
         if code in _THROTTLED or status in (429, 503):
             return OriginThrottled("Storage is throttling requests - retry shortly", detail=str(exc)), "throttled"
         return OriginUnavailable("Storage error", detail=str(exc)), "error"

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 
 from edge.cache.base import CachedDerivative
 from edge.cache.tiered import TieredCache
-from edge.errors import EdgeError, InvalidTransformation, OriginTimeout, OriginUnavailable, ResourceNotFound
+from edge.errors import (
+    EdgeError,
+    InvalidTransformation,
+    OriginChanged,
+    OriginTimeout,
+    OriginUnavailable,
+    ResourceNotFound,
+)
 from edge.grammar.delivery_path import DeliveryPath
 from edge.imaging.encode import OutputSpec, negotiate
 from edge.imaging.limits import Limits
@@ -55,6 +62,12 @@ class Delivery:
         self.cluster = cluster or Cluster(origins, cache, metrics)
 
     async def get(self, path: DeliveryPath, accept: str) -> Derivative:
+        try:
+            return await self._get(path, accept)
+        except OriginChanged:  # replaced between lookup and read: the store forgot it, look again once
+            return await self._get(path, accept)
+
+    async def _get(self, path: DeliveryPath, accept: str) -> Derivative:
         if path.cloud != self.cloud:
             raise ResourceNotFound(f"Unknown cloud - {path.cloud}")
         output = negotiate(path.requested_format, path.chain.last("quality"), path.chain.flags, accept)
@@ -79,6 +92,8 @@ class Delivery:
             (entry, source), led = await self._flights.run(
                 key, lambda: self.cluster.render_once(key, lambda: self._build(key, path, output, version))
             )
+        except OriginChanged:
+            raise
         except (OriginUnavailable, OriginTimeout) as exc:
             return await self._stale_or_raise(path, variant, output, exc)
         self.cluster.remember(path.cloud, path.public_id, variant, key, share=source == "render")

@@ -129,3 +129,20 @@ def test_botocore_errors_are_translated(code, status, error, result):
     assert type(translated) is error and category == result
     assert _translate(TimeoutError())[0].__class__ is OriginTimeout
 
+
+
+async def test_an_original_replaced_behind_the_lookup_is_read_again(client_for, s3_settings, bucket, moto_url):
+    from tests.images import BLUE
+    import pyvips
+
+    client = await client_for(s3_settings())
+    url = "/demo/image/upload/w_40/geometry.png"
+    assert near(pixel(decode(await (await client.get(url)).read()), 5, 5), RED)
+    blue = (pyvips.Image.black(400, 300) + list(BLUE)).cast("uchar").copy(interpretation="srgb").pngsave_buffer()
+    s3_client(moto_url).put_object(Bucket=bucket, Key="originals/demo/geometry.png", Body=blue)
+    # No invalidation: the lookup (and its ETag) is still trusted, so a new variant's read finds
+    # the ETag changed (If-Match), forgets the lookup and looks again: new pixels, no error.
+    response = await client.get("/demo/image/upload/w_41/geometry.png")
+    assert response.status == 200 and near(pixel(decode(await response.read()), 5, 5), BLUE)
+    text = await metrics_text(client)
+    assert prom.value(text, "edge_s3_requests_total", operation="get", result="changed") == 1
