@@ -147,7 +147,7 @@ class S3Settings:
     (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity, instance role)."""
 
     endpoint_url: str = setting("", "EDGE_S3_ENDPOINT_URL", "S3-compatible endpoint (MinIO, Ceph, R2); empty = AWS.")
-    region: str = setting("us-east-1", "EDGE_S3_REGION", "Bucket region.")
+    region: str = setting("", "EDGE_S3_REGION", "Bucket region; empty = the AWS chain's (AWS_REGION, profile).")
     addressing_style: str = setting(
         "auto", "EDGE_S3_ADDRESSING_STYLE", "auto, path (most S3-compatible servers) or virtual."
     )

@@ -51,7 +51,7 @@ async def open_client(settings: S3Settings) -> AsyncIterator[Any]:
     )
     session = get_session()
     async with session.create_client(
-        "s3", region_name=settings.region, endpoint_url=settings.endpoint_url or None, config=config
+        "s3", region_name=settings.region or None, endpoint_url=settings.endpoint_url or None, config=config
     ) as client:
         yield client
 
