@@ -181,7 +181,8 @@ def test_redis_outage_keeps_delivery_up_and_heals(s3, tmp_path):
 def test_s3_outage_serves_cached_derivatives_and_fails_uncached_ones(tmp_path):
     s3 = S3()
     s3.put("geometry", geometry_png())
-    environ = {**s3.node_settings(), "EDGE_S3_LOOKUP_SECONDS": "0", "EDGE_S3_MAX_ATTEMPTS": "1"}
+    environ = {**s3.node_settings(), "EDGE_S3_LOOKUP_SECONDS": "0", "EDGE_S3_MAX_ATTEMPTS": "1",
+               "EDGE_SERVER_LOG_FORMAT": "json"}
     (node,) = start_nodes(tmp_path, 1, environ)
     try:
         cached = "/demo/image/upload/w_64/geometry.png"
@@ -191,12 +192,16 @@ def test_s3_outage_serves_cached_derivatives_and_fails_uncached_ones(tmp_path):
         status, headers, stale = node.get(cached)
         assert status == 200 and headers["X-Cache"] == "stale" and stale == body
         assert headers["Cache-Control"] == "public, max-age=10"
-        status, headers, _ = node.get("/demo/image/upload/w_65/geometry.png")
+        status, headers, _ = node.get("/demo/image/upload/w_65/geometry.png", {"X-Request-Id": "outage-1"})
         assert status in (502, 504) and headers["X-Cld-Error"].startswith("Storage")
+        assert headers["X-Request-Id"] == "outage-1"
         assert node.metric("edge_stale_served_total") == 1
         assert node.get("/readyz")[0] == 503
     finally:
         node.stop()
+    lines = [json.loads(line) for line in node.logfile.read_text().splitlines() if line.startswith("{")]
+    (failure,) = [line for line in lines if line["request_id"] == "outage-1"]
+    assert failure["level"] == "ERROR" and ("-> 502" in failure["message"] or "-> 504" in failure["message"])
 
 
 def test_sigterm_during_a_slow_render_lets_it_complete(s3, tmp_path):
@@ -207,7 +212,8 @@ def test_sigterm_during_a_slow_render_lets_it_complete(s3, tmp_path):
     request = threading.Thread(target=lambda: result.append(node.get("/demo/image/upload/w_3990/big.png")))
     request.start()
     try:
-        _until(lambda: node.metric("edge_renders_in_flight") == 1, timeout=20)
+        # In flight: the slow request plus the /metrics request asking.
+        _until(lambda: node.metric("edge_http_requests_in_flight") >= 2, timeout=20)
         node.terminate()
         assert node.get("/readyz")[0] == 503  # draining: load balancers stop sending
         request.join(timeout=30)
