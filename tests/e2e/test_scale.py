@@ -222,3 +222,19 @@ def test_sigterm_during_a_slow_render_lets_it_complete(s3, tmp_path):
         assert node.process.wait(timeout=20) == 0
     finally:
         node.stop()
+
+
+def test_prefork_workers_share_the_disk_tier_and_all_drain_on_sigterm(s3, tmp_path):
+    node = EdgeNode(tmp_path / "prefork", {**s3.node_settings(), "EDGE_SERVER_DRAIN_SECONDS": "0.5",
+                                          "EDGE_CACHE_MEMORY_BYTES": "0"}, workers=2).wait_ready()
+    try:
+        url = "/demo/image/upload/w_23/geometry.png"
+        assert node.get(url)[1]["X-Cache"] == "render"
+        time.sleep(0.2)  # the disk write is a background task
+        sources = {node.get(url)[1]["X-Cache"] for _ in range(6)}
+        assert sources == {"disk"}  # whichever worker answers
+        node.terminate()
+        assert node.get("/readyz")[0] == 503
+        assert node.process.wait(timeout=20) == 0
+    finally:
+        node.stop()
