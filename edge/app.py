@@ -102,7 +102,7 @@ async def origin_store(app: web.Application) -> AsyncIterator[None]:
 async def redis_tier(app: web.Application) -> AsyncIterator[None]:
     """Optional. Never fails start-up: a Redis that is down is marked unhealthy and retried."""
     settings = app[SETTINGS].redis
-    if not settings.url:
+    if not settings.url.reveal():
         yield
         return
     async with open_redis(settings) as client:

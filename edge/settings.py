@@ -169,7 +169,9 @@ class RedisSettings:
     """The shared tier, cross-node render locks and invalidation messages. Optional: without a
     URL each node stands alone. When Redis is down, delivery goes on without it."""
 
-    url: str = setting("", "EDGE_REDIS_URL", "redis://host:6379/0; empty disables the shared tier.")
+    url: Secret = setting(
+        Secret(""), "EDGE_REDIS_URL", "redis://[:password@]host:6379/0; empty disables the shared tier."
+    )
     key_prefix: str = setting("edge:", "EDGE_REDIS_KEY_PREFIX", "Prefix of every key and channel (several deployments, one Redis).")
     ttl_seconds: int = setting(86_400, "EDGE_REDIS_TTL_SECONDS", "Derivatives expire from Redis after this.")
     max_entry_bytes: int = setting(4 * 2**20, "EDGE_REDIS_MAX_ENTRY_BYTES", "Larger derivatives are not shared.")
@@ -237,7 +239,8 @@ class Settings:
             problems.append("EDGE_S3_ADDRESSING_STYLE must be auto, path or virtual")
         if self.s3.max_attempts < 1:
             problems.append("EDGE_S3_MAX_ATTEMPTS must be at least 1")
-        if self.redis.url and not self.redis.url.startswith(("redis://", "rediss://", "unix://")):
+        redis_url = self.redis.url.reveal()
+        if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
             problems.append("EDGE_REDIS_URL must be redis://, rediss:// or unix://")
         if self.server.log_format not in ("text", "json"):
             problems.append("EDGE_SERVER_LOG_FORMAT must be text or json")

@@ -28,4 +28,9 @@ def test_scale_out_problems_are_reported_together():
 
 def test_redis_is_optional_and_off_by_default():
     s = Settings.load({})
-    assert s.redis.url == "" and s.server.drain_seconds == 5.0 and s.server.log_format == "text"
+    assert s.redis.url.reveal() == "" and s.server.drain_seconds == 5.0 and s.server.log_format == "text"
+
+
+def test_the_redis_password_never_prints():
+    s = Settings.load({"EDGE_REDIS_URL": "redis://:hunter2@redis:6379/0"})
+    assert "hunter2" not in repr(s) and s.redis.url.reveal().endswith("@redis:6379/0")

@@ -44,20 +44,25 @@ _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del
 
 @asynccontextmanager
 async def open_client(settings: RedisSettings) -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.from_url(
-        settings.url,
+    # A blocking pool: a burst of misses waits briefly for a connection instead of failing with
+    # "too many connections" (which would mark a healthy Redis down).
+    pool = aioredis.BlockingConnectionPool.from_url(
+        settings.url.reveal(),
+        max_connections=128,
+        timeout=settings.socket_timeout_seconds * 4,
         socket_timeout=settings.socket_timeout_seconds,
         socket_connect_timeout=settings.socket_timeout_seconds,
         # One immediate retry, on a broken connection only (a pooled one that Redis closed when it
         # restarted); never on a timeout, which would double a slow Redis's cost per request.
         retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
         health_check_interval=0,
-        max_connections=256,
     )
+    client = aioredis.Redis(connection_pool=pool)
     try:
         yield client
     finally:
         await client.aclose()
+        await pool.aclose()
 
 
 class RedisTier:

@@ -12,7 +12,7 @@ import pytest
 from edge.cache.base import CachedDerivative
 from edge.cache.redis import RedisTier, open_client
 from edge.metrics import Metrics
-from edge.settings import RedisSettings
+from edge.settings import RedisSettings, Secret
 from tests.servers import ThrowawayRedis
 
 ENTRY = CachedDerivative(b"\x89PNG" + b"x" * 1000, "image/png", 10, 20)
@@ -29,7 +29,7 @@ def throwaway_redis() -> Iterator[ThrowawayRedis]:
 
 
 def settings(url: str, prefix: str = "edge-test:", **extra) -> RedisSettings:
-    return RedisSettings(url=url, key_prefix=prefix, socket_timeout_seconds=0.3, retry_seconds=0.1, **extra)
+    return RedisSettings(url=Secret(url), key_prefix=prefix, socket_timeout_seconds=0.3, retry_seconds=0.1, **extra)
 
 
 async def test_entries_round_trip_with_a_ttl_and_a_byte_cap(redis_server, redis_prefix):
