@@ -95,3 +95,33 @@ async def test_readyz_names_an_unhealthy_redis_but_stays_ready(client_for, node_
     response = await node.get("/readyz")
     assert response.status == 200 and "redis: unhealthy" in await response.text()
     assert (await node.get("/demo/image/upload/w_30/geometry.png")).status == 200
+
+
+async def test_stale_if_error_serves_another_nodes_last_good_derivative(
+    client_for, make_settings, redis_server, redis_prefix, aws_credentials
+):
+    from moto.server import ThreadedMotoServer
+
+    from tests.images import geometry_png
+
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    host, port = moto.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    s3_client(endpoint).create_bucket(Bucket="stale")
+    s3_client(endpoint).put_object(Bucket="stale", Key="demo/geometry.png", Body=geometry_png())
+    settings = make_settings(
+        EDGE_STORAGE_URL="s3://stale", EDGE_S3_ENDPOINT_URL=endpoint, EDGE_S3_ADDRESSING_STYLE="path",
+        EDGE_S3_LOOKUP_SECONDS="0", EDGE_S3_MAX_ATTEMPTS="1", EDGE_REDIS_URL=redis_server,
+        EDGE_REDIS_KEY_PREFIX=redis_prefix, EDGE_CACHE_DIR="",
+    )
+    a, b = await client_for(settings), await client_for(settings)
+    url = "/demo/image/upload/w_64/geometry.png"
+    rendered = await a.get(url)
+    assert rendered.headers["X-Cache"] == "render"
+    await asyncio.sleep(0.1)  # the alias is written in the background
+    moto.stop()
+    stale = await b.get(url)  # b never served it: the alias and the bytes come from Redis
+    assert stale.status == 200 and stale.headers["X-Cache"] == "stale"
+    assert await stale.read() == await rendered.read()
+    assert (await b.get("/demo/image/upload/w_65/geometry.png")).status == 502
