@@ -5,7 +5,7 @@ exceptions stop here: NoSuchKey -> ResourceNotFound (404); throttling and 5xx ->
 OriginUnavailable (502); timeouts -> OriginTimeout (504).
 
 A public_id does not say its extension, and a HEAD per candidate extension would cost
-several round trips. One `ListObjectsV2(Prefix="<...>/<name>", Delimiter="/")` finds the
+several round trips. One `ListObjectsV2(Prefix="<...>/<name>.", Delimiter="/")` finds the
 key, its ETag (the version token) and its size in one call; the answer, found or not, is
 kept for a short time per process, and an invalidation message (`forget`) drops it sooner.
 """
@@ -95,13 +95,15 @@ class S3OriginStore:
 
     async def _lookup(self, cloud: str, public_id: str) -> OriginVersion | None:
         stem = self.key_for(cloud, public_id)
+        # "<stem>." lists only this stem's extensions (not "<stem>-2.jpg", which sorts before
+        # "<stem>.jpg" and could crowd it out of the page); "/" keeps "<stem>.d/..." out.
         listing = await self._call(
-            "list", lambda: self.client.list_objects_v2(Bucket=self.bucket, Prefix=stem, Delimiter="/", MaxKeys=100)
+            "list", lambda: self.client.list_objects_v2(Bucket=self.bucket, Prefix=stem + ".", Delimiter="/", MaxKeys=100)
         )
         candidates = []
         for item in listing.get("Contents", []):
-            rest = item["Key"][len(stem):]
-            if rest == "" or (rest.startswith(".") and "." not in rest[1:]):
+            extension = item["Key"][len(stem) + 1:]
+            if extension and "." not in extension:
                 candidates.append(item)
         candidates.sort(key=lambda item: _preference(item["Key"][len(stem):]))
         version = None

@@ -48,6 +48,8 @@ async def test_an_s3_original_is_found_without_its_extension_and_rendered(client
 
 async def test_lookups_are_cached_and_the_preferred_extension_wins(client_for, s3_settings, bucket, moto_url):
     s3_client(moto_url).put_object(Bucket=bucket, Key="originals/demo/geometry.gif", Body=b"not chosen")
+    for crowd in range(120):  # sort before "geometry.png" and would fill a page listed by the bare stem
+        s3_client(moto_url).put_object(Bucket=bucket, Key=f"originals/demo/geometry-{crowd:03d}.png", Body=b"other")
     s3_client(moto_url).put_object(Bucket=bucket, Key="originals/demo/geometry.backup.png", Body=b"a different stem")
     client = await client_for(s3_settings())
     for width in (50, 60, 70):
