@@ -123,7 +123,10 @@ async def tiered_cache(app: web.Application) -> AsyncIterator[None]:
     if settings.dir and settings.disk_bytes:
         disk = DiskCache(Path(settings.dir).resolve(), settings.disk_bytes)
         await _in_thread(disk.open_sync)
-    cache = TieredCache(memory, disk, settings.max_entry_bytes, record=metrics.cache_result, shared=app.get(REDIS))
+    cache = TieredCache(
+        memory, disk, settings.max_entry_bytes, record=metrics.cache_result, shared=app.get(REDIS),
+        timing=metrics.cache_timing, failed=metrics.cache_failed,
+    )
     metrics.cache_bytes.labels("memory").set_function(lambda: memory.bytes if memory else 0)
     metrics.cache_bytes.labels("disk").set_function(lambda: disk.bytes if disk else 0)
     app[CACHE] = cache

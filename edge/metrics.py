@@ -73,6 +73,10 @@ class Metrics:
             "edge_invalidations_total", "Invalidation messages published and received", ["direction"], registry=r
         )
         self.stale_served = Counter("edge_stale_served_total", "Last good derivatives served because the origin failed", registry=r)
+        self.cache_seconds = Histogram(
+            "edge_cache_seconds", "Lookup latency of the disk and Redis tiers", ["tier"], buckets=_LATENCY_BUCKETS, registry=r
+        )
+        self.cache_errors = Counter("edge_cache_errors_total", "Failed cache writes by tier", ["tier"], registry=r)
         self.draining = Gauge("edge_draining", "1 after SIGTERM, while in-flight requests finish", registry=r)
         self.requests_in_flight = Gauge("edge_http_requests_in_flight", "HTTP requests being handled", registry=r)
         self.vips_memory = Gauge("edge_vips_memory_bytes", "Memory tracked by libvips (pixel buffers)", registry=r)
@@ -80,6 +84,12 @@ class Metrics:
 
     def observe_stage(self, stage: str, seconds: float) -> None:
         self._stage[stage].observe(seconds)
+
+    def cache_timing(self, tier: str, seconds: float) -> None:
+        self.cache_seconds.labels(tier).observe(seconds)
+
+    def cache_failed(self, tier: str) -> None:
+        self.cache_errors.labels(tier).inc()
 
     def cache_result(self, tier: str, hit: bool) -> None:
         self.cache_requests.labels(tier, "hit" if hit else "miss").inc()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -28,7 +29,11 @@ class TieredCache:
         max_entry_bytes: int,
         record: Callable[[str, bool], None] = lambda tier, hit: None,
         shared: RedisTier | None = None,
+        timing: Callable[[str, float], None] = lambda tier, seconds: None,
+        failed: Callable[[str], None] = lambda tier: None,
     ) -> None:
+        self._timing = timing  # disk and Redis lookups (memory is a dict lookup: not timed)
+        self._failed = failed
         self.memory = memory
         self.disk = disk
         self.shared = shared
@@ -45,14 +50,18 @@ class TieredCache:
             if entry is not None:
                 return entry, "memory"
         if self.disk is not None:
+            started = time.perf_counter()
             entry = await asyncio.get_running_loop().run_in_executor(None, self.disk.get_sync, key)
+            self._timing("disk", time.perf_counter() - started)
             self._record("disk", entry is not None)
             if entry is not None:
                 if self.memory is not None:
                     self.memory.put(key, entry)
                 return entry, "disk"
         if self.shared is not None and self.shared.healthy:
+            started = time.perf_counter()
             entry = await self.shared.get(key)
+            self._timing("redis", time.perf_counter() - started)
             self._record("redis", entry is not None)
             if entry is not None:
                 self.fill_local(key, entry)
@@ -99,6 +108,7 @@ class TieredCache:
         try:
             await asyncio.get_running_loop().run_in_executor(None, self.disk.put_sync, key, entry)
         except OSError as exc:
+            self._failed("disk")
             log.warning("disk cache write failed: %s", exc)
 
     async def drain(self) -> None:
