@@ -207,7 +207,7 @@ def test_s3_outage_serves_cached_derivatives_and_fails_uncached_ones(tmp_path):
 def test_sigterm_during_a_slow_render_lets_it_complete(s3, tmp_path):
     big = pyvips.Image.gaussnoise(4000, 3000).cast("uchar")
     s3.put("big", big.bandjoin([big, big]).copy(interpretation="srgb").jpegsave_buffer(Q=90), ext="jpg")
-    (node,) = start_nodes(tmp_path, 1, {**s3.node_settings(), "EDGE_SERVER_DRAIN_SECONDS": "0.5"})
+    (node,) = start_nodes(tmp_path, 1, {**s3.node_settings(), "EDGE_SERVER_DRAIN_SECONDS": "1.5"})
     result: list[tuple[int, dict[str, str], bytes]] = []
     request = threading.Thread(target=lambda: result.append(node.get("/demo/image/upload/w_3990/big.png")))
     request.start()
@@ -215,7 +215,7 @@ def test_sigterm_during_a_slow_render_lets_it_complete(s3, tmp_path):
         # In flight: the slow request plus the /metrics request asking.
         _until(lambda: node.metric("edge_http_requests_in_flight") >= 2, timeout=20)
         node.terminate()
-        assert node.get("/readyz")[0] == 503  # draining: load balancers stop sending
+        _until(lambda: node.get("/readyz")[0] == 503, timeout=1.0)  # draining: load balancers stop sending
         request.join(timeout=30)
         status, headers, body = result[0]
         assert status == 200 and decode(body).width == 3990
@@ -225,7 +225,7 @@ def test_sigterm_during_a_slow_render_lets_it_complete(s3, tmp_path):
 
 
 def test_prefork_workers_share_the_disk_tier_and_all_drain_on_sigterm(s3, tmp_path):
-    node = EdgeNode(tmp_path / "prefork", {**s3.node_settings(), "EDGE_SERVER_DRAIN_SECONDS": "0.5",
+    node = EdgeNode(tmp_path / "prefork", {**s3.node_settings(), "EDGE_SERVER_DRAIN_SECONDS": "1.5",
                                           "EDGE_CACHE_MEMORY_BYTES": "0"}, workers=2).wait_ready()
     try:
         url = "/demo/image/upload/w_23/geometry.png"
@@ -233,8 +233,8 @@ def test_prefork_workers_share_the_disk_tier_and_all_drain_on_sigterm(s3, tmp_pa
         time.sleep(0.2)  # the disk write is a background task
         sources = {node.get(url)[1]["X-Cache"] for _ in range(6)}
         assert sources == {"disk"}  # whichever worker answers
-        node.terminate()
-        assert node.get("/readyz")[0] == 503
+        node.terminate()  # to the parent, which passes it on to both workers
+        _until(lambda: node.get("/readyz")[0] == 503, timeout=1.0)
         assert node.process.wait(timeout=20) == 0
     finally:
         node.stop()
