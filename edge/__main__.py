@@ -106,7 +106,8 @@ def _doctor(settings: Settings) -> int:
     print(f"libvips {runtime.libvips_version()}")
     for name, present in runtime.codecs().items():
         print(f"  {name:<10} {'yes' if present else 'no'}")
-    print(f"storage {settings.storage.url} -> {settings.storage.folder}")
+    where = f" -> {settings.storage.folder}" if settings.storage.scheme == "file" else ""
+    print(f"storage {settings.storage.url}{where}")
     print(f"cloud {settings.cloud.name}")
     return 0
 
@@ -118,12 +119,13 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         settings.server, host=args.host or settings.server.host, port=args.port or settings.server.port
     )
     settings = dataclasses.replace(settings, server=server)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("pyvips").setLevel(logging.WARNING)  # libvips' chatter is INFO-level noise
+    from edge.http import logging as edge_logging
+
+    edge_logging.configure(settings.server.log_format)
     if args.samples:
         _install_samples(settings)
     base = f"http://{server.host}:{server.port}/{settings.cloud.name}/image/upload"
-    print(f"edge {__version__} on http://{server.host}:{server.port} (storage {settings.storage.folder})")
+    print(f"edge {__version__} on http://{server.host}:{server.port} (storage {settings.storage.url})")
     print("try:")
     for example in ("c_fill,g_auto,w_400,h_300/sample.jpg", "c_pad,b_black,w_500,h_500/samples/coffee.webp",
                     "w_300,f_auto,q_auto/samples/astronaut", "c_crop,g_north_west,w_200,h_200/samples/rocket.png"):
@@ -150,12 +152,14 @@ def _install_samples(settings: Settings) -> None:
 def _run(settings: Settings, reuse_port: bool, sock: socket.socket | None = None) -> None:
     from aiohttp import web
 
-    from edge.app import create_app
+    from edge.app import create_app, drain_on_sigterm
 
     loop = _new_loop()
     asyncio.set_event_loop(loop)
+    app = create_app(settings)
+    drain_on_sigterm(app)
     web.run_app(
-        create_app(settings),
+        app,
         host=None if sock else settings.server.host,
         port=None if sock else settings.server.port,
         sock=sock,

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
+import signal
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -11,6 +14,8 @@ from prometheus_client import Counter
 
 from edge.cache.disk import DiskCache
 from edge.cache.memory import MemoryCache
+from edge.cache.redis import RedisTier
+from edge.cache.redis import open_client as open_redis
 from edge.cache.tiered import TieredCache
 from edge.catalog.store import open_catalog
 from edge.http import admin as admin_http
@@ -18,7 +23,8 @@ from edge.http import delivery as delivery_http
 from edge.http import ops
 from edge.http import upload as upload_http
 from edge.http.conditional import cache_control
-from edge.http.keys import ADMIN, CACHE, CACHE_CONTROL, CREDENTIALS, DELIVERY, DRAINING, METRICS, ORIGINS, POOL, SETTINGS, UPLOADS
+from edge.http.keys import ADMIN, CACHE, CACHE_CONTROL, CREDENTIALS, DELIVERY, DRAINING, METRICS, ORIGINS, POOL, REDIS, SETTINGS, UPLOADS
+from edge.http.logging import request_ids
 from edge.http.middleware import errors_and_metrics
 from edge.grammar.named import parse_named_settings
 from edge.imaging import runtime
@@ -26,8 +32,11 @@ from edge.imaging.limits import Limits
 from edge.metrics import Metrics
 from edge.origins.local import LocalOriginStore
 from edge.origins.remote import RemoteFetcher
+from edge.origins.s3 import S3OriginStore
+from edge.origins.s3 import open_client as open_s3
 from edge.services.admin import Admin, HourlyLimit
 from edge.services.assets import AssetStore, WritableOrigins
+from edge.services.coordination import Cluster
 from edge.services.credentials import Credentials
 from edge.services.delivery import Delivery, DeliveryLimits
 from edge.services.named import NamedTransformations
@@ -37,10 +46,12 @@ from edge.services.webhooks import Notifier
 from edge.settings import Settings
 from edge.signing import parse_keyring
 
+log = logging.getLogger(__name__)
+
 
 def create_app(settings: Settings) -> web.Application:
     # Delivery takes no request body; the upload routes (their own issue) will raise this for themselves.
-    app = web.Application(middlewares=[errors_and_metrics], client_max_size=64 * 1024)
+    app = web.Application(middlewares=[request_ids, errors_and_metrics], client_max_size=64 * 1024)
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app[DRAINING] = []
@@ -49,7 +60,9 @@ def create_app(settings: Settings) -> web.Application:
         versioned: cache_control(versioned, delivery.max_age_seconds, delivery.versioned_max_age_seconds)
         for versioned in (False, True)
     }
-    app.cleanup_ctx.extend([vips_runtime, local_origins, tiered_cache, render_pool, delivery_service])
+    app.cleanup_ctx.extend(
+        [vips_runtime, origin_store, redis_tier, tiered_cache, render_pool, delivery_service, invalidation_listener]
+    )
     app.cleanup_ctx.append(api_services)  # after delivery_service: it reads ORIGINS, DELIVERY, POOL
     app.on_shutdown.append(_mark_draining)
     app.router.add_get("/healthz", ops.healthz, name="healthz")
@@ -67,16 +80,64 @@ async def _mark_draining(app: web.Application) -> None:
     app[DRAINING].append(True)
 
 
+def drain_on_sigterm(app: web.Application) -> None:
+    """For `edge serve`: SIGTERM makes /readyz answer 503 at once, keeps the listener open for
+    EDGE_SERVER_DRAIN_SECONDS so load balancers stop sending, then starts aiohttp's graceful
+    shutdown (listener closed, in-flight requests finish within the grace period). aiohttp's
+    own handler would close the listener first, so a load balancer would never see the 503."""
+
+    async def install(app: web.Application) -> None:
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, _begin_drain, app, loop)
+
+    app.on_startup.append(install)
+
+
+def _begin_drain(app: web.Application, loop: asyncio.AbstractEventLoop) -> None:
+    if app[DRAINING]:
+        return
+    app[DRAINING].append(True)
+    app[METRICS].draining.set(1)
+    loop.call_later(app[SETTINGS].server.drain_seconds, _graceful_exit)
+
+
+def _graceful_exit() -> None:
+    raise web.GracefulExit()  # a SystemExit: it leaves the event loop, and run_app shuts down gracefully
+
+
 async def vips_runtime(app: web.Application) -> AsyncIterator[None]:
     runtime.configure()
     yield
 
 
-async def local_origins(app: web.Application) -> AsyncIterator[None]:
-    storage = app[SETTINGS].storage
+async def origin_store(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    storage = settings.storage
+    if storage.scheme == "s3":
+        async with open_s3(settings.s3) as client:
+            app[ORIGINS] = S3OriginStore(client, storage.bucket, storage.prefix, settings.s3, app[METRICS])
+            yield
+        return
     storage.folder.mkdir(parents=True, exist_ok=True)
     app[ORIGINS] = LocalOriginStore(storage.folder, storage.revalidate_seconds)
     yield
+
+
+async def redis_tier(app: web.Application) -> AsyncIterator[None]:
+    """Optional. Never fails start-up: a Redis that is down is marked unhealthy and retried."""
+    settings = app[SETTINGS].redis
+    if not settings.url.reveal():
+        yield
+        return
+    async with open_redis(settings) as client:
+        tier = RedisTier(client, settings, app[METRICS])
+        await tier.ping()
+        app[REDIS] = tier
+        watcher = asyncio.get_running_loop().create_task(tier.watch())
+        yield
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
 
 
 async def tiered_cache(app: web.Application) -> AsyncIterator[None]:
@@ -86,7 +147,10 @@ async def tiered_cache(app: web.Application) -> AsyncIterator[None]:
     if settings.dir and settings.disk_bytes:
         disk = DiskCache(Path(settings.dir).resolve(), settings.disk_bytes)
         await _in_thread(disk.open_sync)
-    cache = TieredCache(memory, disk, settings.max_entry_bytes, record=metrics.cache_result)
+    cache = TieredCache(
+        memory, disk, settings.max_entry_bytes, record=metrics.cache_result, shared=app.get(REDIS),
+        timing=metrics.cache_timing, failed=metrics.cache_failed,
+    )
     metrics.cache_bytes.labels("memory").set_function(lambda: memory.bytes if memory else 0)
     metrics.cache_bytes.labels("disk").set_function(lambda: disk.bytes if disk else 0)
     app[CACHE] = cache
@@ -111,11 +175,30 @@ async def delivery_service(app: web.Application) -> AsyncIterator[None]:
         settings.render.timeout_seconds,
     )
     named = parse_named_settings(settings.transformations.named)
+    cluster = Cluster(app[ORIGINS], app[CACHE], app[METRICS], app.get(REDIS), settings.redis.wait_seconds)
     app[DELIVERY] = Delivery(
         settings.cloud.name, app[ORIGINS], app[CACHE], app[POOL], limits, app[METRICS],
-        named=named, recent_seconds=settings.storage.revalidate_seconds,
+        named=named, recent_seconds=_origin_trust_seconds(settings), cluster=cluster,
     )
     yield
+
+
+def _origin_trust_seconds(settings: Settings) -> float:
+    """How long the origin store trusts a lookup: delivery's memo of recent answers trusts them as long."""
+    if settings.storage.scheme == "s3":
+        return settings.s3.lookup_seconds
+    return settings.storage.revalidate_seconds
+
+
+async def invalidation_listener(app: web.Application) -> AsyncIterator[None]:
+    """Applies the invalidation messages of every node (a no-op without Redis)."""
+    task = asyncio.get_running_loop().create_task(app[DELIVERY].cluster.listen())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 
 
 async def api_services(app: web.Application) -> AsyncIterator[None]:
@@ -135,7 +218,18 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
     await notifier.open()
     origins = app[ORIGINS]
     if not isinstance(origins, WritableOrigins):
-        raise RuntimeError(f"{type(origins).__name__} cannot store uploads (needs stage/publish/delete/move/keep)")
+        # A delivery-only node (originals written to the bucket by other means): signed URLs
+        # and named transformations still work; the Upload and Admin routes answer 501.
+        log.warning("%s takes no uploads: the Upload and Admin APIs are off on this node", type(origins).__name__)
+        named = NamedTransformations(catalog)
+        app[DELIVERY].named_lookup = named.lookup
+        credentials.strict_named = named.allowed_for_strict
+        app[CREDENTIALS] = credentials
+        yield
+        await notifier.close()
+        await fetcher.close()
+        await catalog.close()
+        return
     store = AssetStore(catalog, origins, app[DELIVERY], settings.limits.max_source_bytes)
     options = UploadOptions(
         max_bytes=settings.api.max_upload_bytes,

@@ -100,9 +100,33 @@ class CatalogUnavailable(EdgeError):
     status, category, report = 503, "catalog", True
 
 
+class OriginChanged(OriginUnavailable):
+    """The original was replaced between its lookup and its read (the caller may look it up again)."""
+
+    report = False
+
+
+class OriginThrottled(OriginUnavailable):
+    """The storage asks us to slow down (S3 SlowDown, 503)."""
+
+    retry_after = 1
+
+
+class OriginTimeout(EdgeError):
+    """The storage did not answer in time (S3 timeouts, retries exhausted on a slow endpoint)."""
+
+    status, category, report = 504, "download", True
+
+
 class SettingsError(Exception):
     """Every invalid setting, reported together at start-up."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("invalid settings:\n  " + "\n  ".join(problems))
         self.problems = problems
+
+
+class NotImplementedHere(EdgeError):
+    """A capability this node does not offer (e.g. uploads on a read-only storage)."""
+
+    status, category, report = 501, "api", False

@@ -14,7 +14,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, ProcessCollector, generate_latest
 from prometheus_client.utils import floatToGoString
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 
@@ -154,6 +154,8 @@ class Metrics:
         self.response_bytes = add(Counter("edge_response_bytes_total", "Body bytes sent"))
         self.origin_bytes = add(Counter("edge_origin_bytes_total", "Bytes read from origins"))
         self.cache_bytes = add(Gauge("edge_cache_bytes", "Bytes held by each cache tier", ("tier",)))
+        self._scale_out(add)
+        ProcessCollector(registry=self.registry)  # process_resident_memory_bytes, process_cpu_seconds_total
         self.registry.register(_Collector(self._families))
         # Children bound once: the hot path then skips the label lookup.
         self._stage = {stage: self.stage_seconds.labels(stage) for stage in STAGES}
@@ -161,6 +163,40 @@ class Metrics:
     def _add(self, family: _Family):  # type: ignore[no-untyped-def]
         self._families.append(family)
         return family
+
+    def _scale_out(self, add) -> None:  # type: ignore[no-untyped-def]
+        """S3, Redis, cross-node coordination, draining, in-flight requests and libvips memory."""
+        self.s3_requests = add(Counter(
+            "edge_s3_requests_total", "S3 calls by operation and result (ok, not_found, throttled, error, timeout)",
+            ("operation", "result"),
+        ))
+        self.s3_seconds = add(Histogram("edge_s3_request_seconds", "S3 call latency by operation", ("operation",)))
+        self.s3_bytes = add(Counter("edge_s3_bytes_total", "Bytes read from S3"))
+        self.redis_up = add(Gauge("edge_redis_up", "1 when the Redis tier answers, 0 while it is marked unhealthy"))
+        self.redis_requests = add(Counter(
+            "edge_redis_requests_total", "Redis calls by operation and result (ok, miss, error, skipped)", ("operation", "result")
+        ))
+        self.redis_seconds = add(Histogram("edge_redis_request_seconds", "Redis call latency by operation", ("operation",)))
+        self.redis_bytes = add(Counter("edge_redis_bytes_total", "Derivative bytes moved to and from Redis", ("direction",)))
+        self.coordination = add(Counter(
+            "edge_coordination_total",
+            "Cross-node render coordination: lock_acquired, waited (another node rendered), wait_timeout, lock_lost",
+            ("event",),
+        ))
+        self.invalidations = add(Counter("edge_invalidations_total", "Invalidation messages published and received", ("direction",)))
+        self.stale_served = add(Counter("edge_stale_served_total", "Last good derivatives served because the origin failed"))
+        self.cache_seconds = add(Histogram("edge_cache_seconds", "Lookup latency of the disk and Redis tiers", ("tier",)))
+        self.cache_errors = add(Counter("edge_cache_errors_total", "Failed cache writes by tier", ("tier",)))
+        self.draining = add(Gauge("edge_draining", "1 after SIGTERM, while in-flight requests finish"))
+        self.requests_in_flight = add(Gauge("edge_http_requests_in_flight", "HTTP requests being handled"))
+        self.vips_memory = add(Gauge("edge_vips_memory_bytes", "Memory tracked by libvips (pixel buffers)"))
+        self.vips_memory_highwater = add(Gauge("edge_vips_memory_highwater_bytes", "Peak memory tracked by libvips"))
+
+    def cache_timing(self, tier: str, seconds: float) -> None:
+        self.cache_seconds.labels(tier).observe(seconds)
+
+    def cache_failed(self, tier: str) -> None:
+        self.cache_errors.labels(tier).inc()
 
     def observe_stage(self, stage: str, seconds: float) -> None:
         self._stage[stage].observe(seconds)

@@ -54,6 +54,11 @@ class ServerSettings:
     shutdown_grace_seconds: float = setting(
         25.0, "EDGE_SERVER_SHUTDOWN_GRACE_SECONDS", "On SIGTERM, how long in-flight requests may finish."
     )
+    drain_seconds: float = setting(
+        5.0, "EDGE_SERVER_DRAIN_SECONDS",
+        "On SIGTERM, /readyz answers 503 and the listener stays open this long (load balancers see it), then shutdown.",
+    )
+    log_format: str = setting("text", "EDGE_SERVER_LOG_FORMAT", "text, or json: one JSON object per line with the request id.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +87,21 @@ class StorageSettings:
     def folder(self) -> Path:
         parts = urllib.parse.urlsplit(self.url)
         return Path(urllib.parse.unquote(parts.netloc + parts.path)).resolve()
+
+
+    @property
+    def scheme(self) -> str:
+        return urllib.parse.urlsplit(self.url).scheme
+
+    @property
+    def bucket(self) -> str:
+        """s3://BUCKET/prefix"""
+        return urllib.parse.urlsplit(self.url).netloc
+
+    @property
+    def prefix(self) -> str:
+        """s3://bucket/PREFIX, without slashes at either end ("" = the bucket's root)."""
+        return urllib.parse.unquote(urllib.parse.urlsplit(self.url).path).strip("/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +195,50 @@ class ApiSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class S3Settings:
+    """Used when EDGE_STORAGE_URL is s3://bucket/prefix. Credentials come from the usual AWS chain
+    (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity, instance role)."""
+
+    endpoint_url: str = setting("", "EDGE_S3_ENDPOINT_URL", "S3-compatible endpoint (MinIO, Ceph, R2); empty = AWS.")
+    region: str = setting("", "EDGE_S3_REGION", "Bucket region; empty = the AWS chain's (AWS_REGION, profile).")
+    addressing_style: str = setting(
+        "auto", "EDGE_S3_ADDRESSING_STYLE", "auto, path (most S3-compatible servers) or virtual."
+    )
+    connect_timeout_seconds: float = setting(2.0, "EDGE_S3_CONNECT_TIMEOUT_SECONDS", "TCP connect timeout per attempt.")
+    read_timeout_seconds: float = setting(10.0, "EDGE_S3_READ_TIMEOUT_SECONDS", "Socket read timeout per attempt.")
+    max_attempts: int = setting(3, "EDGE_S3_MAX_ATTEMPTS", "Attempts per call, first included (botocore standard retries).")
+    call_timeout_seconds: float = setting(20.0, "EDGE_S3_CALL_TIMEOUT_SECONDS", "Whole call, retries included (then 504).")
+    max_connections: int = setting(32, "EDGE_S3_MAX_CONNECTIONS", "Connection pool size per process.")
+    lookup_seconds: float = setting(
+        5.0, "EDGE_S3_LOOKUP_SECONDS", "How long a found public_id -> key is trusted (invalidations drop it sooner)."
+    )
+    negative_lookup_seconds: float = setting(
+        2.0, "EDGE_S3_NEGATIVE_LOOKUP_SECONDS", "How long a public_id that was not found stays not found."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RedisSettings:
+    """The shared tier, cross-node render locks and invalidation messages. Optional: without a
+    URL each node stands alone. When Redis is down, delivery goes on without it."""
+
+    url: Secret = setting(
+        Secret(""), "EDGE_REDIS_URL", "redis://[:password@]host:6379/0; empty disables the shared tier."
+    )
+    key_prefix: str = setting("edge:", "EDGE_REDIS_KEY_PREFIX", "Prefix of every key and channel (several deployments, one Redis).")
+    ttl_seconds: int = setting(86_400, "EDGE_REDIS_TTL_SECONDS", "Derivatives expire from Redis after this.")
+    max_entry_bytes: int = setting(4 * 2**20, "EDGE_REDIS_MAX_ENTRY_BYTES", "Larger derivatives are not shared.")
+    socket_timeout_seconds: float = setting(0.5, "EDGE_REDIS_SOCKET_TIMEOUT_SECONDS", "A slower Redis counts as down.")
+    retry_seconds: float = setting(1.0, "EDGE_REDIS_RETRY_SECONDS", "While down: how often to try again.")
+    lock_seconds: float = setting(
+        30.0, "EDGE_REDIS_LOCK_SECONDS", "A render lock expires after this (a node that died holding it)."
+    )
+    wait_seconds: float = setting(
+        10.0, "EDGE_REDIS_WAIT_SECONDS", "How long a node waits for another node's render before rendering itself."
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     cloud: CloudSettings = field(default_factory=CloudSettings)
@@ -186,6 +250,8 @@ class Settings:
     transformations: TransformationSettings = field(default_factory=TransformationSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     api: ApiSettings = field(default_factory=ApiSettings)
+    s3: S3Settings = field(default_factory=S3Settings)
+    redis: RedisSettings = field(default_factory=RedisSettings)
 
     @classmethod
     def load(cls, environ: Mapping[str, str], config_file: Path | None = None) -> Settings:
@@ -221,8 +287,19 @@ class Settings:
                     problems.append(f"{f.metadata['env']} must not be negative (got {value})")
         if self.render.workers < 1:
             problems.append("EDGE_RENDER_WORKERS must be at least 1")
-        if not self.storage.url.startswith("file://"):
-            problems.append("EDGE_STORAGE_URL: only file:// is supported by this build")
+        if self.storage.scheme not in ("file", "s3"):
+            problems.append("EDGE_STORAGE_URL must be file:///abs/dir or s3://bucket/prefix")
+        elif self.storage.scheme == "s3" and not self.storage.bucket:
+            problems.append("EDGE_STORAGE_URL: s3:// needs a bucket name")
+        if self.s3.addressing_style not in ("auto", "path", "virtual"):
+            problems.append("EDGE_S3_ADDRESSING_STYLE must be auto, path or virtual")
+        if self.s3.max_attempts < 1:
+            problems.append("EDGE_S3_MAX_ATTEMPTS must be at least 1")
+        redis_url = self.redis.url.reveal()
+        if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+            problems.append("EDGE_REDIS_URL must be redis://, rediss:// or unix://")
+        if self.server.log_format not in ("text", "json"):
+            problems.append("EDGE_SERVER_LOG_FORMAT must be text or json")
         if not self.cloud.url.reveal().startswith("cloudinary://"):
             problems.append("CLOUDINARY_URL must look like cloudinary://API_KEY:API_SECRET@CLOUD_NAME")
         if not self.database.url.reveal().startswith(("sqlite:///", "postgresql://", "postgres://")):

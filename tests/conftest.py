@@ -68,3 +68,101 @@ def client_for(aiohttp_client: Any) -> Callable[..., Any]:
 @pytest.fixture
 async def client(client_for: Callable[..., Any], settings: Settings) -> Iterator[Any]:
     return await client_for(settings)
+
+
+# -- S3 (moto's server) and Redis (the real one), for the scale-out tests -------------------
+
+REDIS_URL = os.environ.get("EDGE_TEST_REDIS", "redis://127.0.0.1:6379/0")  # scripts/with_services.py may start its own
+
+
+@pytest.fixture(autouse=True)
+def isolate_aws_config(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A developer's ~/.aws never reaches a test (aiobotocore's isolate_aws_environment)."""
+    empty = tmp_path_factory.getbasetemp() / "no-aws"
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty / "credentials"))
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def s3_client(endpoint: str) -> Any:
+    import boto3
+
+    return boto3.client(
+        "s3", endpoint_url=endpoint, region_name="us-east-1",
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Credentials through the AWS chain's first link, the environment (moto accepts any)."""
+    values = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values
+
+
+@pytest.fixture
+def bucket(moto_url: str, aws_credentials: dict[str, str]) -> Iterator[str]:
+    """A fresh bucket whose prefix `originals/` holds the geometry fixtures under cloud `demo`."""
+    import uuid
+
+    name = f"edge-{uuid.uuid4().hex[:12]}"
+    client = s3_client(moto_url)
+    client.create_bucket(Bucket=name)
+    client.put_object(Bucket=name, Key="originals/demo/geometry.png", Body=images.geometry_png())
+    client.put_object(Bucket=name, Key="originals/demo/fixtures/geometry.jpg", Body=images.geometry_jpeg())
+    yield name
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> str:
+    """The machine's Redis on 6379; started here (no persistence) if it is not running."""
+    import shutil
+    import subprocess
+    import time
+
+    import redis
+
+    def alive() -> bool:
+        try:
+            return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping())
+        except redis.RedisError:
+            return False
+
+    if not alive() and shutil.which("redis-server"):
+        subprocess.run(["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "--port", "6379",
+                        "--save", "", "--appendonly", "no"], check=True)
+        for _ in range(50):
+            if alive():
+                break
+            time.sleep(0.1)
+    if not alive():
+        pytest.fail("Redis is needed on 127.0.0.1:6379 (redis-server)")
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_prefix(redis_server: str) -> Iterator[str]:
+    """A key prefix of this test's own; its keys are deleted afterwards."""
+    import uuid
+
+    import redis
+
+    prefix = f"edge-test:{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_server)
+    keys = list(client.scan_iter(match=prefix + "*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()

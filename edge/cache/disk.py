@@ -1,7 +1,9 @@
 """Disk tier: one file per derivative, bounded in bytes, least recently used evicted first.
 
 Files are written to a temporary name and renamed, so a reader (or another edge process
-sharing the folder) never sees half a file. The LRU index lives in memory and is rebuilt
+sharing the folder, `edge serve --workers N`) never sees half a file. Each process keeps its
+own index: a file another process wrote joins it when first read, and a temporary file is
+removed at start-up only when it is old (a sibling process may be writing it). The LRU index lives in memory and is rebuilt
 from the folder (by access time) at start-up. All methods are blocking: call them through
 an executor (`TieredCache` does).
 """
@@ -12,12 +14,14 @@ import json
 import os
 import tempfile
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 
 from edge.cache.base import CachedDerivative
 
 _MAGIC = b"EDGE1\n"
+_STALE_TEMP_SECONDS = 3600
 
 
 class DiskCache:
@@ -32,12 +36,13 @@ class DiskCache:
         self.folder.mkdir(parents=True, exist_ok=True)
         found = []
         for path in self.folder.glob("*/*"):
-            if path.name.startswith("."):
-                path.unlink(missing_ok=True)  # a temporary file left by a crash
-                continue
             try:
                 stat = path.stat()
             except OSError:
+                continue
+            if path.name.startswith("."):
+                if stat.st_mtime < time.time() - _STALE_TEMP_SECONDS:
+                    path.unlink(missing_ok=True)  # a temporary file left by a crash
                 continue
             found.append((stat.st_atime, path.name, stat.st_size))
         with self._lock:
@@ -61,6 +66,9 @@ class DiskCache:
         with self._lock:
             if key in self._index:
                 self._index.move_to_end(key)
+            else:  # written by a sibling process sharing the folder
+                self._index[key] = len(blob)
+                self.bytes += len(blob)
         return _decode(blob)
 
     def put_sync(self, key: str, entry: CachedDerivative) -> None:

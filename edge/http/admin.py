@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from edge.errors import NotImplementedHere
 from edge.http.api_body import base_url, read_params
 from edge.http.keys import ADMIN, SETTINGS
 from edge.services.admin import Admin
@@ -19,7 +20,9 @@ Call = Callable[[Admin, str, dict[str, Any], web.Request, str], Awaitable[dict[s
 
 def _route(call: Call) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handle(request: web.Request) -> web.Response:
-        admin = request.app[ADMIN]
+        admin = request.app.get(ADMIN)
+        if admin is None:
+            raise NotImplementedHere("The Admin API is off: this node's storage takes no writes")
         cloud = request.match_info["cloud"]
         secret, allowance = admin.authorise(cloud, request.headers.get("Authorization"))
         params, _ = await read_params(request, request.app[SETTINGS].api.max_upload_bytes)

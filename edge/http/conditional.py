@@ -6,6 +6,8 @@ from aiohttp import web
 
 from edge.services.delivery import Derivative
 
+STALE_MAX_AGE = 10
+
 
 def cache_control(versioned: bool, max_age: int, versioned_max_age: int) -> str:
     if versioned:  # the URL changes when the original does: safe to keep forever
@@ -23,6 +25,8 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
 
 
 def respond(request: web.Request, derivative: Derivative, cache_control_value: str) -> web.Response:
+    if derivative.source == "stale":  # the origin failed: let caches come back soon for the fresh one
+        cache_control_value = f"public, max-age={STALE_MAX_AGE}"
     headers = {"ETag": derivative.etag, "Cache-Control": cache_control_value, "X-Cache": derivative.source}
     if derivative.negotiated:
         headers["Vary"] = "Accept"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from edge.cache.redis import RedisTier
 from edge.cache.tiered import TieredCache
 from edge.metrics import Metrics
 from edge.origins.base import OriginStore
@@ -21,6 +22,7 @@ CACHE = web.AppKey("cache", TieredCache)
 POOL = web.AppKey("pool", RenderPool)
 DELIVERY = web.AppKey("delivery", Delivery)
 CACHE_CONTROL = web.AppKey("cache_control", dict)  # versioned URL? -> Cache-Control value
+REDIS = web.AppKey("redis", RedisTier)  # only when EDGE_REDIS_URL is set
 DRAINING = web.AppKey("draining", list)  # non-empty once SIGTERM arrived: /readyz fails
 CREDENTIALS = web.AppKey("credentials", Credentials)
 UPLOADS = web.AppKey("uploads", Uploads)

@@ -30,6 +30,7 @@ async def errors_and_metrics(request: web.Request, handler: web.Handler) -> web.
     metrics = request.app[METRICS]
     route = request.match_info.route.name or "other"
     started = time.perf_counter()
+    metrics.requests_in_flight.inc()
     try:
         response = await handler(request)
     except EdgeError as exc:
@@ -49,6 +50,8 @@ async def errors_and_metrics(request: web.Request, handler: web.Handler) -> web.
         metrics.errors.labels("internal").inc()
         log.exception("%s %s -> 500", request.method, request.path)
         response = error_response(500, "Internal error", api=request.path.startswith(API_PREFIX))
+    finally:
+        metrics.requests_in_flight.dec()
     metrics.requests.labels(route, str(response.status)).inc()
     metrics.request_seconds.labels(route).observe(time.perf_counter() - started)
     return response

@@ -15,15 +15,19 @@ async def healthz(request: web.Request) -> web.Response:
 async def readyz(request: web.Request) -> web.Response:
     if request.app[DRAINING]:
         return web.Response(status=503, text="draining\n", headers={"Retry-After": "1"})
+    delivery = request.app[DELIVERY]
     try:
-        await request.app[DELIVERY].ready()
+        await delivery.ready()
     except EdgeError as exc:
         return web.Response(status=503, text=f"storage: {exc.public_message}\n", headers={"Retry-After": "1"})
-    try:
-        await request.app[UPLOADS].store.catalog.check()
-    except EdgeError as exc:
-        return web.Response(status=503, text=f"catalog: {exc.public_message}\n", headers={"Retry-After": "1"})
-    return web.Response(text="ready\n")
+    uploads = request.app.get(UPLOADS)
+    if uploads is not None:
+        try:
+            await uploads.store.catalog.check()
+        except EdgeError as exc:
+            return web.Response(status=503, text=f"catalog: {exc.public_message}\n", headers={"Retry-After": "1"})
+    detail = "".join(f"{name}: {state}\n" for name, state in delivery.detail().items())
+    return web.Response(text="ready\n" + detail)
 
 
 async def metrics(request: web.Request) -> web.Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from edge.errors import InvalidParameter, ResourceNotFound
+from edge.errors import InvalidParameter, NotImplementedHere, ResourceNotFound
 from edge.http.api_body import base_url, read_params
 from edge.http.keys import SETTINGS, UPLOADS
 
@@ -13,7 +13,9 @@ async def action(request: web.Request) -> web.Response:
     cloud, name = request.match_info["cloud"], request.match_info["action"]
     if request.match_info["resource_type"] != "image":
         raise InvalidParameter(f"Unsupported resource type - {request.match_info['resource_type']} (images only)")
-    uploads = request.app[UPLOADS]
+    uploads = request.app.get(UPLOADS)
+    if uploads is None:
+        raise NotImplementedHere("Uploads are off: this node's storage takes no writes")
     params, file = await read_params(request, request.app[SETTINGS].api.max_upload_bytes)
     base = base_url(request)
     upload_id = request.headers.get("X-Unique-Upload-Id")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
+
 import pyvips
 
 # Loaders we accept, by the name libvips reports in `vips-loader` (minus "load_buffer").
@@ -20,6 +24,42 @@ def configure(concurrency: int = 1) -> None:
     # librsvg is "untrusted" to libvips; edge only hands it SVG that formats.sanitise_svg rewrote,
     # and probe() refuses any other SVG by sniffing, before it is parsed.
     pyvips.operation_block_set("VipsForeignLoadSvg", False)
+
+
+def tracked_memory() -> tuple[int, int]:
+    """(bytes, high-water bytes) that libvips tracks for pixel buffers, for the metrics; (0, 0) if unknown.
+
+    pyvips does not bind vips_tracked_get_mem*, so they are called through ctypes on the
+    libvips that this process already loaded (the pyvips-binary copy, found in /proc/self/maps).
+    """
+    lib = _libvips_handle()
+    if lib is None:
+        return 0, 0
+    return int(lib.vips_tracked_get_mem()), int(lib.vips_tracked_get_mem_highwater())
+
+
+@functools.cache
+def _libvips_handle() -> ctypes.CDLL | None:
+    path = None
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                name = line.rsplit(" ", 1)[-1].strip()
+                if "/libvips" in name and ".so" in name and "cpp" not in name:
+                    path = name
+                    break
+    except OSError:
+        pass
+    path = path or ctypes.util.find_library("vips")
+    if path is None:
+        return None
+    try:
+        lib = ctypes.CDLL(path)
+        for fn in (lib.vips_tracked_get_mem, lib.vips_tracked_get_mem_highwater):
+            fn.restype, fn.argtypes = ctypes.c_size_t, []
+    except (OSError, AttributeError):
+        return None
+    return lib
 
 
 def libvips_version() -> str:

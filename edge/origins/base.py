@@ -24,3 +24,9 @@ class OriginStore(Protocol):
 
     async def check(self) -> None:
         """Raises when the store is unreachable (readiness)."""
+
+    def forget(self, cloud: str, public_id: str) -> None:
+        """Drop what was looked up about `public_id` (an invalidation: it was replaced or deleted)."""
+
+    def forget_all(self) -> None:
+        """Drop every lookup (invalidation messages may have been missed)."""

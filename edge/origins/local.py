@@ -76,6 +76,12 @@ class LocalOriginStore:
             raise SourceTooLarge(f"File size too large - {version.size} bytes (max {max_bytes})")
         return await asyncio.get_running_loop().run_in_executor(None, _read_capped, version.locator, max_bytes)
 
+    def forget(self, cloud: str, public_id: str) -> None:
+        self._lookups.pop((cloud, public_id), None)
+
+    def forget_all(self) -> None:
+        self._lookups.clear()
+
     # -- writes (Upload API). Files are written to a hidden temporary name and renamed into place,
     # so delivery never reads half an original; siblings with another extension are removed so
     # the new format wins. Every write forgets the cached lookup at once.

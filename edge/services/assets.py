@@ -159,6 +159,7 @@ class AssetStore:
             await self.origins.discard(staged)
             raise
         await self.catalog.clear_derived(asset.cloud, asset.type, asset.public_id)
+        await self.delivery.invalidate(asset.cloud, asset.public_id)  # every node, every tier's memo
         return asset
 
     async def keep_revision(self, asset: Asset) -> None:
@@ -182,6 +183,7 @@ class AssetStore:
         removed_file = await self.origins.delete(cloud, public_id)
         async with self.catalog.db.transaction() as tx:
             removed_record = await self.catalog.delete(cloud, type_, public_id, tx)
+        await self.delivery.invalidate(cloud, public_id)
         return removed_file or removed_record
 
     async def rename(self, asset: Asset, to_id: str, *, overwrite: bool) -> Asset:
@@ -196,6 +198,8 @@ class AssetStore:
             if existing is not None:
                 await self.catalog.delete(asset.cloud, asset.type, to_id, tx)
             await self.catalog.put(moved, tx)
+        await self.delivery.invalidate(asset.cloud, asset.public_id)
+        await self.delivery.invalidate(asset.cloud, to_id)
         return moved
 
     async def restore(self, cloud: str, type_: str, public_id: str, version_id: str | None) -> Asset:

@@ -10,7 +10,14 @@ from dataclasses import dataclass
 
 from edge.cache.base import CachedDerivative
 from edge.cache.tiered import TieredCache
-from edge.errors import EdgeError, InvalidTransformation, ResourceNotFound
+from edge.errors import (
+    EdgeError,
+    InvalidTransformation,
+    OriginChanged,
+    OriginTimeout,
+    OriginUnavailable,
+    ResourceNotFound,
+)
 from edge.grammar.chain import Chain
 from edge.grammar.delivery_path import DeliveryPath
 from edge.grammar.named import expand, uses_named
@@ -20,6 +27,7 @@ from edge.imaging.abort import Abort
 from edge.imaging.render import Rendered, render
 from edge.metrics import Metrics
 from edge.origins.base import OriginStore, OriginVersion
+from edge.services.coordination import Cluster
 from edge.services.render_pool import RenderPool, SingleFlight
 
 
@@ -35,7 +43,7 @@ class Derivative:
     entry: CachedDerivative
     etag: str  # strong; derived from the cache key: same key, same bytes
     negotiated: bool  # the format depended on Accept: Vary: Accept
-    source: str  # memory | disk | render | shared (waited for another request's render)
+    source: str  # memory | disk | redis | render | shared (waited for another request's render) | stale
     versioned: bool  # the URL carries v<version>: cacheable forever
     disposition: str | None = None  # fl_attachment: the Content-Disposition value
     immutable: bool = False  # fl_immutable_cache: cache as if the URL were versioned
@@ -62,6 +70,7 @@ class Delivery:
         metrics: Metrics,
         named: Mapping[str, Chain] | None = None,
         recent_seconds: float = 0.0,
+        cluster: Cluster | None = None,
     ) -> None:
         self.cloud = cloud
         self.clouds = frozenset({cloud})  # every product environment served (the credentials' clouds)
@@ -78,6 +87,8 @@ class Delivery:
         # lookup is (recent_seconds): a repeated URL skips parsing, lookup and hashing.
         self.recent_seconds = recent_seconds
         self._recent: dict[object, _Recent] = {}
+        self.cluster = cluster or Cluster(origins, cache, metrics)
+        self.cluster.on_invalidate.append(self.forget_recent)
 
     async def expand_named(self, cloud: str, chain: Chain) -> Chain:
         """Replace t_<name> by its definition: the Admin API's (per cloud) win over the config's."""
@@ -113,33 +124,66 @@ class Delivery:
         self._recent[memo_key] = _Recent(expires, key, derivative)
 
     async def get(self, path: DeliveryPath, accept: str, memo_key: object = None) -> Derivative:
+        try:
+            return await self._get(path, accept, memo_key)
+        except OriginChanged:  # replaced between lookup and read: the store forgot it, look again once
+            return await self._get(path, accept, memo_key)
+
+    async def _get(self, path: DeliveryPath, accept: str, memo_key: object) -> Derivative:
         if path.cloud not in self.clouds:
             raise ResourceNotFound(f"Unknown cloud - {path.cloud}")
         if uses_named(path.chain):
             path = dataclasses.replace(path, chain=await self.expand_named(path.cloud, path.chain))
         output = negotiate(path.requested_format, path.chain.last("quality"), path.chain.flags, accept)
         started = time.perf_counter()
+        variant = f"{path.resource_type}/{path.delivery_type}/{path.chain.canonical}/{output.token}"
+        versioned = path.version is not None
         try:
             version = await self.origins.locate(path.cloud, path.public_id)
         except ResourceNotFound:
             if path.suspect_error:  # `w_abc/x.jpg`: no folder "w_abc", so the width was meant
                 raise InvalidTransformation(path.suspect_error) from None
             version = await self._default_image(path)
+        except (OriginUnavailable, OriginTimeout) as exc:
+            return await self._stale_or_raise(path, variant, output, versioned, exc)
         layers = await self._locate_layers(path)
         key = derivative_key(path, output, version, "".join(v.token for _, v in sorted(layers.items())))
         hit = await self.cache.get(key)
         self.metrics.observe_stage("cache", time.perf_counter() - started)
-        versioned = path.version is not None
         if hit is not None:
-            entry, tier = hit
-            derivative = Derivative(entry, _etag(key), output.negotiated, tier, versioned, *response_extras(path, entry.media_type))
+            entry, source = hit
+            self.cluster.remember(path.cloud, path.public_id, variant, key, share=False)
         else:
-            entry, led = await self._flights.run(key, lambda: self._build(key, path, output, version, layers))
-            source = "render" if led else "shared"
-            derivative = Derivative(entry, _etag(key), output.negotiated, source, versioned, *response_extras(path, entry.media_type))
+            try:
+                (entry, source), led = await self._flights.run(
+                    key, lambda: self.cluster.render_once(key, lambda: self._build(key, path, output, version, layers))
+                )
+            except OriginChanged:
+                raise
+            except (OriginUnavailable, OriginTimeout) as exc:
+                return await self._stale_or_raise(path, variant, output, versioned, exc)
+            self.cluster.remember(path.cloud, path.public_id, variant, key, share=source == "render")
+            source = source if led else "shared"
+        derivative = Derivative(entry, _etag(key), output.negotiated, source, versioned, *response_extras(path, entry.media_type))
         if memo_key is not None:
             self._remember(memo_key, key, derivative)
         return derivative
+
+    async def _stale_or_raise(
+        self, path: DeliveryPath, variant: str, output: OutputSpec, versioned: bool, error: EdgeError
+    ) -> Derivative:
+        """stale-if-error: the origin failed, so serve this variant's last good derivative if a tier has it."""
+        stale = await self.cluster.last_good(path.cloud, path.public_id, variant)
+        if stale is None:
+            raise error
+        key, entry = stale
+        self.metrics.stale_served.inc()
+        return Derivative(entry, _etag(key), output.negotiated, "stale", versioned, *response_extras(path, entry.media_type))
+
+    async def invalidate(self, cloud: str, public_id: str) -> None:
+        """The original of `public_id` was replaced or deleted: no node serves its old derivatives
+        after the message has gone round (milliseconds; the upload and admin APIs call this)."""
+        await self.cluster.invalidate(cloud, public_id)
 
     async def _default_image(self, path: DeliveryPath) -> OriginVersion:
         """d_<public_id>: what to serve when the asset is missing (or re-raise the 404)."""
@@ -191,6 +235,10 @@ class Delivery:
 
     async def ready(self) -> None:
         await self.origins.check()
+
+    def detail(self) -> dict[str, str]:
+        """Optional dependencies' health for /readyz (they never fail readiness: delivery goes on without them)."""
+        return self.cluster.health()
 
 
 def derivative_key(path: DeliveryPath, output: OutputSpec, version: OriginVersion, layers: str = "") -> str:

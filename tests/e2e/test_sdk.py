@@ -53,6 +53,7 @@ def server(tmp_path_factory) -> Iterator[tuple[str, int, Path]]:
         EDGE_STORAGE_URL=f"file://{storage}",
         EDGE_CACHE_DIR=str(root / "cache"),
         CLOUDINARY_URL="cloudinary://key:secret@demo",
+        EDGE_SERVER_DRAIN_SECONDS="0",  # no load balancer to tell: stop at once
     )
     process = subprocess.Popen(
         [sys.executable, "-m", "edge", "serve", "--samples", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
