@@ -24,7 +24,6 @@ from edge.http import ops
 from edge.http import upload as upload_http
 from edge.http.conditional import cache_control
 from edge.http.keys import ADMIN, CACHE, CACHE_CONTROL, CREDENTIALS, DELIVERY, DRAINING, METRICS, ORIGINS, POOL, REDIS, SETTINGS, UPLOADS
-from edge.http.logging import request_ids
 from edge.http.middleware import errors_and_metrics
 from edge.grammar.named import parse_named_settings
 from edge.imaging import runtime
@@ -51,7 +50,7 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings) -> web.Application:
     # Delivery takes no request body; the upload routes (their own issue) will raise this for themselves.
-    app = web.Application(middlewares=[request_ids, errors_and_metrics], client_max_size=64 * 1024)
+    app = web.Application(middlewares=[errors_and_metrics], client_max_size=64 * 1024)
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app[DRAINING] = []
