@@ -69,6 +69,12 @@ class Cluster:
             if token:
                 self.metrics.coordination.labels("lock_acquired").inc()
                 try:
+                    # Another node may have finished (and unlocked) between our cache miss and
+                    # this lock: look once more before rendering it a second time.
+                    done = await shared.get(key)
+                    if done is not None:
+                        self.cache.fill_local(key, done)
+                        return done, "redis"
                     entry = await build()
                     await self.cache.flush(key)  # shared before the lock goes: waiters find it
                 finally:
