@@ -173,6 +173,8 @@ def _run(settings: Settings, reuse_port: bool, sock: socket.socket | None = None
 
 
 def _new_loop() -> asyncio.AbstractEventLoop:
+    """uvloop when installed: measured on cached hits (wrk -c16, one worker, same run), edge took
+    53-57 us of CPU per request on uvloop against 58-66 us on asyncio's loop."""
     try:
         import uvloop
     except ImportError:
