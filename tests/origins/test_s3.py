@@ -352,3 +352,18 @@ async def test_uploads_and_admin_writes_through_the_app(client_for, s3_settings,
     assert (await response.json())["result"] == "ok"
     assert (await client.get("/demo/image/upload/api/two.png")).status == 404
     assert keys_in(moto_url, bucket) == ["originals/demo/fixtures/geometry.jpg", "originals/demo/geometry.png"]
+
+
+async def test_a_lookup_in_flight_during_a_write_is_not_kept(store):
+    def lists() -> float:
+        return prom.value(store.metrics.exposition().decode(), "edge_s3_requests_total", operation="list", result="ok")
+
+    lookup = asyncio.create_task(store.locate("demo", "geometry"))
+    for _ in range(3):  # the LIST is on its way
+        await asyncio.sleep(0)
+    store.forget("demo", "geometry")  # as a publish does once the new object is in place
+    await lookup
+    await store.locate("demo", "geometry")
+    assert lists() == 2  # the answer that may predate the write was not cached
+    await store.locate("demo", "geometry")
+    assert lists() == 2
