@@ -211,12 +211,22 @@ class S3OriginStore:
 
     async def publish(self, staged: Staged) -> None:
         await self._copy(staged.temp, staged.target)
-        siblings = [item["Key"] for item in await self._extensions(self.key_for(staged.cloud, staged.public_id))]
-        await self._delete_keys([key for key in siblings if key != staged.target] + [staged.temp])
-        self.forget(staged.cloud, staged.public_id)
+        # The new object is in place: from here a failure must not undo the record (it would no
+        # longer match what is served). A staged object left behind is swept; an old sibling is logged.
+        try:
+            siblings = [item["Key"] for item in await self._extensions(self.key_for(staged.cloud, staged.public_id))]
+            await self._delete_keys([key for key in siblings if key != staged.target] + [staged.temp])
+        except EdgeError as exc:
+            log.error("Published %s but could not remove its other extensions or staged copy: %s", staged.target, exc)
+        finally:
+            self.forget(staged.cloud, staged.public_id)
 
     async def discard(self, staged: Staged) -> None:
-        await self._delete_keys([staged.temp])
+        """Called while another failure propagates: never raise over it (a leftover is swept)."""
+        try:
+            await self._delete_keys([staged.temp])
+        except EdgeError as exc:
+            log.warning("Could not discard %s: %s", staged.temp, exc)
 
     async def delete(self, cloud: str, public_id: str) -> bool:
         """Every extension of the public_id; False when there was none."""
@@ -339,6 +349,8 @@ class S3OriginStore:
             groups: dict[str, list[dict[str, Any]]] = {}
             for item in listing.get("Contents", []):
                 groups.setdefault(item["Key"][len(folder):].partition("/")[0], []).append(item)
+            if listing.get("IsTruncated") and groups:  # the last upload may go on in the next page
+                groups.pop(next(reversed(groups)))
             await self._delete_keys([
                 item["Key"] for items in groups.values() if max(i["LastModified"] for i in items) < cutoff for item in items
             ])

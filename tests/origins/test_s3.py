@@ -10,6 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from edge.errors import InvalidParameter, OriginThrottled, OriginTimeout, OriginUnavailable, ResourceNotFound, SourceTooLarge
+from edge.origins.base import Staged
 from edge.origins.s3 import _translate
 from tests import prom
 from tests.conftest import s3_client
@@ -308,6 +309,10 @@ async def test_write_errors_are_translated_and_counted(s3_settings, aws_credenti
         missing = S3OriginStore(client, "no-such-bucket-here", "p", settings.s3, metrics)
         with pytest.raises(OriginUnavailable):  # a missing bucket is a storage fault, not a missing image
             await missing.stage("demo", "x", "png", b"x")
+        with pytest.raises(OriginUnavailable):
+            await missing.delete("demo", "x")
+        # discard runs while another failure propagates: it logs instead of replacing that error
+        await missing.discard(Staged("p/.edge/staging/x", "p/demo/x.png", "demo", "x"))
     assert prom.value(metrics.exposition().decode(), "edge_s3_requests_total", operation="put", result="error") == 1
 
 
