@@ -217,8 +217,8 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
     await notifier.open()
     origins = app[ORIGINS]
     if not isinstance(origins, WritableOrigins):
-        # A delivery-only node (originals written to the bucket by other means): signed URLs
-        # and named transformations still work; the Upload and Admin routes answer 501.
+        # A delivery-only node (a read-only origin store; the folder and S3 stores both take
+        # writes): signed URLs and named transformations still work; the Upload and Admin routes answer 501.
         log.warning("%s takes no uploads: the Upload and Admin APIs are off on this node", type(origins).__name__)
         named = NamedTransformations(catalog)
         app[DELIVERY].named_lookup = named.lookup

@@ -15,6 +15,16 @@ class OriginVersion:
     size: int
 
 
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """Bytes written where delivery cannot see them (`temp`), waiting to be published at `target`."""
+
+    temp: str
+    target: str
+    cloud: str
+    public_id: str
+
+
 class OriginStore(Protocol):
     async def locate(self, cloud: str, public_id: str) -> OriginVersion:
         """Raises ResourceNotFound."""

@@ -12,11 +12,10 @@ import asyncio
 import os
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from edge.errors import OriginUnavailable, ResourceNotFound, SourceTooLarge
-from edge.origins.base import OriginVersion
+from edge.origins.base import OriginVersion, Staged
 
 # When several files share a stem, prefer the usual image formats, in this order.
 _PREFERRED = (".jpg", ".jpeg", ".png", ".webp", ".avif", ".gif", ".heic", ".tif", ".tiff")
@@ -175,14 +174,6 @@ class LocalOriginStore:
 def _preference(name: str) -> tuple[int, str]:
     ext = os.path.splitext(name)[1].lower()
     return (_PREFERRED.index(ext) if ext in _PREFERRED else len(_PREFERRED), name)
-
-
-@dataclass(frozen=True, slots=True)
-class Staged:
-    temp: str
-    target: str
-    cloud: str
-    public_id: str
 
 
 def _stage(path: Path, data: bytes, mtime_ns: int | None = None) -> str:

@@ -22,8 +22,7 @@ from edge.errors import AlreadyExists, InvalidParameter, ResourceNotFound
 from edge.grammar.chain import parse_chain
 from edge.grammar.delivery_path import parse_delivery_path
 from edge.grammar.params import FORMAT_NAMES
-from edge.origins.base import OriginVersion
-from edge.origins.local import Staged
+from edge.origins.base import OriginVersion, Staged
 from edge.services.delivery import Delivery
 from edge.signing import api_signature
 
@@ -121,8 +120,8 @@ def eager_items(value: Any) -> list[tuple[str, str | None]]:
 
 @runtime_checkable
 class WritableOrigins(Protocol):
-    """What the Upload/Admin APIs need from an origin store beyond reading (LocalOriginStore has it;
-    another store, S3 say, must offer the same to take uploads)."""
+    """What the Upload/Admin APIs need from an origin store beyond reading (LocalOriginStore and
+    S3OriginStore have it; a store without it serves delivery only)."""
 
     async def locate(self, cloud: str, public_id: str) -> OriginVersion: ...
     async def stage(self, cloud: str, public_id: str, extension: str, data: bytes, mtime_ns: int | None = None) -> Staged: ...
