@@ -19,16 +19,19 @@ from edge.http import ops
 from edge.http import upload as upload_http
 from edge.http.conditional import cache_control
 from edge.http.keys import ADMIN, CACHE, CACHE_CONTROL, CREDENTIALS, DELIVERY, DRAINING, METRICS, ORIGINS, POOL, SETTINGS, UPLOADS
+from edge.http.keys import SURROGATE_HEADERS
 from edge.http.middleware import errors_and_metrics
 from edge.grammar.named import parse_named_settings
 from edge.imaging import runtime
 from edge.imaging.limits import Limits
 from edge.metrics import Metrics
 from edge.origins.local import LocalOriginStore
-from edge.origins.remote import RemoteFetcher
+from edge.origins.remote import RemoteFetcher, parse_lifted
 from edge.services.admin import Admin, HourlyLimit
 from edge.services.assets import AssetStore, WritableOrigins
-from edge.services.credentials import Credentials
+from edge.services.credentials import Credentials, parse_token_keys
+from edge.services.fetch import RemoteOriginals, parse_allowed_domains
+from edge.services.purge import PurgeHook
 from edge.services.delivery import Delivery, DeliveryLimits
 from edge.services.named import NamedTransformations
 from edge.services.render_pool import RenderPool
@@ -49,6 +52,10 @@ def create_app(settings: Settings) -> web.Application:
         versioned: cache_control(versioned, delivery.max_age_seconds, delivery.versioned_max_age_seconds)
         for versioned in (False, True)
     }
+    app[SURROGATE_HEADERS] = tuple(
+        (name.strip(), " " if name.strip().lower() == "surrogate-key" else ",")
+        for name in settings.cdn.surrogate_key_headers.split(",") if name.strip()
+    )
     app.cleanup_ctx.extend([vips_runtime, local_origins, tiered_cache, render_pool, delivery_service])
     app.cleanup_ctx.append(api_services)  # after delivery_service: it reads ORIGINS, DELIVERY, POOL
     app.on_shutdown.append(_mark_draining)
@@ -126,13 +133,23 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
     credentials = Credentials(keyring, strict)
     app[DELIVERY].clouds = keyring.clouds
     catalog = await open_catalog(settings.database.url.reveal())
-    fetcher = RemoteFetcher(settings.api.fetch_timeout_seconds, settings.api.fetch_allow_private)
+    credentials.token_keys = parse_token_keys(settings.auth.token_keys.reveal())
+    lifted = parse_lifted(settings.fetch.lift_guard)
+    fetcher = RemoteFetcher(settings.api.fetch_timeout_seconds, settings.api.fetch_allow_private, lifted)
+    # `fetch` delivery: its own guarded client (never the upload flag that lifts the guard wholesale).
+    fetch_client = RemoteFetcher(settings.fetch.timeout_seconds, False, lifted, settings.fetch.max_redirects)
+    allowed_domains = parse_allowed_domains(settings.fetch.allowed_domains)
     webhooks = Counter("edge_webhooks_total", "Notification attempts by result", ["result"], registry=app[METRICS].registry)
     notifier = Notifier(
         settings.api.webhook_attempts, settings.api.webhook_timeout_seconds, record=lambda r: webhooks.labels(r).inc()
     )
     await fetcher.open()
+    await fetch_client.open()
     await notifier.open()
+    if allowed_domains:
+        app[DELIVERY].remote = RemoteOriginals(
+            fetch_client, allowed_domains, settings.fetch.default_max_age_seconds, settings.fetch.cache_bytes
+        )
     origins = app[ORIGINS]
     if not isinstance(origins, WritableOrigins):
         raise RuntimeError(f"{type(origins).__name__} cannot store uploads (needs stage/publish/delete/move/keep)")
@@ -160,11 +177,13 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         await admin.refresh_strict(cloud)
     app[CREDENTIALS] = credentials
     uploads = Uploads(store, credentials, app[POOL], fetcher, notifier, options)
+    uploads.purge = PurgeHook(settings.cdn.purge_url, notifier)
     app[UPLOADS] = uploads
     app[ADMIN] = admin
     yield
     await uploads.drain()
     await notifier.close()
+    await fetch_client.close()
     await fetcher.close()
     await catalog.close()
 

@@ -25,3 +25,4 @@ DRAINING = web.AppKey("draining", list)  # non-empty once SIGTERM arrived: /read
 CREDENTIALS = web.AppKey("credentials", Credentials)
 UPLOADS = web.AppKey("uploads", Uploads)
 ADMIN = web.AppKey("admin", Admin)
+SURROGATE_HEADERS = web.AppKey("surrogate_headers", tuple)  # ((header, separator), ...) for surrogate keys

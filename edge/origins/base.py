@@ -24,3 +24,12 @@ class OriginStore(Protocol):
 
     async def check(self) -> None:
         """Raises when the store is unreachable (readiness)."""
+
+
+def storage_cloud(cloud: str, resource_type: str = "image", delivery_type: str = "upload") -> str:
+    """Where an asset of this kind lives in a store: public images under `<cloud>/` (files dropped
+    there are served), every other kind beside it under `<cloud>@<resource_type>.<type>/`. A
+    cloud name never holds `@`, so no delivery URL of another cloud can reach those folders."""
+    if resource_type == "image" and delivery_type == "upload":
+        return cloud
+    return f"{cloud}@{resource_type}.{delivery_type}"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from edge.cache.base import CachedDerivative
 from edge.cache.tiered import TieredCache
-from edge.errors import EdgeError, InvalidTransformation, ResourceNotFound
+from edge.errors import EdgeError, InvalidTransformation, NotAllowed, ResourceNotFound
 from edge.grammar.chain import Chain
 from edge.grammar.delivery_path import DeliveryPath
 from edge.grammar.named import expand, uses_named
@@ -19,7 +19,9 @@ from edge.imaging.limits import Limits
 from edge.imaging.abort import Abort
 from edge.imaging.render import Rendered, render
 from edge.metrics import Metrics
-from edge.origins.base import OriginStore, OriginVersion
+from edge.origins.base import OriginStore, OriginVersion, storage_cloud
+from edge.services.fetch import RemoteOriginals
+from edge.services.purge import cloud_key, surrogate_key
 from edge.services.render_pool import RenderPool, SingleFlight
 
 
@@ -39,6 +41,8 @@ class Derivative:
     versioned: bool  # the URL carries v<version>: cacheable forever
     disposition: str | None = None  # fl_attachment: the Content-Disposition value
     immutable: bool = False  # fl_immutable_cache: cache as if the URL were versioned
+    default_image: str | None = None  # d_<id> was served because the asset is missing
+    surrogate_keys: tuple[str, ...] = ()  # the assets it was made from (CDN purge by asset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,8 @@ class Delivery:
         # lookup is (recent_seconds): a repeated URL skips parsing, lookup and hashing.
         self.recent_seconds = recent_seconds
         self._recent: dict[object, _Recent] = {}
+        # `fetch` originals (set by the app when fetch is configured); None = fetch disabled.
+        self.remote: RemoteOriginals | None = None
 
     async def expand_named(self, cloud: str, chain: Chain) -> Chain:
         """Replace t_<name> by its definition: the Admin API's (per cloud) win over the config's."""
@@ -98,7 +104,7 @@ class Delivery:
             return None
         self.metrics.cache_result("memory", True)
         a = seen.answer
-        return Derivative(entry, a.etag, a.negotiated, "memory", a.versioned, a.disposition, a.immutable)
+        return dataclasses.replace(a, entry=entry, source="memory")
 
     def forget_recent(self) -> None:
         """Call on any invalidation: the memo may name a derivative of the old original."""
@@ -119,35 +125,48 @@ class Delivery:
             path = dataclasses.replace(path, chain=await self.expand_named(path.cloud, path.chain))
         output = negotiate(path.requested_format, path.chain.last("quality"), path.chain.flags, accept)
         started = time.perf_counter()
-        try:
-            version = await self.origins.locate(path.cloud, path.public_id)
-        except ResourceNotFound:
-            if path.suspect_error:  # `w_abc/x.jpg`: no folder "w_abc", so the width was meant
-                raise InvalidTransformation(path.suspect_error) from None
-            version = await self._default_image(path)
+        fetched: bytes | None = None
+        default: str | None = None
+        if path.delivery_type == "fetch":
+            if self.remote is None:
+                raise NotAllowed("Fetch not allowed - no fetch domains are configured")
+            version, fetched = await self.remote.get(path.cloud, path.public_id, self.limits.max_source_bytes)
+        else:
+            try:
+                version = await self.origins.locate(_where(path), path.public_id)
+            except ResourceNotFound:
+                if path.suspect_error:  # `w_abc/x.jpg`: no folder "w_abc", so the width was meant
+                    raise InvalidTransformation(path.suspect_error) from None
+                default, version = await self._default_image(path)
         layers = await self._locate_layers(path)
         key = derivative_key(path, output, version, "".join(v.token for _, v in sorted(layers.items())))
         hit = await self.cache.get(key)
         self.metrics.observe_stage("cache", time.perf_counter() - started)
         versioned = path.version is not None
+        extras = (default, _surrogate_keys(path, default, layers))
         if hit is not None:
             entry, tier = hit
-            derivative = Derivative(entry, _etag(key), output.negotiated, tier, versioned, *response_extras(path, entry.media_type))
+            derivative = Derivative(entry, _etag(key), output.negotiated, tier, versioned,
+                                    *response_extras(path, entry.media_type), *extras)
         else:
-            entry, led = await self._flights.run(key, lambda: self._build(key, path, output, version, layers))
+            entry, led = await self._flights.run(key, lambda: self._build(key, path, output, version, layers, fetched))
             source = "render" if led else "shared"
-            derivative = Derivative(entry, _etag(key), output.negotiated, source, versioned, *response_extras(path, entry.media_type))
-        if memo_key is not None:
+            derivative = Derivative(entry, _etag(key), output.negotiated, source, versioned,
+                                    *response_extras(path, entry.media_type), *extras)
+        # Only public uploads are remembered: for every other type, access (or the original's
+        # freshness) depends on more than the path, and is checked on every request.
+        if memo_key is not None and path.delivery_type == "upload":
             self._remember(memo_key, key, derivative)
         return derivative
 
-    async def _default_image(self, path: DeliveryPath) -> OriginVersion:
-        """d_<public_id>: what to serve when the asset is missing (or re-raise the 404)."""
+    async def _default_image(self, path: DeliveryPath) -> tuple[str, OriginVersion]:
+        """d_<public_id>: what to serve when the asset is missing (or re-raise the 404). The
+        default is a public upload (as on Cloudinary), whatever the requested type."""
         default = path.chain.last("default_image")
         if default is None:
             raise ResourceNotFound(f"Resource not found - {path.public_id}")
         try:
-            return await self.origins.locate(path.cloud, default)
+            return default, await self.origins.locate(path.cloud, default)
         except ResourceNotFound:
             raise ResourceNotFound(f"Resource not found - {path.public_id} (default image {default} missing too)") from None
 
@@ -162,11 +181,11 @@ class Delivery:
         return found
 
     async def _build(self, key: str, path: DeliveryPath, output: OutputSpec, version: OriginVersion,
-                     layer_versions: Mapping[str, OriginVersion]) -> CachedDerivative:
+                     layer_versions: Mapping[str, OriginVersion], fetched: bytes | None = None) -> CachedDerivative:
         limits = self.limits
         async with self.pool.slot():
             started = time.perf_counter()
-            data = await self.origins.read(version, limits.max_source_bytes)
+            data = fetched if fetched is not None else await self.origins.read(version, limits.max_source_bytes)
             layers = {pid: await self.origins.read(v, limits.max_source_bytes) for pid, v in layer_versions.items()}
             self.metrics.origin_bytes.inc(len(data) + sum(map(len, layers.values())))
             rendered_at = time.perf_counter()
@@ -191,6 +210,21 @@ class Delivery:
 
     async def ready(self) -> None:
         await self.origins.check()
+
+
+def _where(path: DeliveryPath) -> str:
+    return storage_cloud(path.cloud, path.resource_type, path.delivery_type)
+
+
+def _surrogate_keys(path: DeliveryPath, default: str | None, layers: Mapping[str, OriginVersion]) -> tuple[str, ...]:
+    """The requested asset (a missing one too: its upload must purge the placeholder), the
+    default image served instead, the image layers, and the cloud."""
+    keys = [surrogate_key(path.cloud, path.resource_type, path.delivery_type, path.public_id)]
+    if default is not None:
+        keys.append(surrogate_key(path.cloud, "image", "upload", default))
+    keys.extend(surrogate_key(path.cloud, "image", "upload", layer) for layer in sorted(layers))
+    keys.append(cloud_key(path.cloud))
+    return tuple(dict.fromkeys(keys))
 
 
 def derivative_key(path: DeliveryPath, output: OutputSpec, version: OriginVersion, layers: str = "") -> str:

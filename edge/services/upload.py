@@ -44,6 +44,7 @@ from edge.services.assets import (
     valid_public_id,
 )
 from edge.services.credentials import Credentials
+from edge.services.purge import PurgeHook
 from edge.services.render_pool import RenderPool
 from edge.services.webhooks import Notifier
 from edge.signing import ApiKey
@@ -55,6 +56,7 @@ _EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp", "gif": "gif", "tiff"
 # The tags, context and metadata endpoints send these but the SDK leaves them out of the signature.
 _NON_SIGNABLE = ("notification_url", "batch_id")
 # What an unsigned upload may set itself; the rest (overwrite, type, transformation…) is the preset's.
+STORED_TYPES = frozenset({"upload", "private", "authenticated"})
 _UNSIGNED_ALLOWED = frozenset({"public_id", "folder", "tags", "context", "metadata", "upload_preset"})
 
 
@@ -112,6 +114,7 @@ class Uploads:
         self.notifier = notifier
         self.options = options
         self._tasks: set[asyncio.Task[None]] = set()
+        self.purge: PurgeHook | None = None  # the CDN purge hook (invalidate=true)
 
     # -- upload -------------------------------------------------------------------------------
 
@@ -132,7 +135,7 @@ class Uploads:
 
         public_id = valid_public_id(self._public_id(options, filename))
         type_ = str(options.get("type") or "upload")
-        if type_ != "upload":
+        if type_ not in STORED_TYPES:
             raise InvalidParameter(f"Unsupported type - {type_}")
         previous = await self.catalog.get(cloud, type_, public_id)
         overwrite = truthy(options.get("overwrite"), default=preset is None or not preset.unsigned)
@@ -168,6 +171,7 @@ class Uploads:
         body["api_key"] = api_key.key
         if previous is not None:
             body["overwritten"] = True
+            self._invalidate(options, api_key, cloud, [previous], "overwrite")
         eager = eager_items(options.get("eager"))
         if eager and truthy(options.get("eager_async")):
             self._background(self._eager_later(asset, eager, base_url, options, api_key))
@@ -298,6 +302,16 @@ class Uploads:
             for (transformation, fmt), d in zip(items, rendered, strict=True)
         ]
 
+    def _invalidate(self, options: Params, api_key: ApiKey, cloud: str, assets: list[Asset], reason: str) -> None:
+        """invalidate=true: forget what this node remembers, and ask the CDN (purge hook) to drop
+        every derivative of these assets. Our own tiers need no purge: a new version changes
+        every derivative key, and a destroyed original answers 404 before any cache lookup."""
+        if not truthy(options.get("invalidate")):
+            return
+        self.store.delivery.forget_recent()
+        if self.purge is not None:
+            self.purge.purge(cloud, [(a.resource_type, a.type, a.public_id) for a in assets], reason, api_key.secret)
+
     def _notify(self, options: Params, body: dict[str, Any], api_key: ApiKey, kind: str) -> None:
         payload = {"notification_type": kind, "timestamp": datetime.datetime.now(datetime.UTC).isoformat(), **body}
         for url in dict.fromkeys((str(options.get("notification_url") or ""), self.options.notification_url(api_key.cloud))):
@@ -311,8 +325,13 @@ class Uploads:
         if not public_id:
             raise InvalidParameter("Missing required parameter - public_id")
         type_ = str(params.get("type") or "upload")
+        if type_ not in STORED_TYPES:
+            raise InvalidParameter(f"Unsupported type - {type_}")
+        asset = await self.catalog.get(cloud, type_, public_id)
         removed = await self.store.destroy(cloud, type_, public_id, backup=self.options.backup(cloud))
         body = {"result": "ok" if removed else "not found"}
+        if removed and asset is not None:
+            self._invalidate(params, api_key, cloud, [asset], "destroy")
         if removed:
             self._notify(params, {"public_id": public_id, "type": type_, "resource_type": "image"}, api_key, "delete")
         return body
@@ -322,7 +341,9 @@ class Uploads:
         from_id = str(params.get("from_public_id") or "")
         to_id = valid_public_id(str(params.get("to_public_id") or ""))
         asset = await self._existing(cloud, str(params.get("type") or "upload"), from_id)
+        replaced = await self.catalog.get(cloud, asset.type, to_id)
         moved = await self.store.rename(asset, to_id, overwrite=truthy(params.get("overwrite")))
+        self._invalidate(params, api_key, cloud, [asset, *([replaced] if replaced else [])], "rename")
         if params.get("context"):
             moved = replace(moved, context={**moved.context, **parse_context(params.get("context"))})
             await self.catalog.put(moved)
