@@ -208,8 +208,11 @@ def verify_auth_token(
         name, sep, value = part.partition("=")
         if not sep or name in fields or name not in ("ip", "st", "exp", "acl", "hmac"):
             return False
+        if name == "acl":
+            # As the SDK escaped it: clients and proxies may decode or re-case it (`%2f` -> `/`, `%2F`).
+            value = escape_token_url(urllib.parse.unquote(value))
         fields[name] = value
-        order.append(part)
+        order.append(f"{name}={value}")
     given = fields.get("hmac", "")
     signed = [p for p in order if not p.startswith("hmac=")]
     if "acl" not in fields:
