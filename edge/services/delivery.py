@@ -130,7 +130,10 @@ class Delivery:
         if path.delivery_type == "fetch":
             if self.remote is None:
                 raise NotAllowed("Fetch not allowed - no fetch domains are configured")
-            version, fetched = await self.remote.get(path.cloud, path.public_id, self.limits.max_source_bytes)
+            try:
+                version, fetched = await self.remote.get(path.cloud, path.public_id, self.limits.max_source_bytes)
+            except ResourceNotFound:
+                default, version = await self._default_image(path)
         else:
             try:
                 version = await self.origins.locate(_where(path), path.public_id)

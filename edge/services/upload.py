@@ -341,9 +341,8 @@ class Uploads:
         from_id = str(params.get("from_public_id") or "")
         to_id = valid_public_id(str(params.get("to_public_id") or ""))
         asset = await self._existing(cloud, str(params.get("type") or "upload"), from_id)
-        replaced = await self.catalog.get(cloud, asset.type, to_id)
         moved = await self.store.rename(asset, to_id, overwrite=truthy(params.get("overwrite")))
-        self._invalidate(params, api_key, cloud, [asset, *([replaced] if replaced else [])], "rename")
+        self._invalidate(params, api_key, cloud, [asset, moved], "rename")  # the new id may have served a d_ default
         if params.get("context"):
             moved = replace(moved, context={**moved.context, **parse_context(params.get("context"))})
             await self.catalog.put(moved)
