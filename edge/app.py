@@ -19,7 +19,8 @@ from edge.http import ops
 from edge.http import upload as upload_http
 from edge.http.conditional import cache_control
 from edge.http.keys import ADMIN, CACHE, CACHE_CONTROL, CREDENTIALS, DELIVERY, DRAINING, METRICS, ORIGINS, POOL, SETTINGS, UPLOADS
-from edge.http.keys import SURROGATE_HEADERS
+from edge.http.keys import LISTS, SURROGATE_HEADERS
+from edge.http import lists as lists_http
 from edge.http.middleware import errors_and_metrics
 from edge.grammar.named import parse_named_settings
 from edge.imaging import runtime
@@ -31,6 +32,7 @@ from edge.services.admin import Admin, HourlyLimit
 from edge.services.assets import AssetStore, WritableOrigins
 from edge.services.credentials import Credentials, parse_token_keys
 from edge.services.fetch import RemoteOriginals, parse_allowed_domains
+from edge.services.lists import TagLists
 from edge.services.purge import PurgeHook
 from edge.services.delivery import Delivery, DeliveryLimits
 from edge.services.named import NamedTransformations
@@ -66,6 +68,7 @@ def create_app(settings: Settings) -> web.Application:
     # pattern; the Admin ones before the Upload one, whose pattern also matches POST folders/<x>.
     admin_http.add_routes(app)
     app.router.add_post("/v1_1/{cloud}/{resource_type}/{action}", upload_http.action, name="upload")
+    app.router.add_get(r"/{cloud}/image/list/{rest:.+}", lists_http.tag_list, name="list")
     app.router.add_get(r"/{cloud}/{resource_type}/{type}/{rest:.+}", delivery_http.deliver, name="delivery")
     return app
 
@@ -176,6 +179,8 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
     for cloud in strict:
         await admin.refresh_strict(cloud)
     app[CREDENTIALS] = credentials
+    list_clouds = frozenset(c.strip() for c in settings.lists.clouds.split(",") if c.strip())
+    app[LISTS] = TagLists(catalog, list_clouds, settings.lists.max_age_seconds)
     uploads = Uploads(store, credentials, app[POOL], fetcher, notifier, options)
     uploads.purge = PurgeHook(settings.cdn.purge_url, notifier)
     app[UPLOADS] = uploads

@@ -214,6 +214,14 @@ class CdnSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ListSettings:
+    clouds: str = setting(
+        "", "EDGE_LIST_CLOUDS", "Clouds (comma-separated, * = all) answering /<cloud>/image/list/<tag>.json; others 403."
+    )
+    max_age_seconds: float = setting(60.0, "EDGE_LIST_MAX_AGE_SECONDS", "How long a tag list is kept and may be cached.")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     cloud: CloudSettings = field(default_factory=CloudSettings)
@@ -228,6 +236,7 @@ class Settings:
     fetch: FetchSettings = field(default_factory=FetchSettings)
     auth: AuthSettings = field(default_factory=AuthSettings)
     cdn: CdnSettings = field(default_factory=CdnSettings)
+    lists: ListSettings = field(default_factory=ListSettings)
 
     @classmethod
     def load(cls, environ: Mapping[str, str], config_file: Path | None = None) -> Settings:
