@@ -19,7 +19,7 @@ from edge.http import ops
 from edge.http import upload as upload_http
 from edge.http.conditional import cache_control
 from edge.http.keys import ADMIN, CACHE, CACHE_CONTROL, CREDENTIALS, DELIVERY, DRAINING, METRICS, ORIGINS, POOL, SETTINGS, UPLOADS
-from edge.http.keys import LISTS, SURROGATE_HEADERS
+from edge.http.keys import LISTS, RAW, SURROGATE_HEADERS
 from edge.http import lists as lists_http
 from edge.http.middleware import errors_and_metrics
 from edge.grammar.named import parse_named_settings
@@ -33,6 +33,7 @@ from edge.services.assets import AssetStore, WritableOrigins
 from edge.services.credentials import Credentials, parse_token_keys
 from edge.services.fetch import RemoteOriginals, parse_allowed_domains
 from edge.services.lists import TagLists
+from edge.services.raw import RawFiles
 from edge.services.purge import PurgeHook
 from edge.services.delivery import Delivery, DeliveryLimits
 from edge.services.named import NamedTransformations
@@ -125,6 +126,7 @@ async def delivery_service(app: web.Application) -> AsyncIterator[None]:
         settings.cloud.name, app[ORIGINS], app[CACHE], app[POOL], limits, app[METRICS],
         named=named, recent_seconds=settings.storage.revalidate_seconds,
     )
+    app[RAW] = RawFiles(app[ORIGINS], settings.limits.max_source_bytes)
     yield
 
 

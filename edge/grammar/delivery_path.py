@@ -24,6 +24,8 @@ _VERSION = re.compile(r"v(\d{1,12})")
 _ESCAPED_COMMA = re.compile("%2C", re.IGNORECASE)
 MAX_PATH_LENGTH = 4096
 MAX_COMPONENTS = 24
+RESOURCE_TYPES = frozenset({"image", "raw"})
+RAW_TYPES = frozenset({"upload", "private", "authenticated"})
 DELIVERY_TYPES = frozenset({"upload", "private", "authenticated", "fetch"})
 _REMOTE_START = re.compile(r"https?:", re.IGNORECASE)
 
@@ -66,7 +68,7 @@ def parse_delivery_path(raw_path: str) -> DeliveryPath:
     if len(segments) < 4:
         raise InvalidUrl("Invalid URL - expected /<cloud>/image/upload/<public_id>")
     cloud, resource_type, delivery_type, *rest = segments
-    if resource_type != "image":
+    if resource_type not in RESOURCE_TYPES:
         raise InvalidUrl(f"Unsupported resource type - {resource_type}")
     if delivery_type not in DELIVERY_TYPES:
         raise InvalidUrl(f"Unsupported delivery type - {delivery_type}")
@@ -76,8 +78,10 @@ def parse_delivery_path(raw_path: str) -> DeliveryPath:
     if rest and (match := _SIGNATURE.fullmatch(rest[0])):
         signature = match.group(1)
         rest, raw_rest = rest[1:], raw_rest[1:]
-    if delivery_type == "fetch":
+    if delivery_type == "fetch" and resource_type == "image":
         return _fetch_path(cloud, resource_type, signature, rest, raw_rest)
+    if resource_type == "raw":
+        return _raw_path(cloud, delivery_type, signature, rest, raw_rest)
     components, version, id_segments, suspect = _split(rest)
     if version is not None:
         raw_rest = raw_rest[: len(components)] + raw_rest[len(components) + 1 :]
@@ -129,6 +133,30 @@ def _fetch_path(cloud: str, resource_type: str, signature: str | None, rest: lis
         chain=Chain(tuple(components)),
         version=None,
         public_id=url,
+        extension=None,
+        signed_part="/".join(raw_rest),
+    )
+
+
+def _raw_path(cloud: str, delivery_type: str, signature: str | None, rest: list[str], raw_rest: list[str]) -> DeliveryPath:
+    """`raw/<type>/[v<version>/]<public_id with its extension>`: no transformations."""
+    if delivery_type not in RAW_TYPES:
+        raise InvalidUrl(f"Unsupported delivery type for raw files - {delivery_type}")
+    version = None
+    if len(rest) > 1 and _VERSION.fullmatch(rest[0]):
+        version, rest, raw_rest = int(rest[0][1:]), rest[1:], raw_rest[1:]
+    if not rest or any(s in ("", ".", "..") or "\\" in s or "\0" in s for s in rest):
+        raise InvalidUrl("Invalid public_id")
+    if any(s.startswith(".") for s in rest):
+        raise ResourceNotFound("Resource not found")
+    return DeliveryPath(
+        cloud=cloud,
+        resource_type="raw",
+        delivery_type=delivery_type,
+        signature=signature,
+        chain=Chain(()),
+        version=version,
+        public_id="/".join(rest),
         extension=None,
         signed_part="/".join(raw_rest),
     )

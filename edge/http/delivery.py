@@ -8,7 +8,8 @@ from aiohttp import web
 
 from edge.grammar.delivery_path import parse_delivery_path
 from edge.http.conditional import respond
-from edge.http.keys import CACHE_CONTROL, CREDENTIALS, DELIVERY, METRICS, SURROGATE_HEADERS
+from edge.http.keys import CACHE_CONTROL, CREDENTIALS, DELIVERY, METRICS, RAW, SURROGATE_HEADERS
+from edge.http.raw import respond_raw
 from edge.signing import AUTH_TOKEN_NAME
 
 # Access to these depends on more than the path (a token, its expiry): browsers may keep
@@ -32,6 +33,11 @@ async def deliver(request: web.Request) -> web.Response:
         metrics.observe_stage("parse", time.perf_counter() - started)
         await request.app[CREDENTIALS].check_delivery(path, _token(request, raw_query), request.remote, raw_path)
         guarded = path.delivery_type == "authenticated" or (path.delivery_type == "private" and not path.chain.components)
+        if path.resource_type == "raw":
+            cache_control = _GUARDED_CACHE_CONTROL if guarded else request.app[CACHE_CONTROL][path.version is not None]
+            request.app[CREDENTIALS].known_cloud(path.cloud)
+            raw = await request.app[RAW].get(path)
+            return respond_raw(request, raw, cache_control, request.app[SURROGATE_HEADERS])
         derivative = await delivery.get(path, accept, memo_key)
     if guarded:
         cache_control = _GUARDED_CACHE_CONTROL

@@ -1,4 +1,4 @@
-"""POST /v1_1/<cloud>/<resource_type>/<action>: the Upload API as the SDK calls it (multipart; images only)."""
+"""POST /v1_1/<cloud>/<resource_type>/<action>: the Upload API as the SDK calls it (multipart; images, and raw upload/destroy)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,20 @@ from aiohttp import web
 from edge.errors import InvalidParameter, ResourceNotFound
 from edge.http.api_body import base_url, read_params
 from edge.http.keys import SETTINGS, UPLOADS
+from edge.services.upload import FileInput, Uploads
 
 
 async def action(request: web.Request) -> web.Response:
     cloud, name = request.match_info["cloud"], request.match_info["action"]
-    if request.match_info["resource_type"] != "image":
-        raise InvalidParameter(f"Unsupported resource type - {request.match_info['resource_type']} (images only)")
+    resource_type = request.match_info["resource_type"]
+    if resource_type not in ("image", "raw"):
+        raise InvalidParameter(f"Unsupported resource type - {resource_type} (image and raw only)")
     uploads = request.app[UPLOADS]
     params, file = await read_params(request, request.app[SETTINGS].api.max_upload_bytes)
     base = base_url(request)
     upload_id = request.headers.get("X-Unique-Upload-Id")
+    if resource_type == "raw":
+        return web.json_response(await _raw(uploads, cloud, name, params, file, base, upload_id))
     if name == "upload" and upload_id:
         body = await uploads.upload_part(cloud, params, file, base, upload_id, request.headers.get("Content-Range", ""))
     elif name == "upload":
@@ -36,3 +40,14 @@ async def action(request: web.Request) -> web.Response:
     else:
         raise ResourceNotFound(f"Unknown action - {name}")
     return web.json_response(body)
+
+
+async def _raw(uploads: Uploads, cloud: str, name: str, params: dict, file: FileInput, base: str,
+               upload_id: str | None) -> dict:
+    """raw files: upload and destroy (they are not in the catalog: no rename, tags or explicit)."""
+    if name == "upload" and not upload_id:
+        return await uploads.upload_raw(cloud, params, file, base)
+    if name == "destroy":
+        return await uploads.destroy_raw(cloud, params)
+    what = "chunked upload" if upload_id else name
+    raise InvalidParameter(f"Unsupported for raw files - {what} (upload and destroy only)")
