@@ -14,6 +14,7 @@ from edge.errors import EdgeError, InvalidTransformation, NotAllowed, ResourceNo
 from edge.grammar.chain import Chain
 from edge.grammar.delivery_path import DeliveryPath
 from edge.grammar.named import expand, uses_named
+from edge.grammar.params import FETCH_LAYER_PREFIX
 from edge.imaging.encode import OutputSpec, negotiate
 from edge.imaging.limits import Limits
 from edge.imaging.abort import Abort
@@ -141,7 +142,7 @@ class Delivery:
                 if path.suspect_error:  # `w_abc/x.jpg`: no folder "w_abc", so the width was meant
                     raise InvalidTransformation(path.suspect_error) from None
                 default, version = await self._default_image(path)
-        layers = await self._locate_layers(path)
+        layers, fetched_layers = await self._locate_layers(path)
         key = derivative_key(path, output, version, "".join(v.token for _, v in sorted(layers.items())))
         hit = await self.cache.get(key)
         self.metrics.observe_stage("cache", time.perf_counter() - started)
@@ -152,7 +153,7 @@ class Delivery:
             derivative = Derivative(entry, _etag(key), output.negotiated, tier, versioned,
                                     *response_extras(path, entry.media_type), *extras)
         else:
-            entry, led = await self._flights.run(key, lambda: self._build(key, path, output, version, layers, fetched))
+            entry, led = await self._flights.run(key, lambda: self._build(key, path, output, version, layers, fetched, fetched_layers))
             source = "render" if led else "shared"
             derivative = Derivative(entry, _etag(key), output.negotiated, source, versioned,
                                     *response_extras(path, entry.media_type), *extras)
@@ -173,23 +174,33 @@ class Delivery:
         except ResourceNotFound:
             raise ResourceNotFound(f"Resource not found - {path.public_id} (default image {default} missing too)") from None
 
-    async def _locate_layers(self, path: DeliveryPath) -> dict[str, OriginVersion]:
-        """The image layers' originals (l_/u_): a missing one is a 404 that names it."""
-        found = {}
+    async def _locate_layers(self, path: DeliveryPath) -> tuple[dict[str, OriginVersion], dict[str, bytes]]:
+        """The image layers' originals (l_/u_): a missing one is a 404 that names it. `l_fetch:`
+        layers come through the fetch allow-list and guard, with their bytes."""
+        found, fetched = {}, {}
         for public_id in sorted(path.chain.layer_ids):
+            if public_id.startswith(FETCH_LAYER_PREFIX):
+                if self.remote is None:
+                    raise NotAllowed("Fetch not allowed - no fetch domains are configured")
+                url = public_id[len(FETCH_LAYER_PREFIX):]
+                found[public_id], fetched[public_id] = await self.remote.get(path.cloud, url, self.limits.max_source_bytes)
+                continue
             try:
                 found[public_id] = await self.origins.locate(path.cloud, public_id)
             except ResourceNotFound:
                 raise ResourceNotFound(f"Layer not found - {public_id}") from None
-        return found
+        return found, fetched
 
     async def _build(self, key: str, path: DeliveryPath, output: OutputSpec, version: OriginVersion,
-                     layer_versions: Mapping[str, OriginVersion], fetched: bytes | None = None) -> CachedDerivative:
+                     layer_versions: Mapping[str, OriginVersion], fetched: bytes | None = None,
+                     fetched_layers: Mapping[str, bytes] | None = None) -> CachedDerivative:
         limits = self.limits
         async with self.pool.slot():
             started = time.perf_counter()
             data = fetched if fetched is not None else await self.origins.read(version, limits.max_source_bytes)
-            layers = {pid: await self.origins.read(v, limits.max_source_bytes) for pid, v in layer_versions.items()}
+            fetched_layers = fetched_layers or {}
+            layers = {pid: fetched_layers[pid] if pid in fetched_layers else await self.origins.read(v, limits.max_source_bytes)
+                      for pid, v in layer_versions.items()}
             self.metrics.origin_bytes.inc(len(data) + sum(map(len, layers.values())))
             rendered_at = time.perf_counter()
             self.metrics.observe_stage("origin", rendered_at - started)
@@ -225,7 +236,11 @@ def _surrogate_keys(path: DeliveryPath, default: str | None, layers: Mapping[str
     keys = [surrogate_key(path.cloud, path.resource_type, path.delivery_type, path.public_id)]
     if default is not None:
         keys.append(surrogate_key(path.cloud, "image", "upload", default))
-    keys.extend(surrogate_key(path.cloud, "image", "upload", layer) for layer in sorted(layers))
+    for layer in sorted(layers):
+        if layer.startswith(FETCH_LAYER_PREFIX):
+            keys.append(surrogate_key(path.cloud, "image", "fetch", layer[len(FETCH_LAYER_PREFIX):]))
+        else:
+            keys.append(surrogate_key(path.cloud, "image", "upload", layer))
     keys.append(cloud_key(path.cloud))
     return tuple(dict.fromkeys(keys))
 

@@ -194,3 +194,22 @@ async def test_a_missing_remote_with_a_default_image(client_for, fetch_settings,
     response = await client.get(url(f"{remote.base}/gone.png", width=30, crop="scale", default_image="geometry.png"))
     assert response.status == 200 and response.headers["X-Edge-Default-Image"] == "geometry.png"
     assert decode(await response.read()).width == 30
+
+
+async def test_fetch_layers_go_through_the_allow_list_and_the_guard(client_for, fetch_settings, remote):
+    def layered(layer_url: str) -> str:
+        built = cloudinary.utils.cloudinary_url("geometry", cloud_name="demo", secure=False, cname="edge.test", format="png",
+                                                transformation=[{"overlay": f"fetch:{layer_url}", "width": 40, "crop": "scale"},
+                                                                {"flags": "layer_apply", "gravity": "north_west"}])[0]
+        return built.split("edge.test", 1)[1]
+
+    client = await client_for(fetch_settings())
+    response = await client.get(layered(f"{remote.base}/photo.jpg"))
+    assert response.status == 200, response.headers.get("X-Cld-Error")
+    assert decode(await response.read()).width == 400 and remote.seen["/photo.jpg"] == 1
+    assert len(response.headers["Surrogate-Key"].split()) == 3  # the base, the fetched layer, the cloud
+    response = await client.get(layered("http://169.254.169.254/latest/meta-data/x.png"))
+    assert response.status in (400, 403)
+    off = await client_for(fetch_settings(EDGE_FETCH_ALLOWED_DOMAINS=""))
+    assert (await off.get(layered(f"{remote.base}/photo.jpg"))).status == 403
+    assert remote.seen["/photo.jpg"] == 1
