@@ -8,6 +8,7 @@ Every problem is collected and raised together as one `SettingsError`. Nothing r
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 import urllib.parse
@@ -295,8 +296,12 @@ class Settings:
                 problems.append(f"EDGE_FETCH_ALLOWED_DOMAINS: expected cloud=domain|domain, got {item!r}")
         for item in self.fetch.lift_guard.replace(",", " ").split():
             host, sep, port = item.rpartition(":")
-            if not sep or not port.isdigit() or not host:
-                problems.append(f"EDGE_FETCH_LIFT_GUARD: expected address:port, got {item!r}")
+            try:
+                ipaddress.ip_address(host.strip("[]"))
+            except ValueError:
+                sep = ""
+            if not sep or not port.isdigit():
+                problems.append(f"EDGE_FETCH_LIFT_GUARD: expected an IP address:port, got {item!r}")
         for item in (i.strip() for i in self.auth.token_keys.reveal().split(",") if i.strip()):
             key = item.partition("=")[2] if "=" in item else item
             try:
