@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from edge.errors import InvalidImage, NotAllowed
 from edge.origins.base import OriginVersion
 from edge.origins.remote import RemoteFetcher, RemoteOriginal
+from edge.services.render_pool import SingleFlight
 
 _MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-maxage|max-age)\s*=\s*(\d+)", re.IGNORECASE)
 _NO_CACHE = re.compile(r"(?:^|,)\s*(?:no-cache|no-store|private)\s*(?:,|$)", re.IGNORECASE)
@@ -82,6 +83,7 @@ class RemoteOriginals:
         self.max_bytes = max_bytes
         self._held: OrderedDict[str, _Held] = OrderedDict()
         self._bytes = 0
+        self._flights = SingleFlight()  # many requests for one new URL: one remote GET
 
     def check_allowed(self, cloud: str, url: str) -> None:
         host = urllib.parse.urlsplit(url).hostname or ""
@@ -97,6 +99,10 @@ class RemoteOriginals:
         if held is not None and held.fresh_until > now:
             self._held.move_to_end(key)
             return held.version, held.data
+        result, _ = await self._flights.run(key, lambda: self._refresh(key, url, max_bytes, held))
+        return result
+
+    async def _refresh(self, key: str, url: str, max_bytes: int, held: _Held | None) -> tuple[OriginVersion, bytes]:
         answer = await self.fetcher.fetch_original(url, max_bytes, held.validators if held else None)
         if answer.data is None and held is not None:  # 304: the bytes we hold are still the remote's
             data = held.data
@@ -108,7 +114,9 @@ class RemoteOriginals:
             raise InvalidImage("Fetched resource is not a supported image")
         token = hashlib.sha256(data).hexdigest()[:24]
         version = OriginVersion(url, token, len(data))
-        self._hold(key, _Held(now + _freshness(answer, self.default_max_age), version, data, _validators(answer)))
+        fresh_until = time.monotonic() + _freshness(answer, self.default_max_age)
+        validators = _validators(answer) or (held.validators if held is not None and answer.data is None else {})
+        self._hold(key, _Held(fresh_until, version, data, validators))
         return version, data
 
     def forget(self) -> None:

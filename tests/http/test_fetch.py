@@ -213,3 +213,10 @@ async def test_fetch_layers_go_through_the_allow_list_and_the_guard(client_for, 
     off = await client_for(fetch_settings(EDGE_FETCH_ALLOWED_DOMAINS=""))
     assert (await off.get(layered(f"{remote.base}/photo.jpg"))).status == 403
     assert remote.seen["/photo.jpg"] == 1
+
+
+async def test_concurrent_requests_for_one_new_url_fetch_it_once(client_for, fetch_settings, remote):
+    client = await client_for(fetch_settings())
+    responses = await asyncio.gather(*(client.get(url(f"{remote.base}/img/herd.png", width=w, crop="scale")) for w in range(20, 30)))
+    assert [r.status for r in responses] == [200] * 10
+    assert remote.seen["/img/herd.png"] == 1
