@@ -115,6 +115,10 @@ def _fetch_path(cloud: str, resource_type: str, signature: str | None, rest: lis
     start = next((i for i, s in enumerate(rest) if _REMOTE_START.match(s)), None)
     if start is None:
         raise InvalidUrl("Invalid fetch URL - expected /<cloud>/image/fetch/[<transformations>/]<http(s) URL>")
+    version = None
+    if start and _VERSION.fullmatch(rest[start - 1]):  # `…/v17/https://…`: not signed, as for uploads
+        version = int(rest[start - 1][1:])
+        rest, raw_rest, start = rest[: start - 1] + rest[start:], raw_rest[: start - 1] + raw_rest[start:], start - 1
     components = [parse_component(s) for s in rest[:start]]
     if len(components) > MAX_COMPONENTS:
         raise InvalidTransformation(f"Too many transformation components - {len(components)}")
@@ -131,7 +135,7 @@ def _fetch_path(cloud: str, resource_type: str, signature: str | None, rest: lis
         delivery_type="fetch",
         signature=signature,
         chain=Chain(tuple(components)),
-        version=None,
+        version=version,
         public_id=url,
         extension=None,
         signed_part="/".join(raw_rest),

@@ -122,6 +122,8 @@ def test_fetch_paths_take_the_remote_url_whole():
     assert path.signed_part == "c_scale,w_100/" + built.split("/c_scale,w_100/", 1)[1]
     folded = parse_delivery_path("/demo/image/fetch/w_10/https:/example.com/x.png")
     assert folded.public_id == "https://example.com/x.png"
+    versioned = parse_delivery_path("/demo/image/fetch/w_10/v17/https://example.com/x.png")
+    assert versioned.version == 17 and versioned.signed_part == "w_10/https://example.com/x.png"
 
 
 @pytest.mark.parametrize("raw, error", [
