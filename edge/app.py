@@ -184,7 +184,7 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
     list_clouds = frozenset(c.strip() for c in settings.lists.clouds.split(",") if c.strip())
     app[LISTS] = TagLists(catalog, list_clouds, settings.lists.max_age_seconds)
     uploads = Uploads(store, credentials, app[POOL], fetcher, notifier, options)
-    uploads.purge = PurgeHook(settings.cdn.purge_url, notifier)
+    uploads.purge = admin.purge = PurgeHook(settings.cdn.purge_url, notifier)
     app[UPLOADS] = uploads
     app[ADMIN] = admin
     yield

@@ -106,3 +106,18 @@ async def test_private_and_authenticated_uploads_are_kept_apart(client):
     auth = cloudinary.utils.cloudinary_url("contract", type="authenticated", format="png", sign_url=True, cloud_name="demo",
                                            api_secret=SECRET, secure=False, cname="edge.test")[0].split("edge.test")[1]
     assert (await client.get(auth)).status == 200
+
+
+async def test_admin_delete_resources_with_invalidate_purges(client_for, make_settings, hook):
+    import base64
+
+    client = await client_for(make_settings(EDGE_CDN_PURGE_URL=f"{hook.make_url('/purge')}"))
+    await upload(client, "a")
+    await upload(client, "b")
+    auth = "Basic " + base64.b64encode(b"edge:edge-secret").decode()
+    response = await client.delete("/v1_1/demo/resources/image/upload", json={"public_ids": ["a", "b", "zz"], "invalidate": True},
+                                   headers={"Authorization": auth})
+    assert (await response.json())["deleted"] == {"a": "deleted", "b": "deleted", "zz": "not_found"}
+    await client.server.app[UPLOADS].notifier.drain()
+    [(payload, *_)] = hook.received
+    assert payload["reason"] == "destroy" and [a["public_id"] for a in payload["assets"]] == ["a", "b"]
