@@ -126,22 +126,7 @@ class Delivery:
             path = dataclasses.replace(path, chain=await self.expand_named(path.cloud, path.chain))
         output = negotiate(path.requested_format, path.chain.last("quality"), path.chain.flags, accept)
         started = time.perf_counter()
-        fetched: bytes | None = None
-        default: str | None = None
-        if path.delivery_type == "fetch":
-            if self.remote is None:
-                raise NotAllowed("Fetch not allowed - no fetch domains are configured")
-            try:
-                version, fetched = await self.remote.get(path.cloud, path.public_id, self.limits.max_source_bytes)
-            except ResourceNotFound:
-                default, version = await self._default_image(path)
-        else:
-            try:
-                version = await self.origins.locate(_where(path), path.public_id)
-            except ResourceNotFound:
-                if path.suspect_error:  # `w_abc/x.jpg`: no folder "w_abc", so the width was meant
-                    raise InvalidTransformation(path.suspect_error) from None
-                default, version = await self._default_image(path)
+        version, fetched, default = await self._original(path)
         layers, fetched_layers = await self._locate_layers(path)
         key = derivative_key(path, output, version, "".join(v.token for _, v in sorted(layers.items())))
         hit = await self.cache.get(key)
@@ -162,6 +147,26 @@ class Delivery:
         if memo_key is not None and path.delivery_type == "upload":
             self._remember(memo_key, key, derivative)
         return derivative
+
+    async def _original(self, path: DeliveryPath) -> tuple[OriginVersion, bytes | None, str | None]:
+        """(version, bytes if fetched already, d_ default served instead) of the requested asset:
+        from the store (under the type's own folder, see storage_cloud) or, for `fetch`, remote."""
+        if path.delivery_type == "fetch":
+            if self.remote is None:
+                raise NotAllowed("Fetch not allowed - no fetch domains are configured")
+            try:
+                version, fetched = await self.remote.get(path.cloud, path.public_id, self.limits.max_source_bytes)
+                return version, fetched, None
+            except ResourceNotFound:
+                default, version = await self._default_image(path)
+                return version, None, default
+        try:
+            return await self.origins.locate(_where(path), path.public_id), None, None
+        except ResourceNotFound:
+            if path.suspect_error:  # `w_abc/x.jpg`: no folder "w_abc", so the width was meant
+                raise InvalidTransformation(path.suspect_error) from None
+            default, version = await self._default_image(path)
+            return version, None, default
 
     async def _default_image(self, path: DeliveryPath) -> tuple[str, OriginVersion]:
         """d_<public_id>: what to serve when the asset is missing (or re-raise the 404). The
