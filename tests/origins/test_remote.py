@@ -106,3 +106,31 @@ async def test_a_lifted_address_opens_for_its_port_only(image_server):
             await fetcher.fetch(f"http://2130706433:{image_server.port}/image.png", 10**6)
     finally:
         await fetcher.close()
+
+
+class _FakeResolver:
+    """Answers as a DNS server under an attacker's control might (no traffic leaves the machine)."""
+
+    answers = {"inward.test": ["10.0.0.7"], "mixed.test": ["93.184.216.34", "127.0.0.1"], "public.test": ["93.184.216.34"],
+               "mapped.test": ["::ffff:169.254.169.254"], "lifted.test": ["127.0.0.1"]}
+
+    async def resolve(self, host, port=0, family=0):
+        return [{"hostname": host, "host": a, "port": port, "family": family, "proto": 0, "flags": 0} for a in self.answers[host]]
+
+    async def close(self):
+        pass
+
+
+@pytest.mark.parametrize("host, port, allowed", [
+    ("inward.test", 80, False), ("mixed.test", 80, False), ("mapped.test", 80, False), ("public.test", 80, True),
+    ("lifted.test", 8081, True), ("lifted.test", 8082, False),
+])
+async def test_resolved_addresses_are_checked_every_one(host, port, allowed):
+    resolver = GuardedResolver(frozenset({("127.0.0.1", 8081)}))
+    await resolver._inner.close()
+    resolver._inner = _FakeResolver()
+    if allowed:
+        assert await resolver.resolve(host, port)
+    else:
+        with pytest.raises(InvalidParameter, match="resolves to a private address"):
+            await resolver.resolve(host, port)
