@@ -14,7 +14,7 @@ import asyncio
 import ipaddress
 import socket
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,14 +143,20 @@ class RemoteFetcher:
         except aiohttp.ClientError as exc:
             raise InvalidParameter(f"Error in loading {url}", detail=str(exc)) from None
 
-    async def fetch_original(self, url: str, max_bytes: int, validators: Mapping[str, str] | None = None) -> RemoteOriginal:
-        """GET a `fetch` original (or revalidate it with `validators`, e.g. If-None-Match).
+    async def fetch_original(
+        self, url: str, max_bytes: int, validators: Mapping[str, str] | None = None,
+        check_host: Callable[[str], None] | None = None,
+    ) -> RemoteOriginal:
+        """GET a `fetch` original (or revalidate it with `validators`, e.g. If-None-Match);
+        `check_host` (the allow-list) raises for a host that may not be fetched, redirects included.
         404/410 -> ResourceNotFound; other failures -> OriginUnavailable; guard -> InvalidParameter."""
         assert self._session is not None
         try:
             async with asyncio.timeout(self.timeout):
                 for _ in range(self.max_redirects + 1):
                     self._check_url(url)
+                    if check_host is not None:
+                        check_host(urllib.parse.urlsplit(url).hostname or "")
                     async with self._session.get(url, allow_redirects=False, headers=dict(validators or {})) as response:
                         if response.status in (301, 302, 303, 307, 308) and "Location" in response.headers:
                             url = urllib.parse.urljoin(url, response.headers["Location"])

@@ -86,7 +86,9 @@ class RemoteOriginals:
         self._flights = SingleFlight()  # many requests for one new URL: one remote GET
 
     def check_allowed(self, cloud: str, url: str) -> None:
-        host = urllib.parse.urlsplit(url).hostname or ""
+        self._check_host(cloud, urllib.parse.urlsplit(url).hostname or "")
+
+    def _check_host(self, cloud: str, host: str) -> None:
         if not domain_allowed(host, self.allowed.get(cloud, ())):
             raise NotAllowed(f"Fetch not allowed - {host} is not in the allowed fetch domains")
 
@@ -99,11 +101,13 @@ class RemoteOriginals:
         if held is not None and held.fresh_until > now:
             self._held.move_to_end(key)
             return held.version, held.data
-        result, _ = await self._flights.run(key, lambda: self._refresh(key, url, max_bytes, held))
+        result, _ = await self._flights.run(key, lambda: self._refresh(cloud, key, url, max_bytes, held))
         return result
 
-    async def _refresh(self, key: str, url: str, max_bytes: int, held: _Held | None) -> tuple[OriginVersion, bytes]:
-        answer = await self.fetcher.fetch_original(url, max_bytes, held.validators if held else None)
+    async def _refresh(self, cloud: str, key: str, url: str, max_bytes: int, held: _Held | None) -> tuple[OriginVersion, bytes]:
+        answer = await self.fetcher.fetch_original(
+            url, max_bytes, held.validators if held else None, check_host=lambda host: self._check_host(cloud, host)
+        )
         if answer.data is None and held is not None:  # 304: the bytes we hold are still the remote's
             data = held.data
         elif answer.data is not None:

@@ -32,7 +32,6 @@ class PurgeHook:
     def __init__(self, url: str, sender: Sender) -> None:
         self.url = url
         self.sender = sender
-        self.sent: list[dict[str, Any]] = []
 
     def purge(self, cloud: str, assets: Iterable[tuple[str, str, str]], reason: str, secret: str) -> None:
         """assets: (resource_type, type, public_id) triples."""
@@ -45,5 +44,4 @@ class PurgeHook:
             "surrogate_keys": [surrogate_key(cloud, *a) for a in assets],
             "assets": [{"resource_type": r, "type": t, "public_id": p} for r, t, p in assets],
         }
-        self.sent.append(payload)
         self.sender.send(self.url, payload, secret)

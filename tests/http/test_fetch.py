@@ -220,3 +220,10 @@ async def test_concurrent_requests_for_one_new_url_fetch_it_once(client_for, fet
     responses = await asyncio.gather(*(client.get(url(f"{remote.base}/img/herd.png", width=w, crop="scale")) for w in range(20, 30)))
     assert [r.status for r in responses] == [200] * 10
     assert remote.seen["/img/herd.png"] == 1
+
+
+async def test_redirects_leave_the_allowed_domains_only_by_refusal(client_for, fetch_settings, remote):
+    """An open redirect on an allowed host must not proxy another (public, but not allowed) one."""
+    client = await client_for(fetch_settings(EDGE_FETCH_ALLOWED_DOMAINS="demo=127.0.0.1"))
+    response = await client.get(url(f"{remote.base}/go?to=http://images.example.com/x.png"))
+    assert response.status == 403 and "images.example.com is not in the allowed" in response.headers["X-Cld-Error"]
