@@ -37,7 +37,10 @@ async def deliver(request: web.Request) -> web.Response:
             cache_control = _GUARDED_CACHE_CONTROL if guarded else request.app[CACHE_CONTROL][path.version is not None]
             request.app[CREDENTIALS].known_cloud(path.cloud)
             raw = await request.app[RAW].get(path)
-            return respond_raw(request, raw, cache_control, request.app[SURROGATE_HEADERS])
+            response = respond_raw(request, raw, cache_control, request.app[SURROGATE_HEADERS])
+            if request.method != "HEAD" and response.status in (200, 206):
+                metrics.response_bytes.inc(response.content_length or 0)
+            return response
         derivative = await delivery.get(path, accept, memo_key)
     if guarded:
         cache_control = _GUARDED_CACHE_CONTROL
