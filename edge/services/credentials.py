@@ -114,8 +114,8 @@ class Credentials:
                 return
         raise SignatureMismatch("Transformation not allowed - strict transformations are on; sign the URL")
 
-
     def token_valid(self, cloud: str, token: str, raw_path: str, client_ip: str | None) -> bool:
+        """The SDK's auth_token for this path (an ACL may name it with or without `/<cloud>`)."""
         key = self.token_keys.get(cloud) or self.token_keys.get("*")
         if not key:
             return False

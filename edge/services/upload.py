@@ -13,7 +13,7 @@ import datetime
 import hashlib
 import re
 import logging
-import random
+import secrets
 import time
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field, replace
@@ -57,8 +57,9 @@ _DATA_URI = re.compile(r"data:([\w.+-]+/[\w.+-]+)?(;[\w-]+=[\w-]+)*;base64,(.*)"
 _EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp", "gif": "gif", "tiff": "tiff"}
 # The tags, context and metadata endpoints send these but the SDK leaves them out of the signature.
 _NON_SIGNABLE = ("notification_url", "batch_id")
-# What an unsigned upload may set itself; the rest (overwrite, type, transformation…) is the preset's.
+# The delivery types kept in the store (fetch originals live elsewhere; list is a view).
 STORED_TYPES = frozenset({"upload", "private", "authenticated"})
+# What an unsigned upload may set itself; the rest (overwrite, type, transformation…) is the preset's.
 _UNSIGNED_ALLOWED = frozenset({"public_id", "folder", "tags", "context", "metadata", "upload_preset"})
 
 
@@ -208,7 +209,7 @@ class Uploads:
             raise InvalidParameter(f"Resource already exists - {public_id}")
         version = int(time.time())
         # `.raw` after the public_id: siblings with another extension are other files, not older formats.
-        staged = await self.store.origins.stage(where, public_id, "raw", data, version * 10**9 + random.randrange(10**9))
+        staged = await self.store.origins.stage(where, public_id, "raw", data, version * 10**9 + secrets.randbelow(10**9))
         await self.store.origins.publish(staged)
         url = f"{base_url}/{cloud}/raw/{type_}/v{version}/{public_id}"
         body = {
