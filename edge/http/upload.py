@@ -20,7 +20,8 @@ async def action(request: web.Request) -> web.Response:
     base = base_url(request)
     upload_id = request.headers.get("X-Unique-Upload-Id")
     if resource_type == "raw":
-        return web.json_response(await _raw(uploads, cloud, name, params, file, base, upload_id))
+        content_range = request.headers.get("Content-Range", "")
+        return web.json_response(await _raw(uploads, cloud, name, params, file, base, upload_id, content_range))
     if name == "upload" and upload_id:
         body = await uploads.upload_part(cloud, params, file, base, upload_id, request.headers.get("Content-Range", ""))
     elif name == "upload":
@@ -43,11 +44,12 @@ async def action(request: web.Request) -> web.Response:
 
 
 async def _raw(uploads: Uploads, cloud: str, name: str, params: dict, file: FileInput, base: str,
-               upload_id: str | None) -> dict:
-    """raw files: upload and destroy (they are not in the catalog: no rename, tags or explicit)."""
-    if name == "upload" and not upload_id:
+               upload_id: str | None, content_range: str) -> dict:
+    """raw files: upload (chunked too) and destroy (they are not in the catalog: no rename, tags or explicit)."""
+    if name == "upload" and upload_id:
+        return await uploads.upload_part(cloud, params, file, base, upload_id, content_range, raw=True)
+    if name == "upload":
         return await uploads.upload_raw(cloud, params, file, base)
     if name == "destroy":
         return await uploads.destroy_raw(cloud, params)
-    what = "chunked upload" if upload_id else name
-    raise InvalidParameter(f"Unsupported for raw files - {what} (upload and destroy only)")
+    raise InvalidParameter(f"Unsupported for raw files - {name} (upload and destroy only)")

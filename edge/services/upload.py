@@ -262,7 +262,8 @@ class Uploads:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def upload_part(
-        self, cloud: str, params: Params, file: FileInput, base_url: str, upload_id: str, content_range: str
+        self, cloud: str, params: Params, file: FileInput, base_url: str, upload_id: str, content_range: str,
+        raw: bool = False,
     ) -> dict[str, Any]:
         """The SDK's upload_large: signed chunks with `Content-Range` and `X-Unique-Upload-Id`;
         the last one to arrive uploads the whole file."""
@@ -279,7 +280,8 @@ class Uploads:
         whole = await self.store.origins.add_part(token, start, file.data, total)
         if whole is None:  # the SDK reads public_id from each answer and sends it with the next chunk
             return {"done": False, "bytes": end + 1, "public_id": str(params.get("public_id") or random_id(20))}
-        return await self.upload(cloud, params, FileInput(data=whole, filename=file.filename), base_url)
+        finish = self.upload_raw if raw else self.upload
+        return await finish(cloud, params, FileInput(data=whole, filename=file.filename), base_url)
 
     async def _authorise_upload(self, cloud: str, params: Params) -> tuple[ApiKey, UploadPreset | None]:
         preset_name = str(params.get("upload_preset") or "")

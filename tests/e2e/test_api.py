@@ -424,6 +424,12 @@ def test_raw_files_private_and_authenticated_through_the_sdk(sdk, tmp_path):
     status, headers, body = fetch(cloudinary.utils.cloudinary_url("report.pdf", resource_type="raw")[0])
     assert status == 200 and body == report.read_bytes() and headers["Content-Type"] == "application/pdf"
     assert cloudinary.uploader.destroy("report.pdf", resource_type="raw")["result"] == "ok"
+    big = tmp_path / "data.csv"
+    big.write_bytes(b"".join(b"%d,%d\n" % (i, i * i) for i in range(20_000)))
+    chunked = cloudinary.uploader.upload_large(str(big), resource_type="raw", chunk_size=60_000, public_id="data.csv")
+    assert chunked["public_id"] == "data.csv" and chunked["bytes"] == big.stat().st_size
+    status, headers, body = fetch(cloudinary.utils.cloudinary_url("data.csv", resource_type="raw")[0])
+    assert status == 200 and body == big.read_bytes() and headers["Content-Type"] == "text/csv"
     private = cloudinary.uploader.upload(solid_png(RED), public_id="vault/red", type="private")
     assert private["type"] == "private"
     assert fetch(cloudinary.utils.cloudinary_url("vault/red", type="private", format="png")[0])[0] == 401
