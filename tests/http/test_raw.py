@@ -6,6 +6,7 @@ import aiohttp
 import cloudinary.utils
 import pytest
 
+from edge.services.purge import cloud_key, surrogate_key
 from edge.services.raw import classify
 from tests.http.test_api import signed
 from tests.images import geometry_png
@@ -38,6 +39,7 @@ async def test_upload_and_deliver_a_pdf_with_ranges(client):
     assert response.headers["Content-Type"] == "application/pdf" and "Content-Disposition" not in response.headers
     assert response.headers["X-Content-Type-Options"] == "nosniff" and response.headers["Accept-Ranges"] == "bytes"
     assert response.headers["Cache-Control"].endswith("immutable")
+    assert response.headers["Surrogate-Key"].split() == [surrogate_key("demo", "raw", "upload", "docs/report.pdf"), cloud_key("demo")]
     etag = response.headers["ETag"]
     part = await client.get(path, headers={"Range": "bytes=0-3"})
     assert part.status == 206 and await part.read() == b"%PDF" and part.headers["Content-Range"] == f"bytes 0-3/{len(PDF)}"
