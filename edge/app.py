@@ -23,20 +23,28 @@ from edge.http import delivery as delivery_http
 from edge.http import ops
 from edge.http import upload as upload_http
 from edge.http.conditional import cache_control
-from edge.http.keys import ADMIN, CACHE, CACHE_CONTROL, CREDENTIALS, DELIVERY, DRAINING, METRICS, ORIGINS, POOL, REDIS, SETTINGS, UPLOADS
+from edge.http import lists as lists_http
+from edge.http.keys import (
+    ADMIN, CACHE, CACHE_CONTROL, CREDENTIALS, DELIVERY, DRAINING, LISTS, METRICS, ORIGINS, POOL, RAW, REDIS, SETTINGS,
+    SURROGATE_HEADERS, UPLOADS,
+)
 from edge.http.middleware import errors_and_metrics
 from edge.grammar.named import parse_named_settings
 from edge.imaging import runtime
 from edge.imaging.limits import Limits
 from edge.metrics import Metrics
 from edge.origins.local import LocalOriginStore
-from edge.origins.remote import RemoteFetcher
+from edge.origins.remote import RemoteFetcher, parse_lifted
 from edge.origins.s3 import S3OriginStore
 from edge.origins.s3 import open_client as open_s3
 from edge.services.admin import Admin, HourlyLimit
 from edge.services.assets import AssetStore, WritableOrigins
 from edge.services.coordination import Cluster
-from edge.services.credentials import Credentials
+from edge.services.credentials import Credentials, parse_token_keys
+from edge.services.fetch import RemoteOriginals, parse_allowed_domains
+from edge.services.lists import TagLists
+from edge.services.purge import PurgeHook
+from edge.services.raw import RawFiles
 from edge.services.delivery import Delivery, DeliveryLimits
 from edge.services.named import NamedTransformations
 from edge.services.render_pool import RenderPool
@@ -59,6 +67,10 @@ def create_app(settings: Settings) -> web.Application:
         versioned: cache_control(versioned, delivery.max_age_seconds, delivery.versioned_max_age_seconds)
         for versioned in (False, True)
     }
+    app[SURROGATE_HEADERS] = tuple(
+        (name.strip(), " " if name.strip().lower() == "surrogate-key" else ",")
+        for name in settings.cdn.surrogate_key_headers.split(",") if name.strip()
+    )
     app.cleanup_ctx.extend(
         [vips_runtime, origin_store, redis_tier, tiered_cache, render_pool, delivery_service, invalidation_listener]
     )
@@ -71,6 +83,7 @@ def create_app(settings: Settings) -> web.Application:
     # pattern; the Admin ones before the Upload one, whose pattern also matches POST folders/<x>.
     admin_http.add_routes(app)
     app.router.add_post("/v1_1/{cloud}/{resource_type}/{action}", upload_http.action, name="upload")
+    app.router.add_get(r"/{cloud}/image/list/{rest:.+}", lists_http.tag_list, name="list")
     app.router.add_get(r"/{cloud}/{resource_type}/{type}/{rest:.+}", delivery_http.deliver, name="delivery")
     return app
 
@@ -179,6 +192,7 @@ async def delivery_service(app: web.Application) -> AsyncIterator[None]:
         settings.cloud.name, app[ORIGINS], app[CACHE], app[POOL], limits, app[METRICS],
         named=named, recent_seconds=_origin_trust_seconds(settings), cluster=cluster,
     )
+    app[RAW] = RawFiles(app[ORIGINS], settings.limits.max_source_bytes)
     yield
 
 
@@ -208,13 +222,25 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
     credentials = Credentials(keyring, strict)
     app[DELIVERY].clouds = keyring.clouds
     catalog = await open_catalog(settings.database.url.reveal())
-    fetcher = RemoteFetcher(settings.api.fetch_timeout_seconds, settings.api.fetch_allow_private)
+    credentials.token_keys = parse_token_keys(settings.auth.token_keys.reveal())
+    lifted = parse_lifted(settings.fetch.lift_guard)
+    fetcher = RemoteFetcher(settings.api.fetch_timeout_seconds, settings.api.fetch_allow_private, lifted)
+    # `fetch` delivery: its own guarded client (never the upload flag that lifts the guard wholesale).
+    fetch_client = RemoteFetcher(settings.fetch.timeout_seconds, False, lifted, settings.fetch.max_redirects)
+    allowed_domains = parse_allowed_domains(settings.fetch.allowed_domains)
     webhooks = Counter("edge_webhooks_total", "Notification attempts by result", ["result"], registry=app[METRICS].registry)
     notifier = Notifier(
         settings.api.webhook_attempts, settings.api.webhook_timeout_seconds, record=lambda r: webhooks.labels(r).inc()
     )
     await fetcher.open()
+    await fetch_client.open()
     await notifier.open()
+    if allowed_domains:
+        app[DELIVERY].remote = RemoteOriginals(
+            fetch_client, allowed_domains, settings.fetch.default_max_age_seconds, settings.fetch.cache_bytes
+        )
+    list_clouds = frozenset(c.strip() for c in settings.lists.clouds.split(",") if c.strip())
+    app[LISTS] = TagLists(catalog, list_clouds, settings.lists.max_age_seconds)
     origins = app[ORIGINS]
     if not isinstance(origins, WritableOrigins):
         # A delivery-only node (a read-only origin store; the folder and S3 stores both take
@@ -226,6 +252,7 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         app[CREDENTIALS] = credentials
         yield
         await notifier.close()
+        await fetch_client.close()
         await fetcher.close()
         await catalog.close()
         return
@@ -253,11 +280,13 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         await admin.refresh_strict(cloud)
     app[CREDENTIALS] = credentials
     uploads = Uploads(store, credentials, app[POOL], fetcher, notifier, options)
+    uploads.purge = admin.purge = PurgeHook(settings.cdn.purge_url, notifier)
     app[UPLOADS] = uploads
     app[ADMIN] = admin
     yield
     await uploads.drain()
     await notifier.close()
+    await fetch_client.close()
     await fetcher.close()
     await catalog.close()
 

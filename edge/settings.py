@@ -8,6 +8,7 @@ Every problem is collected and raised together as one `SettingsError`. Nothing r
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 import urllib.parse
@@ -239,6 +240,53 @@ class RedisSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class FetchSettings:
+    allowed_domains: str = setting(
+        "", "EDGE_FETCH_ALLOWED_DOMAINS",
+        "`fetch` delivery per cloud: cloud=domain|*.domain pairs, comma-separated. Empty = fetch disabled.",
+    )
+    lift_guard: str = setting(
+        "", "EDGE_FETCH_LIFT_GUARD",
+        "address:port pairs (comma-separated) that fetch and URL uploads may reach although private (local test servers).",
+    )
+    timeout_seconds: float = setting(10.0, "EDGE_FETCH_TIMEOUT_SECONDS", "Time limit for fetching one remote original.")
+    max_redirects: int = setting(3, "EDGE_FETCH_MAX_REDIRECTS", "Redirects followed (each hop checked again).")
+    default_max_age_seconds: float = setting(
+        3600.0, "EDGE_FETCH_DEFAULT_MAX_AGE_SECONDS",
+        "How long a fetched original is reused when the remote sends no max-age; then revalidated (ETag).",
+    )
+    cache_bytes: int = setting(64 * 2**20, "EDGE_FETCH_CACHE_BYTES", "Memory for fetched originals (LRU).")
+
+
+@dataclass(frozen=True, slots=True)
+class AuthSettings:
+    token_keys: Secret = setting(
+        Secret(""), "EDGE_AUTH_TOKEN_KEYS",
+        "Token authentication keys (hex, as the SDK's auth_token key): one for every cloud, or cloud=HEX pairs, comma-separated.",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CdnSettings:
+    surrogate_key_headers: str = setting(
+        "Surrogate-Key,Cache-Tag", "EDGE_CDN_SURROGATE_KEY_HEADERS",
+        "Response headers naming a derivative's assets (Fastly Surrogate-Key, Cloudflare Cache-Tag); empty = none.",
+    )
+    purge_url: str = setting(
+        "", "EDGE_CDN_PURGE_URL",
+        "Webhook POSTed the surrogate keys on overwrite, destroy or rename with invalidate=true (signed); empty = none.",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ListSettings:
+    clouds: str = setting(
+        "", "EDGE_LIST_CLOUDS", "Clouds (comma-separated, * = all) answering /<cloud>/image/list/<tag>.json; others 403."
+    )
+    max_age_seconds: float = setting(60.0, "EDGE_LIST_MAX_AGE_SECONDS", "How long a tag list is kept and may be cached.")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     cloud: CloudSettings = field(default_factory=CloudSettings)
@@ -252,6 +300,10 @@ class Settings:
     api: ApiSettings = field(default_factory=ApiSettings)
     s3: S3Settings = field(default_factory=S3Settings)
     redis: RedisSettings = field(default_factory=RedisSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    cdn: CdnSettings = field(default_factory=CdnSettings)
+    lists: ListSettings = field(default_factory=ListSettings)
 
     @classmethod
     def load(cls, environ: Mapping[str, str], config_file: Path | None = None) -> Settings:
@@ -310,6 +362,29 @@ class Settings:
                 if parts.scheme != "cloudinary" or not parts.hostname or not parts.username or not parts.password:
                     problems.append(f"{env} must be cloudinary://API_KEY:API_SECRET@CLOUD_NAME URLs (with key and secret)")
                     break
+        problems.extend(self._check_types())
+        return problems
+
+    def _check_types(self) -> list[str]:
+        """The delivery-type settings' own syntax (fetch domains, lifted addresses, token keys)."""
+        problems = []
+        for item in (i.strip() for i in self.fetch.allowed_domains.split(",") if i.strip()):
+            if "=" not in item:
+                problems.append(f"EDGE_FETCH_ALLOWED_DOMAINS: expected cloud=domain|domain, got {item!r}")
+        for item in self.fetch.lift_guard.replace(",", " ").split():
+            host, sep, port = item.rpartition(":")
+            try:
+                ipaddress.ip_address(host.strip("[]"))
+            except ValueError:
+                sep = ""
+            if not sep or not port.isdigit():
+                problems.append(f"EDGE_FETCH_LIFT_GUARD: expected an IP address:port, got {item!r}")
+        for item in (i.strip() for i in self.auth.token_keys.reveal().split(",") if i.strip()):
+            key = item.partition("=")[2] if "=" in item else item
+            try:
+                bytes.fromhex(key)
+            except ValueError:
+                problems.append("EDGE_AUTH_TOKEN_KEYS: keys must be hexadecimal (cloud=HEX or HEX)")
         return problems
 
 

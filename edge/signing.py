@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
@@ -170,3 +171,73 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
         return None
     key, sep, secret = decoded.partition(":")
     return (key, secret) if sep else None
+
+
+# -- token authentication (the SDK's auth_token: `__cld_token__=[ip=…~][st=…~]exp=…~acl=…|url=…~hmac=…`)
+
+AUTH_TOKEN_NAME = "__cld_token__"
+_TOKEN_UNSAFE = frozenset(' "#%&\'/:;<=>?@[\\]^`{|}~')
+
+
+def escape_token_url(text: str) -> str:
+    """The SDK's escaping of a token's url/acl: unsafe runs percent-encoded, hex digits in lower case."""
+    out = []
+    for char in text:
+        if char in _TOKEN_UNSAFE:
+            out.append(f"%{ord(char):02x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def auth_token_digest(message: str, key_hex: str) -> str:
+    return hmac.new(bytes.fromhex(key_hex), message.encode(), hashlib.sha256).hexdigest()
+
+
+def verify_auth_token(
+    token: str, path: str, key_hex: str, now: float, client_ip: str | None = None, acl_paths: tuple[str, ...] = ()
+) -> bool:
+    """True when `token` (the value after `__cld_token__=`) grants `path` (the raw request path) now.
+
+    The hmac covers the fields as sent (less `hmac`), plus `url=<escaped path>` when the
+    token carries no ACL. ACL entries are `!`-separated globs (`*` matches anything), matched
+    against the path and each of `acl_paths` (the path as an ACL may spell it, e.g. less the cloud)."""
+    fields: dict[str, str] = {}
+    order: list[str] = []
+    for part in token.split("~"):
+        name, sep, value = part.partition("=")
+        if not sep or name in fields or name not in ("ip", "st", "exp", "acl", "hmac"):
+            return False
+        if name == "acl":
+            # As the SDK escaped it: clients and proxies may decode or re-case it (`%2f` -> `/`, `%2F`).
+            value = escape_token_url(urllib.parse.unquote(value))
+        fields[name] = value
+        order.append(f"{name}={value}")
+    given = fields.get("hmac", "")
+    signed = [p for p in order if not p.startswith("hmac=")]
+    if "acl" not in fields:
+        signed.append(f"url={escape_token_url(path)}")
+    try:
+        expected = auth_token_digest("~".join(signed), key_hex)
+    except ValueError:  # a key that is not hex: configuration error, never a grant
+        return False
+    ok = hmac.compare_digest(expected.encode(), given.lower().encode())
+    try:
+        expires = int(fields.get("exp", ""))
+        starts = int(fields["st"]) if "st" in fields else None
+    except ValueError:
+        return False
+    if not ok or expires <= now or (starts is not None and starts > now + 1):
+        return False
+    if "ip" in fields and fields["ip"] != (client_ip or ""):
+        return False
+    if "acl" in fields:
+        return any(_acl_matches(acl, p) for acl in fields["acl"].split("!") for p in (path, *acl_paths))
+    return True
+
+
+def _acl_matches(acl: str, path: str) -> bool:
+    pattern = urllib.parse.unquote(acl)
+    target = urllib.parse.unquote(path)
+    parts = [re.escape(piece) for piece in pattern.split("*")]
+    return re.fullmatch(".*".join(parts), target, flags=re.DOTALL) is not None

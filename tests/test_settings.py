@@ -60,3 +60,13 @@ def test_api_credentials_and_database_are_checked():
     assert "onlykey" not in text  # names the variable, never echoes credentials
     s = Settings.load({"EDGE_API_KEYS": "cloudinary://k:s@a,cloudinary://k2:s2@b"})
     assert "s2" not in repr(s)
+
+
+def test_delivery_type_settings_are_checked():
+    with pytest.raises(SettingsError) as caught:
+        Settings.load({"EDGE_FETCH_ALLOWED_DOMAINS": "example.com", "EDGE_FETCH_LIFT_GUARD": "localhost:80",
+                       "EDGE_AUTH_TOKEN_KEYS": "demo=not-hex"})
+    text = str(caught.value)
+    for env in ("EDGE_FETCH_ALLOWED_DOMAINS", "EDGE_FETCH_LIFT_GUARD", "EDGE_AUTH_TOKEN_KEYS"):
+        assert env in text
+    assert "not-hex" not in text  # a secret never prints, even a bad one

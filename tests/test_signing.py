@@ -117,3 +117,54 @@ def test_notification_signature_matches_the_sdk():
         assert cloudinary.utils.verify_notification_signature(body, ts, notification_signature(body, ts, SECRET), valid_for=10**10)
     finally:
         cloudinary.reset_config()
+
+
+# -- token authentication, against the SDK's own tokens --------------------------------------
+
+import time as _time  # noqa: E402
+
+import cloudinary.auth_token  # noqa: E402
+import pytest as _pytest  # noqa: E402
+
+from edge.signing import escape_token_url, verify_auth_token  # noqa: E402
+
+_KEY = "2b7e151628aed2a6abf7158809cf4f3c"
+
+
+def _token(**options) -> str:
+    return cloudinary.auth_token.generate(key=_KEY, **options).partition("=")[2]
+
+
+@_pytest.mark.parametrize("path", ["/demo/image/authenticated/v1/a.jpg", "/demo/image/authenticated/w_10,c_scale/caf%C3%A9%20x.jpg",
+                                   "/demo/image/authenticated/l_text:Arial_12:a%2Cb/x.png"])
+def test_url_tokens_from_the_sdk_verify_for_their_path_only(path):
+    now = _time.time()
+    token = _token(url=path, duration=60)
+    assert verify_auth_token(token, path, _KEY, now)
+    assert not verify_auth_token(token, path + "x", _KEY, now)
+    assert not verify_auth_token(token, path, _KEY, now + 61)
+    assert not verify_auth_token(token, path, "00" * 16, now)
+
+
+def test_acl_lists_start_times_and_ips():
+    now = _time.time()
+    token = _token(acl=["/image/authenticated/a/*", "/image/authenticated/b/*"], start_time=int(now) - 5, duration=60, ip="10.1.2.3")
+    assert verify_auth_token(token, "/demo/image/authenticated/b/x.jpg", _KEY, now, "10.1.2.3", ("/image/authenticated/b/x.jpg",))
+    assert not verify_auth_token(token, "/demo/image/authenticated/b/x.jpg", _KEY, now, "10.1.2.4", ("/image/authenticated/b/x.jpg",))
+    assert not verify_auth_token(token, "/demo/image/authenticated/c/x.jpg", _KEY, now, "10.1.2.3", ("/image/authenticated/c/x.jpg",))
+    later = _token(acl="/*", start_time=int(now) + 100, duration=60)
+    assert not verify_auth_token(later, "/demo/x", _KEY, now)
+
+
+@_pytest.mark.parametrize("token", ["", "exp=1", "exp=abc~acl=/*~hmac=00", "exp=1~exp=2~hmac=00", "foo=1~hmac=00"])
+def test_malformed_tokens_are_refused(token):
+    assert not verify_auth_token(token, "/demo/x", _KEY, 0)
+
+
+def test_a_key_that_is_not_hex_never_grants():
+    assert not verify_auth_token(_token(acl="/*", duration=60), "/demo/x", "not-hex", _time.time())
+
+
+def test_token_escaping_matches_the_sdk():
+    for text in ("/a b/c:d;e@f", "/x/%20/~y", "/é/ü"):
+        assert escape_token_url(text) == cloudinary.auth_token._escape_to_lower(text)

@@ -14,7 +14,7 @@ import re
 import urllib.parse
 from dataclasses import dataclass
 
-from edge.errors import InvalidTransformation, InvalidUrl, UnsupportedFormat
+from edge.errors import InvalidTransformation, InvalidUrl, ResourceNotFound, UnsupportedFormat
 from edge.grammar.chain import Chain, Transformation, looks_like_component, parse_component
 from edge.grammar.params import FORMAT_NAMES
 from edge.grammar.values import OutputFormat
@@ -24,6 +24,10 @@ _VERSION = re.compile(r"v(\d{1,12})")
 _ESCAPED_COMMA = re.compile("%2C", re.IGNORECASE)
 MAX_PATH_LENGTH = 4096
 MAX_COMPONENTS = 24
+RESOURCE_TYPES = frozenset({"image", "raw"})
+RAW_TYPES = frozenset({"upload", "private", "authenticated"})
+DELIVERY_TYPES = frozenset({"upload", "private", "authenticated", "fetch"})
+_REMOTE_START = re.compile(r"https?:", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +68,9 @@ def parse_delivery_path(raw_path: str) -> DeliveryPath:
     if len(segments) < 4:
         raise InvalidUrl("Invalid URL - expected /<cloud>/image/upload/<public_id>")
     cloud, resource_type, delivery_type, *rest = segments
-    if resource_type != "image":
+    if resource_type not in RESOURCE_TYPES:
         raise InvalidUrl(f"Unsupported resource type - {resource_type}")
-    if delivery_type != "upload":
+    if delivery_type not in DELIVERY_TYPES:
         raise InvalidUrl(f"Unsupported delivery type - {delivery_type}")
 
     signature = None
@@ -74,11 +78,18 @@ def parse_delivery_path(raw_path: str) -> DeliveryPath:
     if rest and (match := _SIGNATURE.fullmatch(rest[0])):
         signature = match.group(1)
         rest, raw_rest = rest[1:], raw_rest[1:]
+    if delivery_type == "fetch" and resource_type == "image":
+        return _fetch_path(cloud, resource_type, signature, rest, raw_rest)
+    if resource_type == "raw":
+        return _raw_path(cloud, delivery_type, signature, rest, raw_rest)
     components, version, id_segments, suspect = _split(rest)
     if version is not None:
         raw_rest = raw_rest[: len(components)] + raw_rest[len(components) + 1 :]
     if not id_segments or any(s in ("", ".", "..") or "\\" in s or "\0" in s for s in id_segments):
         raise InvalidUrl("Invalid public_id")
+    if any(s.startswith(".") for s in id_segments):
+        # No asset is named so (uploads refuse it): it is where the store keeps its own files.
+        raise ResourceNotFound("Resource not found")
     if len(components) > MAX_COMPONENTS:
         raise InvalidTransformation(f"Too many transformation components - {len(components)}")
 
@@ -93,6 +104,64 @@ def parse_delivery_path(raw_path: str) -> DeliveryPath:
         public_id=public_id,
         extension=extension,
         suspect_error=suspect,
+        signed_part="/".join(raw_rest),
+    )
+
+
+def _fetch_path(cloud: str, resource_type: str, signature: str | None, rest: list[str], raw_rest: list[str]) -> DeliveryPath:
+    """`fetch/[components/]<remote URL>`: the URL starts at the first `http:`/`https:` segment;
+    everything before it must be a transformation. The public_id is the (decoded) URL; the
+    signature covers the components and the URL as sent."""
+    start = next((i for i, s in enumerate(rest) if _REMOTE_START.match(s)), None)
+    if start is None:
+        raise InvalidUrl("Invalid fetch URL - expected /<cloud>/image/fetch/[<transformations>/]<http(s) URL>")
+    version = None
+    if start and _VERSION.fullmatch(rest[start - 1]):  # `…/v17/https://…`: not signed, as for uploads
+        version = int(rest[start - 1][1:])
+        rest, raw_rest, start = rest[: start - 1] + rest[start:], raw_rest[: start - 1] + raw_rest[start:], start - 1
+    components = [parse_component(s) for s in rest[:start]]
+    if len(components) > MAX_COMPONENTS:
+        raise InvalidTransformation(f"Too many transformation components - {len(components)}")
+    try:
+        url = urllib.parse.unquote("/".join(raw_rest[start:]), errors="strict")
+    except UnicodeDecodeError:
+        raise InvalidUrl("Invalid URL encoding") from None
+    url = re.sub(r"^(https?):/+", r"\1://", url, flags=re.IGNORECASE)  # proxies may fold `//`
+    if not urllib.parse.urlsplit(url).hostname:
+        raise InvalidUrl("Invalid fetch URL - no host")
+    return DeliveryPath(
+        cloud=cloud,
+        resource_type=resource_type,
+        delivery_type="fetch",
+        signature=signature,
+        chain=Chain(tuple(components)),
+        version=version,
+        public_id=url,
+        extension=None,
+        signed_part="/".join(raw_rest),
+    )
+
+
+def _raw_path(cloud: str, delivery_type: str, signature: str | None, rest: list[str], raw_rest: list[str]) -> DeliveryPath:
+    """`raw/<type>/[v<version>/]<public_id with its extension>`: no transformations."""
+    if delivery_type not in RAW_TYPES:
+        raise InvalidUrl(f"Unsupported delivery type for raw files - {delivery_type}")
+    version = None
+    if len(rest) > 1 and _VERSION.fullmatch(rest[0]):
+        version, rest, raw_rest = int(rest[0][1:]), rest[1:], raw_rest[1:]
+    if not rest or any(s in ("", ".", "..") or "\\" in s or "\0" in s for s in rest):
+        raise InvalidUrl("Invalid public_id")
+    if any(s.startswith(".") for s in rest):
+        raise ResourceNotFound("Resource not found")
+    return DeliveryPath(
+        cloud=cloud,
+        resource_type="raw",
+        delivery_type=delivery_type,
+        signature=signature,
+        chain=Chain(()),
+        version=version,
+        public_id="/".join(rest),
+        extension=None,
         signed_part="/".join(raw_rest),
     )
 

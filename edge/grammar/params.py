@@ -7,6 +7,7 @@ wording ("Invalid width - abc").
 
 from __future__ import annotations
 
+import base64
 import math
 import re
 import urllib.parse
@@ -618,12 +619,30 @@ def _layer(raw: str) -> LayerSource:
     kind, sep, rest = raw.partition(":")
     if kind == "text" and sep:
         return _text_layer(rest, raw)
+    if kind == "fetch" and sep:
+        return _fetch_layer(rest, raw)
     if kind in ("fetch", "video", "audio", "subtitles", "lut"):
         raise InvalidTransformation(f"Unsupported layer type - {kind}")
     parts = raw.split(":")
     if not all(_PUBLIC_ID_PART.fullmatch(p) and p not in (".", "..") for p in parts):
         raise _invalid("layer", raw)
     return LayerSource(public_id="/".join(parts))
+
+
+FETCH_LAYER_PREFIX = "fetch:"  # a public_id never holds ':' (it is the layer's folder separator)
+
+
+def _fetch_layer(encoded: str, raw: str) -> LayerSource:
+    """`l_fetch:<base64url of the URL>` (the SDK's spelling; padding optional) -> public_id `fetch:<URL>`."""
+    try:
+        url = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise _invalid("fetch layer", raw) from None
+    url = urllib.parse.unquote(url)
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c in url for c in "\0\r\n "):
+        raise _invalid("fetch layer", raw)
+    return LayerSource(public_id=FETCH_LAYER_PREFIX + url)
 
 
 def _text_layer(rest: str, raw: str) -> LayerSource:
@@ -823,7 +842,7 @@ PARAMS["dn"] = ParamSpec("density", "density", _density, "DPI for rasterising SV
 PARTIAL_PARAMS: dict[str, str] = {
     "g": "face gravities use OpenCV's Haar cascade (frontal faces); g_auto uses libvips attention, not Cloudinary's AI; "
          "object gravities (g_auto:<object>, g_<object>) are not offered",
-    "l": "fetch/video/subtitles layers are not offered; text uses the fonts the machine has (fontconfig names, Pango), no custom font files; "
+    "l": "video/subtitles layers are not offered (l_fetch: goes through the fetch allow-list and guard); text uses the fonts the machine has (fontconfig names, Pango), no custom font files; "
          "w_ with c_fit wraps text",
     "u": "as l",
     "cs": "every value delivers sRGB (no CMYK output)",

@@ -1,4 +1,4 @@
-"""GET|HEAD /<cloud>/image/upload/...: request -> plain values -> Delivery.get -> response."""
+"""GET|HEAD /<cloud>/image/<type>/...: request -> plain values -> Delivery.get -> response."""
 
 from __future__ import annotations
 
@@ -8,27 +8,61 @@ from aiohttp import web
 
 from edge.grammar.delivery_path import parse_delivery_path
 from edge.http.conditional import respond
-from edge.http.keys import CACHE_CONTROL, CREDENTIALS, DELIVERY, METRICS
+from edge.http.keys import CACHE_CONTROL, CREDENTIALS, DELIVERY, METRICS, RAW, SURROGATE_HEADERS
+from edge.http.raw import respond_raw
+from edge.signing import AUTH_TOKEN_NAME
+
+# Access to these depends on more than the path (a token, its expiry): browsers may keep
+# them, but must ask again; shared caches (a CDN) must not serve them to others.
+_GUARDED_CACHE_CONTROL = "private, no-cache"
 
 
 async def deliver(request: web.Request) -> web.Response:
     delivery = request.app[DELIVERY]
     metrics = request.app[METRICS]
-    raw_path = request.raw_path.partition("?")[0]
+    raw_path, _, raw_query = request.raw_path.partition("?")
     accept = request.headers.get("Accept", "")
     memo_key = (raw_path, accept)
+    # The memo only ever holds public `upload` answers (Delivery.get remembers nothing else):
+    # their signature is part of the path, which is the memo's key.
     derivative = delivery.recent(memo_key)
+    guarded = False
     if derivative is None:
         started = time.perf_counter()
         path = parse_delivery_path(raw_path)
         metrics.observe_stage("parse", time.perf_counter() - started)
-        # Signatures and strict mode. The memo above only holds paths that passed this check:
-        # the signature is part of the path, and it is the memo's key.
-        await request.app[CREDENTIALS].check_delivery(path)
+        await request.app[CREDENTIALS].check_delivery(path, _token(request, raw_query), request.remote, raw_path)
+        guarded = path.delivery_type == "authenticated" or (path.delivery_type == "private" and not path.chain.components)
+        if path.resource_type == "raw":
+            cache_control = _GUARDED_CACHE_CONTROL if guarded else request.app[CACHE_CONTROL][path.version is not None]
+            request.app[CREDENTIALS].known_cloud(path.cloud)
+            raw = await request.app[RAW].get(path)
+            response = respond_raw(request, raw, cache_control, request.app[SURROGATE_HEADERS])
+            if request.method != "HEAD" and response.status in (200, 206):
+                metrics.response_bytes.inc(response.content_length or 0)
+            return response
         derivative = await delivery.get(path, accept, memo_key)
-    response = respond(request, derivative, request.app[CACHE_CONTROL][derivative.versioned or derivative.immutable])
+    if guarded:
+        cache_control = _GUARDED_CACHE_CONTROL
+    else:
+        cache_control = request.app[CACHE_CONTROL][derivative.versioned or derivative.immutable]
+    response = respond(request, derivative, cache_control)
     if derivative.disposition:
         response.headers["Content-Disposition"] = derivative.disposition
+    if derivative.default_image is not None:
+        response.headers["X-Edge-Default-Image"] = derivative.default_image
+    for header, separator in request.app[SURROGATE_HEADERS]:
+        response.headers[header] = separator.join(derivative.surrogate_keys)
     if request.method != "HEAD" and response.status == 200:
         metrics.response_bytes.inc(derivative.entry.size)
     return response
+
+
+def _token(request: web.Request, raw_query: str) -> str | None:
+    """`__cld_token__` from the query (as sent: the hmac covers the escaped text) or a cookie."""
+    for pair in raw_query.split("&"):
+        name, sep, value = pair.partition("=")
+        if sep and name == AUTH_TOKEN_NAME:
+            return value
+    cookie = request.cookies.get(AUTH_TOKEN_NAME)
+    return cookie or None

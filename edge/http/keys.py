@@ -11,6 +11,8 @@ from edge.origins.base import OriginStore
 from edge.services.admin import Admin
 from edge.services.credentials import Credentials
 from edge.services.delivery import Delivery
+from edge.services.lists import TagLists
+from edge.services.raw import RawFiles
 from edge.services.upload import Uploads
 from edge.services.render_pool import RenderPool
 from edge.settings import Settings
@@ -27,3 +29,6 @@ DRAINING = web.AppKey("draining", list)  # non-empty once SIGTERM arrived: /read
 CREDENTIALS = web.AppKey("credentials", Credentials)
 UPLOADS = web.AppKey("uploads", Uploads)
 ADMIN = web.AppKey("admin", Admin)
+SURROGATE_HEADERS = web.AppKey("surrogate_headers", tuple)  # ((header, separator), ...) for surrogate keys
+LISTS = web.AppKey("lists", TagLists)
+RAW = web.AppKey("raw", RawFiles)

@@ -40,3 +40,11 @@ class OriginStore(Protocol):
 
     def forget_all(self) -> None:
         """Drop every lookup (invalidation messages may have been missed)."""
+
+def storage_cloud(cloud: str, resource_type: str = "image", delivery_type: str = "upload") -> str:
+    """Where an asset of this kind lives in a store: public images under `<cloud>/` (files dropped
+    there are served), every other kind beside it under `<cloud>@<resource_type>.<type>/`. A
+    cloud name never holds `@`, so no delivery URL of another cloud can reach those folders."""
+    if resource_type == "image" and delivery_type == "upload":
+        return cloud
+    return f"{cloud}@{resource_type}.{delivery_type}"

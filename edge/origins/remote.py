@@ -1,9 +1,11 @@
-"""Originals given as an http(s) URL (Upload API `file=https://…`): fetched with a guard.
+"""Originals given as an http(s) URL (Upload API `file=https://…`, `fetch` delivery): fetched with a guard.
 
-No loopback, private, link-local (cloud metadata), multicast or reserved address is ever
-contacted, including when wrapped in IPv4-mapped, 6to4, Teredo or NAT64 IPv6 forms. Host
-names are resolved by our resolver, which refuses such answers, so a DNS name cannot point
-us inward; redirects are followed by hand (at most 5) and each hop is checked again.
+No loopback, private, link-local (cloud metadata), CGNAT, multicast or reserved address is
+ever contacted, including when wrapped in IPv4-mapped, 6to4, Teredo or NAT64 IPv6 forms or
+spelled as a decimal, hex or octal number (`2130706433`, `0x7f.1`). Host names are resolved
+by our resolver, which refuses such answers, so a DNS name cannot point us inward; redirects
+are followed by hand and each hop is checked again. `lifted` names the only exceptions, as
+exact `address:port` pairs (local test servers).
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import asyncio
 import ipaddress
 import socket
 import urllib.parse
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from edge.errors import InvalidParameter, OriginUnavailable, SourceTooLarge
+from edge.errors import InvalidParameter, OriginUnavailable, ResourceNotFound, SourceTooLarge
 
 MAX_REDIRECTS = 5
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -44,13 +48,37 @@ def is_public_address(text: str) -> bool:
     )
 
 
+def numeric_ipv4(host: str) -> str | None:
+    """`2130706433`, `0x7f.0.0.1`, `0177.1` -> `127.0.0.1`: the spellings inet_aton (and so
+    the system resolver) accepts, which ipaddress does not."""
+    if not host or not all(c in "0123456789abcdefxABCDEFX." for c in host):
+        return None
+    try:
+        return socket.inet_ntoa(socket.inet_aton(host))
+    except OSError:
+        return None
+
+
+def parse_lifted(text: str) -> frozenset[tuple[str, int]]:
+    """`127.0.0.1:8081,[::1]:9000` -> {("127.0.0.1", 8081), ("::1", 9000)}; raises ValueError."""
+    pairs = set()
+    for item in (i.strip() for i in text.replace(",", " ").split() if i.strip()):
+        host, sep, port = item.rpartition(":")
+        if not sep or not port.isdigit():
+            raise ValueError(f"expected address:port, got {item!r}")
+        pairs.add((str(ipaddress.ip_address(host.strip("[]"))), int(port)))
+    return frozenset(pairs)
+
+
 class GuardedResolver(AbstractResolver):
-    def __init__(self) -> None:
+    def __init__(self, lifted: frozenset[tuple[str, int]] = frozenset()) -> None:
         self._inner = aiohttp.ThreadedResolver()
+        self.lifted = lifted
 
     async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
         results = await self._inner.resolve(host, port, family)
-        if not results or not all(is_public_address(r["host"]) for r in results):
+        allowed = [r for r in results if is_public_address(r["host"]) or (r["host"], port) in self.lifted]
+        if not results or len(allowed) != len(results):
             raise InvalidParameter(f"Remote file refused - {host} resolves to a private address")
         return results
 
@@ -58,14 +86,32 @@ class GuardedResolver(AbstractResolver):
         await self._inner.close()
 
 
+@dataclass(frozen=True, slots=True)
+class RemoteOriginal:
+    """A `fetch` original as the remote server answered: data None = 304 (still valid)."""
+
+    data: bytes | None
+    etag: str
+    last_modified: str
+    cache_control: str
+
+
 class RemoteFetcher:
-    def __init__(self, timeout: float, allow_private: bool = False) -> None:
+    def __init__(
+        self,
+        timeout: float,
+        allow_private: bool = False,
+        lifted: frozenset[tuple[str, int]] = frozenset(),
+        max_redirects: int = MAX_REDIRECTS,
+    ) -> None:
         self.timeout = timeout
         self.allow_private = allow_private
+        self.lifted = lifted
+        self.max_redirects = max_redirects
         self._session: aiohttp.ClientSession | None = None
 
     async def open(self) -> None:
-        resolver: Any = None if self.allow_private else GuardedResolver()
+        resolver: Any = None if self.allow_private else GuardedResolver(self.lifted)
         connector = aiohttp.TCPConnector(resolver=resolver, limit=32)
         self._session = aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=self.timeout))
 
@@ -97,6 +143,45 @@ class RemoteFetcher:
         except aiohttp.ClientError as exc:
             raise InvalidParameter(f"Error in loading {url}", detail=str(exc)) from None
 
+    async def fetch_original(
+        self, url: str, max_bytes: int, validators: Mapping[str, str] | None = None,
+        check_host: Callable[[str], None] | None = None,
+    ) -> RemoteOriginal:
+        """GET a `fetch` original (or revalidate it with `validators`, e.g. If-None-Match);
+        `check_host` (the allow-list) raises for a host that may not be fetched, redirects included.
+        404/410 -> ResourceNotFound; other failures -> OriginUnavailable; guard -> InvalidParameter."""
+        assert self._session is not None
+        try:
+            async with asyncio.timeout(self.timeout):
+                for _ in range(self.max_redirects + 1):
+                    self._check_url(url)
+                    if check_host is not None:
+                        check_host(urllib.parse.urlsplit(url).hostname or "")
+                    async with self._session.get(url, allow_redirects=False, headers=dict(validators or {})) as response:
+                        if response.status in (301, 302, 303, 307, 308) and "Location" in response.headers:
+                            url = urllib.parse.urljoin(url, response.headers["Location"])
+                            continue
+                        headers = response.headers
+                        meta = (headers.get("ETag", ""), headers.get("Last-Modified", ""), headers.get("Cache-Control", ""))
+                        if response.status == 304 and validators:
+                            return RemoteOriginal(None, *meta)
+                        if response.status in (404, 410):
+                            raise ResourceNotFound(f"Resource not found - remote answered {response.status}")
+                        if response.status != 200:
+                            raise OriginUnavailable(f"Remote fetch failed - {response.status}")
+                        length = response.content_length
+                        if length is not None and length > max_bytes:
+                            raise SourceTooLarge(f"File size too large - over {max_bytes} bytes")
+                        data = await response.content.read(max_bytes + 1)
+                        if len(data) > max_bytes:
+                            raise SourceTooLarge(f"File size too large - over {max_bytes} bytes")
+                        return RemoteOriginal(data, *meta)
+                raise InvalidParameter("Remote fetch refused - too many redirects")
+        except TimeoutError:
+            raise OriginUnavailable("Remote fetch timed out") from None
+        except aiohttp.ClientError as exc:
+            raise OriginUnavailable("Remote fetch failed", detail=str(exc)) from None
+
     def _check_url(self, url: str) -> None:
         parts = urllib.parse.urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -104,10 +189,18 @@ class RemoteFetcher:
         host = parts.hostname
         if self.allow_private:
             return
-        literal = True
         try:
-            ipaddress.ip_address(host.split("%", 1)[0])
+            port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
-            literal = False
-        if (literal and not is_public_address(host)) or host.lower() in ("localhost", "metadata.google.internal"):
+            raise InvalidParameter("Remote file must be an http(s) URL") from None
+        address: str | None
+        try:
+            address = str(ipaddress.ip_address(host.split("%", 1)[0]))
+        except ValueError:
+            address = None
+            if numeric_ipv4(host) is not None:  # `2130706433`, `0x7f.1`: no site is named so
+                raise InvalidParameter(f"Remote file refused - {host} is a numeric address spelling")
+        if address is not None and (address, port) in self.lifted:
+            return
+        if (address is not None and not is_public_address(address)) or host.lower() in ("localhost", "metadata.google.internal"):
             raise InvalidParameter(f"Remote file refused - {host} is a private address")

@@ -28,6 +28,7 @@ from edge.services.assets import (
 )
 from edge.services.credentials import Credentials
 from edge.services.named import NamedTransformations
+from edge.services.purge import PurgeHook
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,100}")
 # Upload API parameters that describe the call, not the preset.
@@ -78,6 +79,7 @@ class Admin:
         self._renders = renders
         self.limit = limit or HourlyLimit(0)
         self.named: NamedTransformations | None = None  # forgotten on every change, so delivery sees it
+        self.purge: PurgeHook | None = None  # the CDN purge hook (invalidate=true)
 
     def authorise(self, cloud: str, authorization: str | None) -> tuple[str, Allowance]:
         """The secret of the key used (it signs response fields) and what is left of its allowance."""
@@ -204,6 +206,12 @@ class Admin:
             removed = await self.store.destroy(cloud, kind, public_id, backup=False)
             deleted[public_id] = "deleted" if removed else "not_found"
             counts[public_id] = {"original": int(removed), "derived": len(derived)}
+        gone_ids = [(kind, public_id) for kind, public_id in targets if deleted.get(public_id) == "deleted"]
+        if gone_ids and truthy(params.get("invalidate")):
+            self.store.delivery.forget_recent()
+            if self.purge is not None:
+                secret = self.credentials.keyring.primary(cloud).secret
+                self.purge.purge(cloud, [("image", kind, public_id) for kind, public_id in gone_ids], "destroy", secret)
         body: dict[str, Any] = {"deleted": deleted, "deleted_counts": counts, "partial": False}
         if page is not None and page.next_cursor:
             body["next_cursor"] = page.next_cursor

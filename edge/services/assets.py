@@ -22,7 +22,7 @@ from edge.errors import AlreadyExists, InvalidParameter, ResourceNotFound
 from edge.grammar.chain import parse_chain
 from edge.grammar.delivery_path import parse_delivery_path
 from edge.grammar.params import FORMAT_NAMES
-from edge.origins.base import OriginVersion, Staged
+from edge.origins.base import OriginVersion, Staged, storage_cloud
 from edge.services.delivery import Delivery
 from edge.signing import api_signature
 
@@ -147,7 +147,8 @@ class AssetStore:
         if previous is not None and backup:
             await self.keep_revision(previous)
         mtime_ns = asset.version * 10**9 + secrets.randbelow(10**9)
-        staged = await self.origins.stage(asset.cloud, asset.public_id, stored.format, stored.data, mtime_ns)
+        where = storage_cloud(asset.cloud, asset.resource_type, asset.type)
+        staged = await self.origins.stage(where, asset.public_id, stored.format, stored.data, mtime_ns)
         try:
             # The file goes into place inside the record's transaction: if the record cannot be
             # written, the new bytes never become visible (the staged file is hidden and removed).
@@ -158,11 +159,11 @@ class AssetStore:
             await self.origins.discard(staged)
             raise
         await self.catalog.clear_derived(asset.cloud, asset.type, asset.public_id)
-        await self.delivery.invalidate(asset.cloud, asset.public_id)  # every node, every tier's memo
+        await self._invalidate(asset.cloud, asset.resource_type, asset.type, asset.public_id)
         return asset
 
     async def keep_revision(self, asset: Asset) -> None:
-        version = await self.origins.locate(asset.cloud, asset.public_id)
+        version = await self.origins.locate(storage_cloud(asset.cloud, asset.resource_type, asset.type), asset.public_id)
         locator = await self.origins.keep(
             version.locator, f"backups/{asset.cloud}", f"{asset.asset_id}/{asset.version_id}.{asset.format}"
         )
@@ -179,10 +180,10 @@ class AssetStore:
                 await self.keep_revision(asset)
             except ResourceNotFound:
                 pass
-        removed_file = await self.origins.delete(cloud, public_id)
+        removed_file = await self.origins.delete(storage_cloud(cloud, "image", type_), public_id)
         async with self.catalog.db.transaction() as tx:
             removed_record = await self.catalog.delete(cloud, type_, public_id, tx)
-        await self.delivery.invalidate(cloud, public_id)
+        await self._invalidate(cloud, "image", type_, public_id)
         return removed_file or removed_record
 
     async def rename(self, asset: Asset, to_id: str, *, overwrite: bool) -> Asset:
@@ -191,15 +192,24 @@ class AssetStore:
             raise AlreadyExists(f"Resource already exists - {to_id}")
         version = max(int(datetime.datetime.now(datetime.UTC).timestamp()), asset.version + 1)
         moved = replace(asset, public_id=to_id, version=version, version_id=random_id(32))
-        await self.origins.move(asset.cloud, asset.public_id, to_id, version * 10**9 + secrets.randbelow(10**9))
+        where = storage_cloud(asset.cloud, asset.resource_type, asset.type)
+        await self.origins.move(where, asset.public_id, to_id, version * 10**9 + secrets.randbelow(10**9))
         async with self.catalog.db.transaction() as tx:
             await self.catalog.delete(asset.cloud, asset.type, asset.public_id, tx)
             if existing is not None:
                 await self.catalog.delete(asset.cloud, asset.type, to_id, tx)
             await self.catalog.put(moved, tx)
-        await self.delivery.invalidate(asset.cloud, asset.public_id)
-        await self.delivery.invalidate(asset.cloud, to_id)
+        await self._invalidate(asset.cloud, asset.resource_type, asset.type, asset.public_id)
+        await self._invalidate(asset.cloud, asset.resource_type, asset.type, to_id)
         return moved
+
+    async def _invalidate(self, cloud: str, resource_type: str, type_: str, public_id: str) -> None:
+        """Every node forgets the old original: its lookup (kept under the storage folder's name)
+        and its derivatives and memos (kept under the URL's cloud)."""
+        await self.delivery.invalidate(cloud, public_id)
+        where = storage_cloud(cloud, resource_type, type_)
+        if where != cloud:
+            await self.delivery.invalidate(where, public_id)
 
     async def restore(self, cloud: str, type_: str, public_id: str, version_id: str | None) -> Asset:
         revisions = await self.catalog.revisions(cloud, type_, public_id)
@@ -224,7 +234,9 @@ class AssetStore:
         done = []
         for transformation, fmt in items:
             extension = fmt or asset.format
-            path = parse_delivery_path(f"/{asset.cloud}/image/upload/{transformation}/v{asset.version}/{asset.public_id}.{extension}")
+            path = parse_delivery_path(
+                f"/{asset.cloud}/{asset.resource_type}/{asset.type}/{transformation}/v{asset.version}/{asset.public_id}.{extension}"
+            )
             derivative = await self.delivery.get(path, "")
             derived = Derived(transformation, extension, derivative.entry.size, now_iso())
             await self.catalog.add_derived(asset.cloud, asset.type, asset.public_id, derived)
@@ -236,7 +248,7 @@ class AssetStore:
 
 def describe(asset: Asset, base_url: str, secret: str, *, with_signature: bool = True) -> dict[str, Any]:
     """The SDK's response fields, with URLs on this server."""
-    url = f"{base_url}/{asset.cloud}/image/upload/v{asset.version}/{asset.public_id}.{asset.format}"
+    url = f"{base_url}/{asset.cloud}/{asset.resource_type}/{asset.type}/v{asset.version}/{asset.public_id}.{asset.format}"
     body: dict[str, Any] = {
         "asset_id": asset.asset_id,
         "public_id": asset.public_id,
@@ -269,4 +281,4 @@ def describe(asset: Asset, base_url: str, secret: str, *, with_signature: bool =
 
 
 def derived_url(asset: Asset, derived: Derived, base_url: str) -> str:
-    return f"{base_url}/{asset.cloud}/image/upload/{derived.transformation}/v{asset.version}/{asset.public_id}.{derived.format}"
+    return f"{base_url}/{asset.cloud}/{asset.resource_type}/{asset.type}/{derived.transformation}/v{asset.version}/{asset.public_id}.{derived.format}"

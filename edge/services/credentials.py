@@ -16,6 +16,7 @@ from edge.signing import (
     check_timestamp,
     string_to_sign,
     verify_api_signature,
+    verify_auth_token,
     verify_url_signature,
 )
 
@@ -35,6 +36,8 @@ class Credentials:
         self.reload_strict: Callable[[str], Awaitable[None]] | None = None
         self.strict_named: Callable[[str], Awaitable[frozenset[str]]] | None = None
         self._reloaded: dict[str, float] = {}
+        # cloud (or "*") -> hex key of token authentication (the SDK's auth_token "key").
+        self.token_keys: Mapping[str, str] = {}
 
     def known_cloud(self, cloud: str) -> None:
         if cloud not in self.keyring.clouds:
@@ -73,13 +76,26 @@ class Credentials:
             raise InvalidCredentials("Invalid api_key or api_secret")
         return api_key
 
-    async def check_delivery(self, path: DeliveryPath) -> None:
-        """s--SIG-- must verify with one of the cloud's secrets; strict clouds refuse other unsigned transformations."""
+    async def check_delivery(
+        self, path: DeliveryPath, token: str | None = None, client_ip: str | None = None, raw_path: str = ""
+    ) -> None:
+        """s--SIG-- must verify with one of the cloud's secrets; strict clouds refuse other unsigned
+        transformations. `authenticated` needs a signature or a valid token (`__cld_token__`, for
+        `raw_path`, from `client_ip`); a `private` original (no transformation) needs either too."""
         if path.signature is not None:
             for api_key in self.keyring.keys(path.cloud):
                 if any(verify_url_signature(path.signature, text, api_key.secret) for text in path.signed_texts):
                     return
             raise SignatureMismatch("Invalid signature")
+        needs_grant = path.delivery_type == "authenticated" or (
+            path.delivery_type == "private" and not path.chain.components
+        )
+        if needs_grant:
+            if token is None:
+                raise SignatureMismatch("Authentication required - sign the URL or send a __cld_token__")
+            if not self.token_valid(path.cloud, token, raw_path, client_ip):
+                raise SignatureMismatch("Invalid or expired token")
+            return
         if path.cloud not in self.strict_clouds or not path.chain.components:
             return
         if path.chain.canonical in self.strict_allowed.get(path.cloud, frozenset()):
@@ -98,8 +114,26 @@ class Credentials:
                 return
         raise SignatureMismatch("Transformation not allowed - strict transformations are on; sign the URL")
 
+    def token_valid(self, cloud: str, token: str, raw_path: str, client_ip: str | None) -> bool:
+        """The SDK's auth_token for this path (an ACL may name it with or without `/<cloud>`)."""
+        key = self.token_keys.get(cloud) or self.token_keys.get("*")
+        if not key:
+            return False
+        prefix = f"/{cloud}"
+        acl_paths = (raw_path[len(prefix):],) if raw_path.startswith(prefix + "/") else ()
+        return verify_auth_token(token, raw_path, key, self._clock(), client_ip, acl_paths)
+
 
 def _text(value: ParamValue | None) -> str:
     if value is None:
         return ""
     return value if isinstance(value, str) else ",".join(value)
+
+
+def parse_token_keys(text: str) -> dict[str, str]:
+    """`HEX` (every cloud) or `cloud=HEX,cloud2=HEX` -> {cloud or "*": HEX}."""
+    keys = {}
+    for item in (i.strip() for i in text.split(",") if i.strip()):
+        cloud, sep, key = item.partition("=")
+        keys[cloud.strip() if sep else "*"] = (key if sep else item).strip()
+    return keys

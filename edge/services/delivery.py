@@ -13,6 +13,7 @@ from edge.cache.tiered import TieredCache
 from edge.errors import (
     EdgeError,
     InvalidTransformation,
+    NotAllowed,
     OriginChanged,
     OriginTimeout,
     OriginUnavailable,
@@ -21,13 +22,16 @@ from edge.errors import (
 from edge.grammar.chain import Chain
 from edge.grammar.delivery_path import DeliveryPath
 from edge.grammar.named import expand, uses_named
+from edge.grammar.params import FETCH_LAYER_PREFIX
 from edge.imaging.encode import OutputSpec, negotiate
 from edge.imaging.limits import Limits
 from edge.imaging.abort import Abort
 from edge.imaging.render import Rendered, render
 from edge.metrics import Metrics
-from edge.origins.base import OriginStore, OriginVersion
+from edge.origins.base import OriginStore, OriginVersion, storage_cloud
 from edge.services.coordination import Cluster
+from edge.services.fetch import RemoteOriginals
+from edge.services.purge import cloud_key, surrogate_key
 from edge.services.render_pool import RenderPool, SingleFlight
 
 
@@ -47,6 +51,8 @@ class Derivative:
     versioned: bool  # the URL carries v<version>: cacheable forever
     disposition: str | None = None  # fl_attachment: the Content-Disposition value
     immutable: bool = False  # fl_immutable_cache: cache as if the URL were versioned
+    default_image: str | None = None  # d_<id> was served because the asset is missing
+    surrogate_keys: tuple[str, ...] = ()  # the assets it was made from (CDN purge by asset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +93,8 @@ class Delivery:
         # lookup is (recent_seconds): a repeated URL skips parsing, lookup and hashing.
         self.recent_seconds = recent_seconds
         self._recent: dict[object, _Recent] = {}
+        # `fetch` originals (set by the app when fetch is configured); None = fetch disabled.
+        self.remote: RemoteOriginals | None = None
         self.cluster = cluster or Cluster(origins, cache, metrics)
         self.cluster.on_invalidate.append(self.forget_recent)
 
@@ -109,7 +117,8 @@ class Delivery:
             return None
         self.metrics.cache_result("memory", True)
         a = seen.answer
-        return Derivative(entry, a.etag, a.negotiated, "memory", a.versioned, a.disposition, a.immutable)
+        return Derivative(entry, a.etag, a.negotiated, "memory", a.versioned, a.disposition, a.immutable,
+                          a.default_image, a.surrogate_keys)
 
     def forget_recent(self) -> None:
         """Call on any invalidation: the memo may name a derivative of the old original."""
@@ -139,14 +148,11 @@ class Delivery:
         variant = f"{path.resource_type}/{path.delivery_type}/{path.chain.canonical}/{output.token}"
         versioned = path.version is not None
         try:
-            version = await self.origins.locate(path.cloud, path.public_id)
-        except ResourceNotFound:
-            if path.suspect_error:  # `w_abc/x.jpg`: no folder "w_abc", so the width was meant
-                raise InvalidTransformation(path.suspect_error) from None
-            version = await self._default_image(path)
+            version, fetched, default = await self._original(path)
         except (OriginUnavailable, OriginTimeout) as exc:
             return await self._stale_or_raise(path, variant, output, versioned, exc)
-        layers = await self._locate_layers(path)
+        layers, fetched_layers = await self._locate_layers(path)
+        extras = (default, _surrogate_keys(path, default, layers))
         key = derivative_key(path, output, version, "".join(v.token for _, v in sorted(layers.items())))
         hit = await self.cache.get(key)
         self.metrics.observe_stage("cache", time.perf_counter() - started)
@@ -156,7 +162,7 @@ class Delivery:
         else:
             try:
                 (entry, source), led = await self._flights.run(
-                    key, lambda: self.cluster.render_once(key, lambda: self._build(key, path, output, version, layers))
+                    key, lambda: self.cluster.render_once(key, lambda: self._build(key, path, output, version, layers, fetched, fetched_layers))
                 )
             except OriginChanged:
                 raise
@@ -164,8 +170,12 @@ class Delivery:
                 return await self._stale_or_raise(path, variant, output, versioned, exc)
             self.cluster.remember(path.cloud, path.public_id, variant, key, share=source == "render")
             source = source if led else "shared"
-        derivative = Derivative(entry, _etag(key), output.negotiated, source, versioned, *response_extras(path, entry.media_type))
-        if memo_key is not None:
+        derivative = Derivative(
+            entry, _etag(key), output.negotiated, source, versioned, *response_extras(path, entry.media_type), *extras
+        )
+        # Only public uploads are remembered: for every other type, access (or the original's
+        # freshness) depends on more than the path, and is checked on every request.
+        if memo_key is not None and path.delivery_type == "upload":
             self._remember(memo_key, key, derivative)
         return derivative
 
@@ -185,33 +195,64 @@ class Delivery:
         after the message has gone round (milliseconds; the upload and admin APIs call this)."""
         await self.cluster.invalidate(cloud, public_id)
 
-    async def _default_image(self, path: DeliveryPath) -> OriginVersion:
-        """d_<public_id>: what to serve when the asset is missing (or re-raise the 404)."""
+    async def _original(self, path: DeliveryPath) -> tuple[OriginVersion, bytes | None, str | None]:
+        """(version, bytes if fetched already, d_ default served instead) of the requested asset:
+        from the store (under the type's own folder, see storage_cloud) or, for `fetch`, remote."""
+        if path.delivery_type == "fetch":
+            if self.remote is None:
+                raise NotAllowed("Fetch not allowed - no fetch domains are configured")
+            try:
+                version, fetched = await self.remote.get(path.cloud, path.public_id, self.limits.max_source_bytes)
+                return version, fetched, None
+            except ResourceNotFound:
+                default, version = await self._default_image(path)
+                return version, None, default
+        try:
+            return await self.origins.locate(_where(path), path.public_id), None, None
+        except ResourceNotFound:
+            if path.suspect_error:  # `w_abc/x.jpg`: no folder "w_abc", so the width was meant
+                raise InvalidTransformation(path.suspect_error) from None
+            default, version = await self._default_image(path)
+            return version, None, default
+
+    async def _default_image(self, path: DeliveryPath) -> tuple[str, OriginVersion]:
+        """d_<public_id>: what to serve when the asset is missing (or re-raise the 404). The
+        default is a public upload (as on Cloudinary), whatever the requested type."""
         default = path.chain.last("default_image")
         if default is None:
             raise ResourceNotFound(f"Resource not found - {path.public_id}")
         try:
-            return await self.origins.locate(path.cloud, default)
+            return default, await self.origins.locate(path.cloud, default)
         except ResourceNotFound:
             raise ResourceNotFound(f"Resource not found - {path.public_id} (default image {default} missing too)") from None
 
-    async def _locate_layers(self, path: DeliveryPath) -> dict[str, OriginVersion]:
-        """The image layers' originals (l_/u_): a missing one is a 404 that names it."""
-        found = {}
+    async def _locate_layers(self, path: DeliveryPath) -> tuple[dict[str, OriginVersion], dict[str, bytes]]:
+        """The image layers' originals (l_/u_): a missing one is a 404 that names it. `l_fetch:`
+        layers come through the fetch allow-list and guard, with their bytes."""
+        found, fetched = {}, {}
         for public_id in sorted(path.chain.layer_ids):
+            if public_id.startswith(FETCH_LAYER_PREFIX):
+                if self.remote is None:
+                    raise NotAllowed("Fetch not allowed - no fetch domains are configured")
+                url = public_id[len(FETCH_LAYER_PREFIX):]
+                found[public_id], fetched[public_id] = await self.remote.get(path.cloud, url, self.limits.max_source_bytes)
+                continue
             try:
                 found[public_id] = await self.origins.locate(path.cloud, public_id)
             except ResourceNotFound:
                 raise ResourceNotFound(f"Layer not found - {public_id}") from None
-        return found
+        return found, fetched
 
     async def _build(self, key: str, path: DeliveryPath, output: OutputSpec, version: OriginVersion,
-                     layer_versions: Mapping[str, OriginVersion]) -> CachedDerivative:
+                     layer_versions: Mapping[str, OriginVersion], fetched: bytes | None = None,
+                     fetched_layers: Mapping[str, bytes] | None = None) -> CachedDerivative:
         limits = self.limits
         async with self.pool.slot():
             started = time.perf_counter()
-            data = await self.origins.read(version, limits.max_source_bytes)
-            layers = {pid: await self.origins.read(v, limits.max_source_bytes) for pid, v in layer_versions.items()}
+            data = fetched if fetched is not None else await self.origins.read(version, limits.max_source_bytes)
+            fetched_layers = fetched_layers or {}
+            layers = {pid: fetched_layers[pid] if pid in fetched_layers else await self.origins.read(v, limits.max_source_bytes)
+                      for pid, v in layer_versions.items()}
             self.metrics.origin_bytes.inc(len(data) + sum(map(len, layers.values())))
             rendered_at = time.perf_counter()
             self.metrics.observe_stage("origin", rendered_at - started)
@@ -239,6 +280,25 @@ class Delivery:
     def detail(self) -> dict[str, str]:
         """Optional dependencies' health for /readyz (they never fail readiness: delivery goes on without them)."""
         return self.cluster.health()
+
+
+def _where(path: DeliveryPath) -> str:
+    return storage_cloud(path.cloud, path.resource_type, path.delivery_type)
+
+
+def _surrogate_keys(path: DeliveryPath, default: str | None, layers: Mapping[str, OriginVersion]) -> tuple[str, ...]:
+    """The requested asset (a missing one too: its upload must purge the placeholder), the
+    default image served instead, the image layers, and the cloud."""
+    keys = [surrogate_key(path.cloud, path.resource_type, path.delivery_type, path.public_id)]
+    if default is not None:
+        keys.append(surrogate_key(path.cloud, "image", "upload", default))
+    for layer in sorted(layers):
+        if layer.startswith(FETCH_LAYER_PREFIX):
+            keys.append(surrogate_key(path.cloud, "image", "fetch", layer[len(FETCH_LAYER_PREFIX):]))
+        else:
+            keys.append(surrogate_key(path.cloud, "image", "upload", layer))
+    keys.append(cloud_key(path.cloud))
+    return tuple(dict.fromkeys(keys))
 
 
 def derivative_key(path: DeliveryPath, output: OutputSpec, version: OriginVersion, layers: str = "") -> str:

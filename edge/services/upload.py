@@ -13,6 +13,7 @@ import datetime
 import hashlib
 import re
 import logging
+import secrets
 import time
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, field, replace
@@ -28,6 +29,7 @@ from edge.imaging.limits import Limits, check
 from edge.imaging.probe import SourceInfo, probe
 from edge.imaging.abort import Abort
 from edge.imaging.render import Rendered, render
+from edge.origins.base import storage_cloud
 from edge.origins.remote import RemoteFetcher
 from edge.services.assets import (
     AssetStore,
@@ -44,9 +46,10 @@ from edge.services.assets import (
     valid_public_id,
 )
 from edge.services.credentials import Credentials
+from edge.services.purge import PurgeHook
 from edge.services.render_pool import RenderPool
 from edge.services.webhooks import Notifier
-from edge.signing import ApiKey
+from edge.signing import ApiKey, api_signature
 
 log = logging.getLogger(__name__)
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
@@ -54,6 +57,8 @@ _DATA_URI = re.compile(r"data:([\w.+-]+/[\w.+-]+)?(;[\w-]+=[\w-]+)*;base64,(.*)"
 _EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp", "gif": "gif", "tiff": "tiff"}
 # The tags, context and metadata endpoints send these but the SDK leaves them out of the signature.
 _NON_SIGNABLE = ("notification_url", "batch_id")
+# The delivery types kept in the store (fetch originals live elsewhere; list is a view).
+STORED_TYPES = frozenset({"upload", "private", "authenticated"})
 # What an unsigned upload may set itself; the rest (overwrite, type, transformation…) is the preset's.
 _UNSIGNED_ALLOWED = frozenset({"public_id", "folder", "tags", "context", "metadata", "upload_preset"})
 
@@ -112,6 +117,7 @@ class Uploads:
         self.notifier = notifier
         self.options = options
         self._tasks: set[asyncio.Task[None]] = set()
+        self.purge: PurgeHook | None = None  # the CDN purge hook (invalidate=true)
 
     # -- upload -------------------------------------------------------------------------------
 
@@ -132,7 +138,7 @@ class Uploads:
 
         public_id = valid_public_id(self._public_id(options, filename))
         type_ = str(options.get("type") or "upload")
-        if type_ != "upload":
+        if type_ not in STORED_TYPES:
             raise InvalidParameter(f"Unsupported type - {type_}")
         previous = await self.catalog.get(cloud, type_, public_id)
         overwrite = truthy(options.get("overwrite"), default=preset is None or not preset.unsigned)
@@ -168,6 +174,7 @@ class Uploads:
         body["api_key"] = api_key.key
         if previous is not None:
             body["overwritten"] = True
+            self._invalidate(options, api_key, cloud, [previous], "overwrite")
         eager = eager_items(options.get("eager"))
         if eager and truthy(options.get("eager_async")):
             self._background(self._eager_later(asset, eager, base_url, options, api_key))
@@ -176,6 +183,61 @@ class Uploads:
             body["eager"] = await self._eager(asset, eager, base_url)
         self._notify(options, body, api_key, "upload")
         return body
+
+    async def upload_raw(self, cloud: str, params: Params, file: FileInput, base_url: str) -> dict[str, Any]:
+        """A raw file: stored as sent, under its public_id with its extension (Cloudinary's raw
+        naming). Not recorded in the catalog: the Admin API does not list raw files."""
+        api_key, preset = await self._authorise_upload(cloud, params)
+        options = _merge(params, preset)
+        data, filename = await self._read_file(file)
+        type_ = str(options.get("type") or "upload")
+        if type_ not in STORED_TYPES:
+            raise InvalidParameter(f"Unsupported type - {type_}")
+        extension = PurePosixPath(filename).suffix.lower() if filename else ""
+        given = str(options.get("public_id") or "").strip("/")
+        public_id = self._public_id(options, filename)
+        if not given and extension and not public_id.endswith(extension):
+            public_id += extension
+        public_id = valid_public_id(public_id)
+        where = storage_cloud(cloud, "raw", type_)
+        exists = True
+        try:
+            await self.store.origins.locate(where, public_id)
+        except ResourceNotFound:
+            exists = False
+        if exists and not truthy(options.get("overwrite"), default=preset is None or not preset.unsigned):
+            raise InvalidParameter(f"Resource already exists - {public_id}")
+        version = int(time.time())
+        # `.raw` after the public_id: siblings with another extension are other files, not older formats.
+        staged = await self.store.origins.stage(where, public_id, "raw", data, version * 10**9 + secrets.randbelow(10**9))
+        await self.store.origins.publish(staged)
+        url = f"{base_url}/{cloud}/raw/{type_}/v{version}/{public_id}"
+        body = {
+            "asset_id": random_id(32), "public_id": public_id, "version": version, "version_id": random_id(32),
+            "resource_type": "raw", "type": type_, "bytes": len(data), "created_at": now_iso(), "tags": [],
+            "etag": _md5(data), "placeholder": False, "url": url, "secure_url": url,
+            "original_filename": PurePosixPath(filename).stem if filename else "file", "api_key": api_key.key,
+            "signature": api_signature({"public_id": public_id, "version": str(version)}, api_key.secret, "sha1", 1),
+        }
+        if exists:
+            body["overwritten"] = True
+            self._invalidate(options, api_key, cloud, [], "overwrite", [("raw", type_, public_id)])
+        self._notify(options, body, api_key, "upload")
+        return body
+
+    async def destroy_raw(self, cloud: str, params: Params) -> dict[str, Any]:
+        api_key = self.credentials.check_signed(cloud, params)
+        public_id = str(params.get("public_id") or "")
+        type_ = str(params.get("type") or "upload")
+        if not public_id:
+            raise InvalidParameter("Missing required parameter - public_id")
+        if type_ not in STORED_TYPES:
+            raise InvalidParameter(f"Unsupported type - {type_}")
+        removed = await self.store.origins.delete(storage_cloud(cloud, "raw", type_), public_id)
+        if removed:
+            self._invalidate(params, api_key, cloud, [], "destroy", [("raw", type_, public_id)])
+            self._notify(params, {"public_id": public_id, "type": type_, "resource_type": "raw"}, api_key, "delete")
+        return {"result": "ok" if removed else "not found"}
 
     async def _eager_later(self, asset: Asset, items: list[tuple[str, str | None]], base_url: str,
                            options: Params, api_key: ApiKey) -> None:
@@ -200,7 +262,8 @@ class Uploads:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def upload_part(
-        self, cloud: str, params: Params, file: FileInput, base_url: str, upload_id: str, content_range: str
+        self, cloud: str, params: Params, file: FileInput, base_url: str, upload_id: str, content_range: str,
+        raw: bool = False,
     ) -> dict[str, Any]:
         """The SDK's upload_large: signed chunks with `Content-Range` and `X-Unique-Upload-Id`;
         the last one to arrive uploads the whole file."""
@@ -217,7 +280,8 @@ class Uploads:
         whole = await self.store.origins.add_part(token, start, file.data, total)
         if whole is None:  # the SDK reads public_id from each answer and sends it with the next chunk
             return {"done": False, "bytes": end + 1, "public_id": str(params.get("public_id") or random_id(20))}
-        return await self.upload(cloud, params, FileInput(data=whole, filename=file.filename), base_url)
+        finish = self.upload_raw if raw else self.upload
+        return await finish(cloud, params, FileInput(data=whole, filename=file.filename), base_url)
 
     async def _authorise_upload(self, cloud: str, params: Params) -> tuple[ApiKey, UploadPreset | None]:
         preset_name = str(params.get("upload_preset") or "")
@@ -298,6 +362,18 @@ class Uploads:
             for (transformation, fmt), d in zip(items, rendered, strict=True)
         ]
 
+    def _invalidate(self, options: Params, api_key: ApiKey, cloud: str, assets: list[Asset], reason: str,
+                    more: list[tuple[str, str, str]] | None = None) -> None:
+        """invalidate=true: forget what this node remembers, and ask the CDN (purge hook) to drop
+        every derivative of these assets. Our own tiers need no purge: a new version changes
+        every derivative key, and a destroyed original answers 404 before any cache lookup."""
+        if not truthy(options.get("invalidate")):
+            return
+        self.store.delivery.forget_recent()
+        if self.purge is not None:
+            keys = [(a.resource_type, a.type, a.public_id) for a in assets] + (more or [])
+            self.purge.purge(cloud, keys, reason, api_key.secret)
+
     def _notify(self, options: Params, body: dict[str, Any], api_key: ApiKey, kind: str) -> None:
         payload = {"notification_type": kind, "timestamp": datetime.datetime.now(datetime.UTC).isoformat(), **body}
         for url in dict.fromkeys((str(options.get("notification_url") or ""), self.options.notification_url(api_key.cloud))):
@@ -311,8 +387,13 @@ class Uploads:
         if not public_id:
             raise InvalidParameter("Missing required parameter - public_id")
         type_ = str(params.get("type") or "upload")
+        if type_ not in STORED_TYPES:
+            raise InvalidParameter(f"Unsupported type - {type_}")
+        asset = await self.catalog.get(cloud, type_, public_id)
         removed = await self.store.destroy(cloud, type_, public_id, backup=self.options.backup(cloud))
         body = {"result": "ok" if removed else "not found"}
+        if removed and asset is not None:
+            self._invalidate(params, api_key, cloud, [asset], "destroy")
         if removed:
             self._notify(params, {"public_id": public_id, "type": type_, "resource_type": "image"}, api_key, "delete")
         return body
@@ -323,6 +404,7 @@ class Uploads:
         to_id = valid_public_id(str(params.get("to_public_id") or ""))
         asset = await self._existing(cloud, str(params.get("type") or "upload"), from_id)
         moved = await self.store.rename(asset, to_id, overwrite=truthy(params.get("overwrite")))
+        self._invalidate(params, api_key, cloud, [asset, moved], "rename")  # the new id may have served a d_ default
         if params.get("context"):
             moved = replace(moved, context={**moved.context, **parse_context(params.get("context"))})
             await self.catalog.put(moved)

@@ -445,8 +445,35 @@ def test_upload_large_in_chunks_and_non_images_refused(sdk, tmp_path):
     assert status == 200 and decode(body).avg() == pytest.approx(pyvips.Image.new_from_buffer(data, "").avg())
     anonymous = cloudinary.uploader.upload_large(str(big), resource_type="image", chunk_size=25_000)
     assert anonymous["bytes"] == len(data) and fetch(anonymous["url"])[0] == 200
-    with pytest.raises(cloudinary.exceptions.BadRequest, match="Unsupported resource type - raw"):
-        cloudinary.uploader.upload(b"%PDF-1.4", resource_type="raw")
+    with pytest.raises(cloudinary.exceptions.BadRequest, match="Unsupported resource type - video"):
+        cloudinary.uploader.upload(b"%PDF-1.4", resource_type="video")
+
+
+def test_raw_files_private_and_authenticated_through_the_sdk(sdk, tmp_path):
+    """The SDK uploads a raw file and images of the other types; its URLs deliver them."""
+    report = tmp_path / "report.pdf"
+    report.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    raw = cloudinary.uploader.upload(str(report), resource_type="raw", use_filename=True, unique_filename=False)
+    assert raw["public_id"] == "report.pdf" and raw["resource_type"] == "raw"
+    status, headers, body = fetch(cloudinary.utils.cloudinary_url("report.pdf", resource_type="raw")[0])
+    assert status == 200 and body == report.read_bytes() and headers["Content-Type"] == "application/pdf"
+    assert cloudinary.uploader.destroy("report.pdf", resource_type="raw")["result"] == "ok"
+    big = tmp_path / "data.csv"
+    big.write_bytes(b"".join(b"%d,%d\n" % (i, i * i) for i in range(20_000)))
+    chunked = cloudinary.uploader.upload_large(str(big), resource_type="raw", chunk_size=60_000, public_id="data.csv")
+    assert chunked["public_id"] == "data.csv" and chunked["bytes"] == big.stat().st_size
+    status, headers, body = fetch(cloudinary.utils.cloudinary_url("data.csv", resource_type="raw")[0])
+    assert status == 200 and body == big.read_bytes() and headers["Content-Type"] == "text/csv"
+    private = cloudinary.uploader.upload(solid_png(RED), public_id="vault/red", type="private")
+    assert private["type"] == "private"
+    assert fetch(cloudinary.utils.cloudinary_url("vault/red", type="private", format="png")[0])[0] == 401
+    assert fetch(cloudinary.utils.cloudinary_url("vault/red", type="private", format="png", sign_url=True)[0])[0] == 200
+    cloudinary.uploader.upload(solid_png(BLUE), public_id="vault/blue", type="authenticated")
+    signed = cloudinary.utils.cloudinary_url("vault/blue", type="authenticated", format="png", width=10, crop="scale", sign_url=True)[0]
+    status, _, body = fetch(signed)
+    assert status == 200 and decode(body).width == 10
+    unsigned = cloudinary.utils.cloudinary_url("vault/blue", type="authenticated", format="png", width=10, crop="scale")[0]
+    assert fetch(unsigned)[0] == 401
 
 
 def test_stored_originals_follow_upload_overwrite_rename_and_destroy(sdk, server, tmp_path):

@@ -107,3 +107,46 @@ def test_any_unicode_is_a_value_or_a_4xx(tail):
         parse_delivery_path("/" + tail)
     except EdgeError as exc:
         assert 400 <= exc.status < 500
+
+
+# -- the other delivery types ------------------------------------------------------------------
+
+
+def test_fetch_paths_take_the_remote_url_whole():
+    remote = "https://images.example.com/a b/photo.jpg?size=large&v=2"
+    built = cloudinary.utils.cloudinary_url(remote, type="fetch", cloud_name="demo", width=100, crop="scale",
+                                            sign_url=True, api_secret="s")[0]
+    path = parse_delivery_path(built.split("res.cloudinary.com", 1)[1])
+    assert path.delivery_type == "fetch" and path.public_id == remote and path.extension is None
+    assert path.chain.canonical == "c_scale,w_100" and path.signature is not None
+    assert path.signed_part == "c_scale,w_100/" + built.split("/c_scale,w_100/", 1)[1]
+    folded = parse_delivery_path("/demo/image/fetch/w_10/https:/example.com/x.png")
+    assert folded.public_id == "https://example.com/x.png"
+    versioned = parse_delivery_path("/demo/image/fetch/w_10/v17/https://example.com/x.png")
+    assert versioned.version == 17 and versioned.signed_part == "w_10/https://example.com/x.png"
+
+
+@pytest.mark.parametrize("raw, error", [
+    ("/demo/image/fetch/w_10/example.com/x.png", "Invalid fetch URL"),
+    ("/demo/image/fetch/http:/", "Invalid fetch URL - no host"),
+    ("/demo/image/fetch/w_abc/http://example.com/x.png", "Invalid width"),
+    ("/demo/raw/fetch/http://example.com/x.pdf", "Unsupported delivery type for raw files"),
+    ("/demo/video/upload/x.mp4", "Unsupported resource type - video"),
+    ("/demo/image/youtube/x", "Unsupported delivery type - youtube"),
+])
+def test_bad_paths_of_the_other_types(raw, error):
+    with pytest.raises(EdgeError, match=error):
+        parse_delivery_path(raw)
+
+
+def test_raw_paths_keep_the_extension_in_the_public_id():
+    path = parse_delivery_path("/demo/raw/private/s--abcdefgh--/v12/docs/report.v2.pdf")
+    assert (path.resource_type, path.delivery_type, path.public_id, path.version) == ("raw", "private", "docs/report.v2.pdf", 12)
+    assert path.signed_part == "docs/report.v2.pdf" and not path.chain.components
+    with pytest.raises(EdgeError, match="Resource not found"):
+        parse_delivery_path("/demo/raw/upload/.edge/backups/x")
+
+
+def test_hidden_store_folders_are_never_public_ids():
+    with pytest.raises(EdgeError, match="Resource not found"):
+        parse_delivery_path("/demo/image/upload/.edge/backups/demo/x.jpg")

@@ -94,7 +94,10 @@ def test_layers_parse():
     assert text.text == "Hello, world/now"
     assert text.style == TextStyle("Arial", 40, bold=True, italic=True, underline=True, letter_spacing=5, line_spacing=-2)
     assert parse("l", "text:Open%20Sans_12_center:x").style.align == "center"
-    for raw, message in [("fetch:aHR0cDovL3g=", "Unsupported layer type - fetch"), ("video:dog", "Unsupported layer type - video"),
+    assert parse("l", "fetch:aHR0cDovL3gvYS5wbmc=") == LayerSource(public_id="fetch:http://x/a.png")
+    assert parse("l", "fetch:aHR0cDovL3gvYS5wbmc") == LayerSource(public_id="fetch:http://x/a.png")  # padding optional
+    for raw, message in [("fetch:ZmlsZTovLy9ldGMvcGFzc3dk", "Invalid fetch layer"), ("fetch:!!", "Invalid fetch layer"),
+                         ("video:dog", "Unsupported layer type - video"),
                          ("text:Arial:Hi", "Invalid text style"), ("text:Arial_12_wobbly:Hi", "Invalid text style - wobbly"),
                          ("a:..:b", "Invalid layer")]:
         with pytest.raises(InvalidTransformation, match=message):

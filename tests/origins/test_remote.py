@@ -75,3 +75,62 @@ async def test_fetch_follows_redirects_and_caps_size(image_server):
             await fetcher.fetch(f"{base}/missing", 10**6)
     finally:
         await fetcher.close()
+
+
+@pytest.mark.parametrize("host, address", [("2130706433", "127.0.0.1"), ("0x7f000001", "127.0.0.1"), ("0177.0.0.1", "127.0.0.1"),
+                                           ("0x7f.1", "127.0.0.1"), ("10.1", "10.0.0.1"), ("example.com", None), ("cafe.be", None)])
+def test_numeric_spellings(host, address):
+    from edge.origins.remote import numeric_ipv4
+
+    assert numeric_ipv4(host) == address
+
+
+def test_lifted_pairs_are_exact():
+    from edge.origins.remote import parse_lifted
+
+    assert parse_lifted("127.0.0.1:8081, [::1]:9000") == {("127.0.0.1", 8081), ("::1", 9000)}
+    for bad in ("127.0.0.1", "localhost:80", "127.0.0.1:x"):
+        with pytest.raises(ValueError):
+            parse_lifted(bad)
+
+
+async def test_a_lifted_address_opens_for_its_port_only(image_server):
+    fetcher = RemoteFetcher(5, lifted=frozenset({("127.0.0.1", image_server.port)}))
+    await fetcher.open()
+    try:
+        data, _ = await fetcher.fetch(f"http://127.0.0.1:{image_server.port}/image.png", 10**6)
+        assert data == geometry_png()
+        with pytest.raises(InvalidParameter, match="private address"):
+            await fetcher.fetch(f"http://127.0.0.1:{image_server.port + 1}/image.png", 10**6)
+        with pytest.raises(InvalidParameter, match="numeric"):
+            await fetcher.fetch(f"http://2130706433:{image_server.port}/image.png", 10**6)
+    finally:
+        await fetcher.close()
+
+
+class _FakeResolver:
+    """Answers as a DNS server under an attacker's control might (no traffic leaves the machine)."""
+
+    answers = {"inward.test": ["10.0.0.7"], "mixed.test": ["93.184.216.34", "127.0.0.1"], "public.test": ["93.184.216.34"],
+               "mapped.test": ["::ffff:169.254.169.254"], "lifted.test": ["127.0.0.1"]}
+
+    async def resolve(self, host, port=0, family=0):
+        return [{"hostname": host, "host": a, "port": port, "family": family, "proto": 0, "flags": 0} for a in self.answers[host]]
+
+    async def close(self):
+        pass
+
+
+@pytest.mark.parametrize("host, port, allowed", [
+    ("inward.test", 80, False), ("mixed.test", 80, False), ("mapped.test", 80, False), ("public.test", 80, True),
+    ("lifted.test", 8081, True), ("lifted.test", 8082, False),
+])
+async def test_resolved_addresses_are_checked_every_one(host, port, allowed):
+    resolver = GuardedResolver(frozenset({("127.0.0.1", 8081)}))
+    await resolver._inner.close()
+    resolver._inner = _FakeResolver()
+    if allowed:
+        assert await resolver.resolve(host, port)
+    else:
+        with pytest.raises(InvalidParameter, match="resolves to a private address"):
+            await resolver.resolve(host, port)
