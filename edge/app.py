@@ -248,6 +248,7 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         log.warning("%s takes no uploads: the Upload and Admin APIs are off on this node", type(origins).__name__)
         named = NamedTransformations(catalog)
         app[DELIVERY].named_lookup = named.lookup
+        app[DELIVERY].asset_metadata = _metadata_lookup(catalog)
         credentials.strict_named = named.allowed_for_strict
         app[CREDENTIALS] = credentials
         yield
@@ -274,6 +275,7 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
     credentials.reload_strict = admin.refresh_strict
     named = NamedTransformations(catalog)
     admin.named = named
+    app[DELIVERY].asset_metadata = _metadata_lookup(catalog)
     app[DELIVERY].named_lookup = named.lookup
     credentials.strict_named = named.allowed_for_strict
     for cloud in strict:
@@ -289,6 +291,16 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
     await fetch_client.close()
     await fetcher.close()
     await catalog.close()
+
+
+def _metadata_lookup(catalog):  # type: ignore[no-untyped-def]
+    """For conditions on tags and ctx: an asset's (tags, context) from the catalog (none if unknown)."""
+
+    async def lookup(cloud: str, type_: str, public_id: str) -> tuple[tuple[str, ...], dict[str, str]]:
+        asset = await catalog.get(cloud, type_, public_id)
+        return (tuple(asset.tags), dict(asset.context)) if asset is not None else ((), {})
+
+    return lookup
 
 
 async def _in_thread(fn: Callable[[], None]) -> None:

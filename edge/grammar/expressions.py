@@ -112,14 +112,21 @@ def resolve(t: Transformation, variables: Mapping[str, Any]) -> Transformation:
 
 def references(chain: Chain, predefined: str) -> bool:
     """Whether a condition, variable or value of the chain reads a predefined variable (by full name)."""
-    wanted = ("predefined", predefined)
+    return _reads(chain, lambda operand: operand == ("predefined", predefined))
 
+
+def references_metadata(chain: Chain) -> bool:
+    """Whether the chain reads the asset's tags or contextual metadata (`tags`, `ctx:!key!`)."""
+    return _reads(chain, lambda operand: operand == ("predefined", "tags") or operand[0] == "context")
+
+
+def _reads(chain: Chain, matches: Any) -> bool:
     def in_expression(expression: tuple[Any, ...]) -> bool:
-        return any(item == wanted for item in expression[::2])
+        return any(matches(item) for item in expression[::2])
 
     for t in chain.components:
         if t.condition and t.condition[0] == "if":
-            if any(wanted in (clause[0], clause[2]) for clause in t.condition[1][::2]):
+            if any(matches(clause[0]) or matches(clause[2]) for clause in t.condition[1][::2]):
                 return True
         if any(in_expression(e) for _, e in (*t.variables, *t.expressions)):
             return True

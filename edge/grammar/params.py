@@ -847,8 +847,8 @@ PARTIAL_PARAMS: dict[str, str] = {
     "u": "as l",
     "cs": "every value delivers sRGB (no CMYK output)",
     "f": "output: jpg png webp avif gif (no tiff, bmp, heic, jxl, pdf, svg output)",
-    "if": "render() takes tags and ctx, but delivery passes none until the catalog records them; "
-          "only the image characteristics listed here",
+    "if": "only the image characteristics listed here; tags and ctx come from the catalog (assets uploaded "
+          "through the API; files dropped into storage have none)",
     "dn": "accepted; SVG is rasterised at its own size",
     "q": "q_auto maps to fixed levels per format (no content analysis)",
     "t": "named transformations come from the Admin API (per cloud) and the config file (EDGE_TRANSFORMATIONS_NAMED)",

@@ -21,6 +21,7 @@ from edge.errors import (
 )
 from edge.grammar.chain import Chain
 from edge.grammar.delivery_path import DeliveryPath
+from edge.grammar.expressions import references_metadata
 from edge.grammar.named import expand, uses_named
 from edge.grammar.params import FETCH_LAYER_PREFIX
 from edge.imaging.encode import OutputSpec, negotiate
@@ -95,6 +96,9 @@ class Delivery:
         self._recent: dict[object, _Recent] = {}
         # `fetch` originals (set by the app when fetch is configured); None = fetch disabled.
         self.remote: RemoteOriginals | None = None
+        # (cloud, type, public_id) -> the asset's (tags, context), for conditions on them (set
+        # by the app with the catalog); looked up only for chains that read them.
+        self.asset_metadata: Callable[[str, str, str], Awaitable[tuple[tuple[str, ...], dict[str, str]]]] | None = None
         self.cluster = cluster or Cluster(origins, cache, metrics)
         self.cluster.on_invalidate.append(self.forget_recent)
 
@@ -153,7 +157,11 @@ class Delivery:
             return await self._stale_or_raise(path, variant, output, versioned, exc)
         layers, fetched_layers = await self._locate_layers(path)
         extras = (default, _surrogate_keys(path, default, layers))
-        key = derivative_key(path, output, version, "".join(v.token for _, v in sorted(layers.items())))
+        metadata = await self._metadata(path)
+        material = "".join(v.token for _, v in sorted(layers.items()))
+        if metadata is not None:  # the result depends on them: so does the key
+            material += repr((sorted(metadata[0]), sorted(metadata[1].items())))
+        key = derivative_key(path, output, version, material)
         hit = await self.cache.get(key)
         self.metrics.observe_stage("cache", time.perf_counter() - started)
         if hit is not None:
@@ -162,7 +170,7 @@ class Delivery:
         else:
             try:
                 (entry, source), led = await self._flights.run(
-                    key, lambda: self.cluster.render_once(key, lambda: self._build(key, path, output, version, layers, fetched, fetched_layers))
+                    key, lambda: self.cluster.render_once(key, lambda: self._build(key, path, output, version, layers, fetched, fetched_layers, metadata))
                 )
             except OriginChanged:
                 raise
@@ -243,9 +251,16 @@ class Delivery:
                 raise ResourceNotFound(f"Layer not found - {public_id}") from None
         return found, fetched
 
+    async def _metadata(self, path: DeliveryPath) -> tuple[tuple[str, ...], dict[str, str]] | None:
+        """The asset's tags and context, when the chain's conditions read them (None otherwise)."""
+        if self.asset_metadata is None or not references_metadata(path.chain):
+            return None
+        return await self.asset_metadata(path.cloud, path.delivery_type, path.public_id)
+
     async def _build(self, key: str, path: DeliveryPath, output: OutputSpec, version: OriginVersion,
                      layer_versions: Mapping[str, OriginVersion], fetched: bytes | None = None,
-                     fetched_layers: Mapping[str, bytes] | None = None) -> CachedDerivative:
+                     fetched_layers: Mapping[str, bytes] | None = None,
+                     metadata: tuple[tuple[str, ...], dict[str, str]] | None = None) -> CachedDerivative:
         limits = self.limits
         async with self.pool.slot():
             started = time.perf_counter()
@@ -259,7 +274,7 @@ class Delivery:
             abort = Abort()
             try:
                 rendered: Rendered = await self.pool.run(
-                    render, data, path.chain, output, limits.imaging, abort, layers,
+                    render, data, path.chain, output, limits.imaging, abort, layers, *(metadata or ()),
                     timeout=limits.render_timeout, on_timeout=abort.kill,
                 )
             except EdgeError:

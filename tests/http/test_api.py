@@ -231,3 +231,20 @@ async def test_delete_all_and_folders(client):
     assert (await client.get("/demo/image/upload/f/a.png")).status == 404
     listing = await (await client.get("/v1_1/demo/resources/image", headers=auth)).json()
     assert listing == {"resources": []}
+
+
+async def test_conditions_on_tags_and_context_read_the_catalog(client):
+    import base64
+
+    data_uri = "data:image/png;base64," + base64.b64encode(geometry_png()).decode()
+    upload = await client.post("/v1_1/demo/image/upload", data={
+        **signed({"public_id": "tagged", "tags": "sale,new", "context": "size=large"}), "file": data_uri})
+    assert upload.status == 200, await upload.text()
+    chain = "if_!sale!_in_tags,w_100/if_else,w_50/if_end"
+    assert decode(await (await client.get(f"/demo/image/upload/{chain}/tagged.png")).read()).width == 100
+    by_context = "if_ctx:!size!_eq_!large!,w_80/if_else,w_40/if_end"
+    assert decode(await (await client.get(f"/demo/image/upload/{by_context}/tagged.png")).read()).width == 80
+    # A new tag set changes the result (the tags are part of the derivative's key).
+    retag = await client.post("/v1_1/demo/image/tags", data=signed({"command": "replace", "tag": "old", "public_ids": "tagged"}))
+    assert retag.status == 200, await retag.text()
+    assert decode(await (await client.get(f"/demo/image/upload/{chain}/tagged.png")).read()).width == 50
