@@ -70,7 +70,7 @@ def fetch(url: str, headers: dict[str, str] | None = None, timeout: float = 30) 
 class EdgeNode:
     """One `python -m edge serve` process with its own port and disk cache."""
 
-    def __init__(self, workdir: Path, environ: dict[str, str], workers: int = 1) -> None:
+    def __init__(self, workdir: Path, environ: dict[str, str], workers: int = 1, args: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         workdir.mkdir(parents=True, exist_ok=True)
@@ -88,7 +88,7 @@ class EdgeNode:
         self.log = open(workdir / "edge.log", "w")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "edge", "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(workers)],
+             "--workers", str(workers), *args],
             env=env, cwd=workdir, stdout=self.log, stderr=subprocess.STDOUT,
         )
         self.logfile = workdir / "edge.log"

@@ -10,7 +10,6 @@ an executor (`TieredCache` does).
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 import threading
@@ -18,9 +17,8 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 
-from edge.cache.base import CachedDerivative
+from edge.cache.base import CachedDerivative, deserialize, serialize
 
-_MAGIC = b"EDGE1\n"
 _STALE_TEMP_SECONDS = 3600
 
 
@@ -69,12 +67,12 @@ class DiskCache:
             else:  # written by a sibling process sharing the folder
                 self._index[key] = len(blob)
                 self.bytes += len(blob)
-        return _decode(blob)
+        return deserialize(blob)
 
     def put_sync(self, key: str, entry: CachedDerivative) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        blob = _encode(entry)
+        blob = serialize(entry)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".")
         try:
             with os.fdopen(fd, "wb") as f:
@@ -99,21 +97,3 @@ class DiskCache:
 
     def __len__(self) -> int:
         return len(self._index)
-
-
-def _encode(entry: CachedDerivative) -> bytes:
-    header = json.dumps({"media_type": entry.media_type, "width": entry.width, "height": entry.height}).encode()
-    return _MAGIC + header + b"\n" + entry.data
-
-
-def _decode(blob: bytes) -> CachedDerivative | None:
-    if not blob.startswith(_MAGIC):
-        return None
-    header, sep, data = blob[len(_MAGIC) :].partition(b"\n")
-    if not sep:
-        return None
-    try:
-        meta = json.loads(header)
-        return CachedDerivative(data, str(meta["media_type"]), int(meta["width"]), int(meta["height"]))
-    except (ValueError, KeyError, TypeError):
-        return None

@@ -29,7 +29,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
-from edge.cache.base import CachedDerivative
+from edge.cache.base import CachedDerivative, deserialize, serialize
 from edge.metrics import Metrics
 from edge.settings import RedisSettings
 
@@ -37,7 +37,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _FAILURES = (RedisError, OSError, TimeoutError)
-_MAGIC = b"EDGE1\n"
 # Delete the lock only if it is still ours (it may have expired and been taken by another node).
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 
@@ -139,12 +138,12 @@ class RedisTier:
         if blob is None:
             return None
         self.metrics.redis_bytes.labels("in").inc(len(blob))
-        return _decode(blob)
+        return deserialize(blob)
 
     async def put(self, key: str, entry: CachedDerivative) -> bool:
         if entry.size > self.settings.max_entry_bytes:
             return False
-        blob = _encode(entry)
+        blob = serialize(entry)
         ok = await self._do(
             "set", lambda: self.client.set(self._data_key(key), blob, ex=self.settings.ttl_seconds), None
         )
@@ -234,21 +233,3 @@ class RedisTier:
             except _FAILURES as exc:
                 self._mark_down(exc)
                 await asyncio.sleep(self.settings.retry_seconds)
-
-
-def _encode(entry: CachedDerivative) -> bytes:
-    header = json.dumps({"media_type": entry.media_type, "width": entry.width, "height": entry.height}).encode()
-    return _MAGIC + header + b"\n" + entry.data
-
-
-def _decode(blob: bytes) -> CachedDerivative | None:
-    if not blob.startswith(_MAGIC):
-        return None
-    header, sep, data = blob[len(_MAGIC):].partition(b"\n")
-    if not sep:
-        return None
-    try:
-        meta = json.loads(header)
-        return CachedDerivative(data, str(meta["media_type"]), int(meta["width"]), int(meta["height"]))
-    except (ValueError, KeyError, TypeError):
-        return None

@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -26,7 +25,7 @@ import pyvips
 import pytest
 
 from tests.conftest import s3_client
-from tests.e2e.test_sdk import _free_port, _wait_ready, fetch
+from tests.servers import EdgeNode, fetch
 from tests.images import BLUE, RED, decode, geometry_png, near, pixel
 from tests.pg import postgres_schema
 
@@ -76,30 +75,20 @@ def server(request, tmp_path_factory) -> Iterator[tuple[str, int, Originals]]:
         context = None
         database = f"sqlite:///{root}/edge.db"
     originals = Originals(root, request.getfixturevalue("moto_url") if request.param == "s3" else None)
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("EDGE_", "AWS_")) and k != "CLOUDINARY_URL"}
-    env.update(
+    node = EdgeNode(root, {
         **originals.environ(),
-        EDGE_CACHE_DIR=str(root / "cache"),
-        EDGE_DATABASE_URL=database,
-        EDGE_STORAGE_REVALIDATE_SECONDS="0",
-        CLOUDINARY_URL=f"cloudinary://{KEY}:{SECRET}@{CLOUD}",
-        EDGE_API_KEYS=f"cloudinary://{OLD_KEY}:{OLD_SECRET}@{CLOUD}",
-        EDGE_API_WEBHOOK_ATTEMPTS="3",
-        EDGE_SERVER_DRAIN_SECONDS="0",  # no load balancer to tell: stop at once
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "edge", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-        env=env, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+        "EDGE_DATABASE_URL": database,
+        "EDGE_STORAGE_REVALIDATE_SECONDS": "0",
+        "CLOUDINARY_URL": f"cloudinary://{KEY}:{SECRET}@{CLOUD}",
+        "EDGE_API_KEYS": f"cloudinary://{OLD_KEY}:{OLD_SECRET}@{CLOUD}",
+        "EDGE_API_WEBHOOK_ATTEMPTS": "3",
+    }, workers=2)
     try:
-        _wait_ready(base, process)
-        yield base, port, originals
+        node.wait_ready()
+        yield node.base, node.port, originals
     finally:
-        process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=15)
+            node.stop(timeout=15)
         finally:
             if context is not None:
                 context.__exit__(None, None, None)

@@ -2,14 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,26 +10,7 @@ import cloudinary.utils
 import pytest
 
 from tests.images import BLUE, RED, decode, geometry_png, near, pixel
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_ready(base: str, process: subprocess.Popen, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"edge exited: {process.stdout.read() if process.stdout else ''}")
-        try:
-            with urllib.request.urlopen(base + "/readyz", timeout=1) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError("edge did not become ready")
+from tests.servers import EdgeNode, fetch
 
 
 @pytest.fixture(scope="module")
@@ -47,38 +20,12 @@ def server(tmp_path_factory) -> Iterator[tuple[str, int, Path]]:
     (storage / "demo" / "folder").mkdir(parents=True)
     (storage / "demo" / "geometry.png").write_bytes(geometry_png())
     (storage / "demo" / "folder" / "geometry.png").write_bytes(geometry_png())
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EDGE_") and k != "CLOUDINARY_URL"}
-    env.update(
-        EDGE_STORAGE_URL=f"file://{storage}",
-        EDGE_CACHE_DIR=str(root / "cache"),
-        CLOUDINARY_URL="cloudinary://key:secret@demo",
-        EDGE_SERVER_DRAIN_SECONDS="0",  # no load balancer to tell: stop at once
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "edge", "serve", "--samples", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-        env=env, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    node = EdgeNode(root, {"EDGE_STORAGE_URL": f"file://{storage}"}, workers=2, args=("--samples",))
     try:
-        _wait_ready(base, process)
-        yield base, port, storage
+        node.wait_ready()
+        yield node.base, node.port, storage
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
-
-
-def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=20) as r:
-            return r.status, dict(r.headers), r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), e.read()
+        assert node.stop(timeout=15) == 0
 
 
 def sdk_url(port: int, public_id: str, **options) -> str:
