@@ -155,14 +155,7 @@ def redis_server() -> str:
 @pytest.fixture
 def redis_prefix(redis_server: str) -> Iterator[str]:
     """A key prefix of this test's own; its keys are deleted afterwards."""
-    import uuid
+    from tests.servers import redis_key_prefix
 
-    import redis
-
-    prefix = f"edge-test:{uuid.uuid4().hex[:12]}:"
-    yield prefix
-    client = redis.Redis.from_url(redis_server)
-    keys = list(client.scan_iter(match=prefix + "*", count=1000))
-    if keys:
-        client.delete(*keys)
-    client.close()
+    with redis_key_prefix(redis_server) as prefix:
+        yield prefix

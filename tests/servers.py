@@ -11,6 +11,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests import prom
@@ -128,3 +130,19 @@ class EdgeNode:
             code = self.process.wait()
         self.log.close()
         return code
+
+
+@contextmanager
+def redis_key_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of the caller's own in a shared Redis; its keys are deleted afterwards."""
+    import uuid
+
+    import redis
+
+    prefix = f"edge-test:{uuid.uuid4().hex[:12]}:"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(match=prefix + "*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()

@@ -20,7 +20,7 @@ import redis
 
 from tests.conftest import s3_client
 from tests.images import BLUE, RED, decode, geometry_png, near, pixel
-from tests.servers import EdgeNode, ThrowawayRedis
+from tests.servers import EdgeNode, ThrowawayRedis, redis_key_prefix
 
 NODE_SETTINGS = {
     "EDGE_S3_ADDRESSING_STYLE": "path",
@@ -73,12 +73,8 @@ def s3() -> Iterator[S3]:
 
 @pytest.fixture(scope="module")
 def prefix(redis_server: str) -> Iterator[str]:
-    value = f"edge-test:{uuid.uuid4().hex[:12]}:"
-    yield value
-    client = redis.Redis.from_url(redis_server)
-    keys = list(client.scan_iter(match=value + "*", count=1000))
-    if keys:
-        client.delete(*keys)
+    with redis_key_prefix(redis_server) as value:
+        yield value
 
 
 @pytest.fixture(scope="module")
