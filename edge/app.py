@@ -258,6 +258,8 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         await catalog.close()
         return
     store = AssetStore(catalog, origins, app[DELIVERY], settings.limits.max_source_bytes)
+    if recovered := await store.recover():
+        log.warning("finished %d upload(s) a stopped process left between original and record", recovered)
     options = UploadOptions(
         max_bytes=settings.api.max_upload_bytes,
         limits=Limits(settings.limits.max_source_pixels, settings.limits.max_output_dimension),

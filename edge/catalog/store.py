@@ -8,6 +8,7 @@ lock, PostgreSQL's advisory lock).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from typing import Any
 
@@ -44,6 +45,12 @@ MIGRATIONS: list[list[str]] = [
         " settings TEXT NOT NULL, PRIMARY KEY (cloud, name))",
         "CREATE TABLE folders (cloud TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (cloud, path))",
     ],
+    [
+        # The write journal: an original about to be published with the record that goes with
+        # it. A row outlives its write only if the process died in between (see AssetStore.recover).
+        "CREATE TABLE pending_writes (id TEXT PRIMARY KEY, staged TEXT NOT NULL, asset TEXT NOT NULL,"
+        " created_at TEXT NOT NULL)",
+    ],
 ]
 
 _ASSET_COLUMNS = (
@@ -74,6 +81,23 @@ class Catalog:
 
     async def close(self) -> None:
         await self.db.close()
+
+    # -- the write journal -----------------------------------------------------------------
+    async def begin_write(self, write_id: str, staged: dict[str, Any], asset: Asset, created_at: str) -> None:
+        """Committed at once, before the original is published."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO pending_writes (id, staged, asset, created_at) VALUES ($1, $2, $3, $4)",
+                write_id, json.dumps(staged), json.dumps(_asset_json(asset)), created_at,
+            )
+
+    async def end_write(self, write_id: str, db: Database | None = None) -> None:
+        """In the record's own transaction when the write succeeds."""
+        await (db or self.db).execute("DELETE FROM pending_writes WHERE id = $1", write_id)
+
+    async def pending_writes(self) -> list[tuple[str, dict[str, Any], Asset]]:
+        rows = await self.db.fetch("SELECT id, staged, asset FROM pending_writes ORDER BY created_at")
+        return [(row["id"], json.loads(row["staged"]), _asset_from_json(json.loads(row["asset"]))) for row in rows]
 
     async def check(self) -> None:
         """Readiness: one round trip. Any driver failure means not ready."""
@@ -375,3 +399,11 @@ async def open_catalog(url: str) -> Catalog:
     catalog = Catalog(db)
     await catalog.migrate()
     return catalog
+
+
+def _asset_json(asset: Asset) -> dict[str, Any]:
+    return dataclasses.asdict(asset)
+
+
+def _asset_from_json(data: dict[str, Any]) -> Asset:
+    return Asset(**{**data, "tags": tuple(data.get("tags", ()))})

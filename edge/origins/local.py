@@ -102,6 +102,10 @@ class LocalOriginStore:
         await asyncio.get_running_loop().run_in_executor(None, _publish, staged)
         self._lookups.pop((staged.cloud, staged.public_id), None)
 
+    async def is_staged(self, staged: Staged) -> bool:
+        """Whether the staged file is still there, i.e. was never published (write recovery)."""
+        return await asyncio.get_running_loop().run_in_executor(None, os.path.exists, staged.temp)
+
     async def discard(self, staged: Staged) -> None:
         await asyncio.get_running_loop().run_in_executor(None, lambda: Path(staged.temp).unlink(missing_ok=True))
 

@@ -221,6 +221,13 @@ class S3OriginStore:
         finally:
             self.forget(staged.cloud, staged.public_id)
 
+    async def is_staged(self, staged: Staged) -> bool:
+        """Whether the staged object is still there, i.e. was never published (write recovery)."""
+        listing = await self._call(
+            "list", lambda: self.client.list_objects_v2(Bucket=self.bucket, Prefix=staged.temp, MaxKeys=1)
+        )
+        return any(item["Key"] == staged.temp for item in listing.get("Contents", []))
+
     async def discard(self, staged: Staged) -> None:
         """Called while another failure propagates: never raise over it (a leftover is swept)."""
         try:

@@ -10,6 +10,9 @@ delivery answers 404 before the record is gone.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+
 import datetime
 import secrets
 from collections.abc import Mapping
@@ -127,6 +130,7 @@ class WritableOrigins(Protocol):
     async def stage(self, cloud: str, public_id: str, extension: str, data: bytes, mtime_ns: int | None = None) -> Staged: ...
     async def publish(self, staged: Staged) -> None: ...
     async def discard(self, staged: Staged) -> None: ...
+    async def is_staged(self, staged: Staged) -> bool: ...
     async def delete(self, cloud: str, public_id: str) -> bool: ...
     async def move(self, cloud: str, from_id: str, to_id: str, mtime_ns: int | None = None) -> None: ...
     async def keep(self, locator: str, area: str, name: str) -> str: ...
@@ -149,18 +153,42 @@ class AssetStore:
         mtime_ns = asset.version * 10**9 + secrets.randbelow(10**9)
         where = storage_cloud(asset.cloud, asset.resource_type, asset.type)
         staged = await self.origins.stage(where, asset.public_id, stored.format, stored.data, mtime_ns)
+        # The journal row says what is about to happen; it goes in the record's transaction, so it
+        # outlives the write only if the process dies between publish and commit (see recover).
+        write_id = random_id(24)
+        await self.catalog.begin_write(write_id, dataclasses.asdict(staged), asset, now_iso())
         try:
             # The file goes into place inside the record's transaction: if the record cannot be
             # written, the new bytes never become visible (the staged file is hidden and removed).
             async with self.catalog.db.transaction() as tx:
                 await self.catalog.put(asset, tx)
+                await self.catalog.end_write(write_id, tx)
                 await self.origins.publish(staged)
         except BaseException:
             await self.origins.discard(staged)
+            with contextlib.suppress(Exception):
+                await self.catalog.end_write(write_id)
             raise
         await self.catalog.clear_derived(asset.cloud, asset.type, asset.public_id)
         await self._invalidate(asset.cloud, asset.resource_type, asset.type, asset.public_id)
         return asset
+
+    async def recover(self) -> int:
+        """At start-up: finish or undo writes a dead process left between publish and commit.
+        Still staged: never published, so undo. Gone: published without its record, so write it."""
+        finished = 0
+        for write_id, staged_fields, asset in await self.catalog.pending_writes():
+            staged = Staged(**staged_fields)
+            if await self.origins.is_staged(staged):
+                await self.origins.discard(staged)
+                await self.catalog.end_write(write_id)
+                continue
+            async with self.catalog.db.transaction() as tx:
+                await self.catalog.put(asset, tx)
+                await self.catalog.end_write(write_id, tx)
+            await self._invalidate(asset.cloud, asset.resource_type, asset.type, asset.public_id)
+            finished += 1
+        return finished
 
     async def keep_revision(self, asset: Asset) -> None:
         version = await self.origins.locate(storage_cloud(asset.cloud, asset.resource_type, asset.type), asset.public_id)

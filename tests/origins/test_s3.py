@@ -372,3 +372,13 @@ async def test_a_lookup_in_flight_during_a_write_is_not_kept(store):
     assert lists() == 2  # the answer that may predate the write was not cached
     await store.locate("demo", "geometry")
     assert lists() == 2
+
+
+async def test_is_staged_tells_a_published_upload_from_an_unpublished_one(store):
+    staged = await store.stage("demo", "journal", "png", b"bytes", None)
+    assert await store.is_staged(staged)
+    await store.publish(staged)
+    assert not await store.is_staged(staged)
+    other = await store.stage("demo", "journal2", "png", b"bytes", None)
+    await store.discard(other)
+    assert not await store.is_staged(other)

@@ -49,3 +49,42 @@ def test_context_parsing_matches_the_sdk_encoding():
     decoded = parse_context(cloudinary.utils.encode_context(context))
     assert decoded == {"alt": "a=b|c", "plain": "x", "list": '["1","2"]'}
     assert parse_context("") == {} and parse_context({"a": 1}) == {"a": "1"}
+
+
+async def _crash_after(store: AssetStore, publish: bool) -> None:
+    """Do what save() does up to the point a killed process would stop: staged, journalled,
+    published or not, and never committed."""
+    import dataclasses
+
+    asset = _asset()
+    staged = await store.origins.stage("demo", asset.public_id, "png", geometry_png(), None)
+    await store.catalog.begin_write("w1", dataclasses.asdict(staged), asset, "2026-01-01T00:00:00Z")
+    if publish:
+        await store.origins.publish(staged)
+
+
+async def test_a_process_killed_after_publishing_is_finished_at_start_up(client, storage: Path):
+    store = client.server.app[UPLOADS].store
+    await _crash_after(store, publish=True)
+    assert await store.catalog.get("demo", "upload", "crash/one") is None  # half-visible until recovery
+    assert await store.recover() == 1
+    record = await store.catalog.get("demo", "upload", "crash/one")
+    assert record is not None and record.version == 5
+    assert await store.catalog.pending_writes() == []
+    assert (await client.get("/demo/image/upload/crash/one.png")).status == 200
+
+
+async def test_a_process_killed_before_publishing_is_undone_at_start_up(client, storage: Path):
+    store = client.server.app[UPLOADS].store
+    await _crash_after(store, publish=False)
+    assert await store.recover() == 0
+    assert await store.catalog.get("demo", "upload", "crash/one") is None
+    assert await store.catalog.pending_writes() == []
+    assert list((storage / "demo" / "crash").iterdir()) == []  # the staged file is gone too
+    assert (await client.get("/demo/image/upload/crash/one.png")).status == 404
+
+
+async def test_a_normal_save_leaves_no_journal_row(client):
+    store = client.server.app[UPLOADS].store
+    await store.save(_asset(), Stored(geometry_png(), "png", 400, 300), previous=None, backup=False)
+    assert await store.catalog.pending_writes() == []
