@@ -60,10 +60,11 @@ class Derivative:
 class _Recent:
     expires: float
     key: str
-    answer: Derivative
+    answer: Derivative  # with a placeholder entry: the bytes live in the memory tier, not here
 
 
-MAX_RECENT = 50_000
+MAX_RECENT = 20_000
+_NO_BYTES = CachedDerivative(b"", "", 0, 0)
 
 
 class Delivery:
@@ -134,7 +135,8 @@ class Delivery:
         if len(self._recent) >= MAX_RECENT:
             self._recent.clear()
         expires = time.monotonic() + self.recent_seconds
-        self._recent[memo_key] = _Recent(expires, key, derivative)
+        # Never the bytes: the memo must not keep a derivative alive after the memory tier evicts it.
+        self._recent[memo_key] = _Recent(expires, key, dataclasses.replace(derivative, entry=_NO_BYTES))
 
     async def get(self, path: DeliveryPath, accept: str, memo_key: object = None) -> Derivative:
         try:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from edge.http.keys import DELIVERY
 from tests.images import GREEN, RED, decode, geometry_png, loader, near, pixel
 
 URL = "/demo/image/upload/c_fill,w_200,h_100/geometry.jpg"
@@ -206,3 +207,14 @@ async def test_repeated_urls_take_the_memo_but_still_vary_on_accept(client_for, 
     again = await client.get("/demo/image/upload/w_50/v7/geometry.png")
     assert again.headers["X-Cache"] == "memory" and "immutable" in again.headers["Cache-Control"]
     assert await again.read() == await versioned.read()
+
+
+async def test_the_memo_holds_no_bytes_past_the_memory_tier(client_for, make_settings):
+    client = await client_for(make_settings(EDGE_STORAGE_REVALIDATE_SECONDS="60", EDGE_CACHE_MEMORY_BYTES="1"))
+    url = "/demo/image/upload/w_90/geometry.png"
+    assert (await client.get(url)).headers["X-Cache"] == "render"
+    # Nothing fits a 1-byte memory tier, so the memo cannot answer: the bytes come from disk.
+    again = await client.get(url)
+    assert again.headers["X-Cache"] in ("disk", "shared", "render") and decode(await again.read()).width == 90
+    delivery = client.server.app[DELIVERY]
+    assert all(not r.answer.entry.data for r in delivery._recent.values())
