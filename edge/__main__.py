@@ -49,14 +49,13 @@ def main(argv: list[str] | None = None) -> int:
     doctor.add_argument("--config", type=Path)
     _client_commands(sub)
     args = parser.parse_args(argv)
-    if args.command in ("upload", "import", "keys"):
-        return _client(args)
-
     try:
         settings = _load_settings(args.config)
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
+    if args.command in ("upload", "import", "keys"):
+        return _client(args, settings)
     if args.command == "doctor":
         return _doctor(settings)
     return _serve(settings, args)
@@ -80,16 +79,11 @@ def _client_commands(sub: argparse._SubParsersAction) -> None:
     keys.add_argument("--config", type=Path)
 
 
-def _client(args: argparse.Namespace) -> int:
+def _client(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
     from edge import cli
 
-    try:
-        settings = _load_settings(args.config)
-    except SettingsError as exc:
-        print(exc, file=sys.stderr)
-        return 2
     if args.command == "keys":
         print(cli.keys_new(args.cloud or settings.cloud.name))
         return 0

@@ -491,24 +491,25 @@ def _tint(raw: str, args: list[str]) -> tuple[Any, ...]:
     return (equalize, amount, *(colours or [Colour(255, 0, 0)]))
 
 
-def _improve(raw: str, args: list[str]) -> tuple[Any, ...]:
-    mode = "outdoor"
-    if args and args[0] in ("indoor", "outdoor"):
-        mode, args = args[0], args[1:]
-    blend = _effect_arg("improve", raw, _level(0, 100, 100), args[0] if args else None)
-    if len(args) > 1:
-        raise _invalid("improve parameters", raw)
-    return (mode, blend)
+def _mode_and_level(
+    name: str, default: str, modes: tuple[str, ...], level: ArgSpec
+) -> Callable[[str, list[str]], tuple[Any, ...]]:
+    """`[<mode>:]<level>`: an optional leading mode (one of `modes`, else `default`), then one level."""
+
+    def parse(raw: str, args: list[str]) -> tuple[Any, ...]:
+        mode = default
+        if args and args[0] in modes:
+            mode, args = args[0], args[1:]
+        value = _effect_arg(name, raw, level, args[0] if args else None)
+        if len(args) > 1:
+            raise _invalid(f"{name} parameters", raw)
+        return (mode, value)
+
+    return parse
 
 
-def _gradient_fade(raw: str, args: list[str]) -> tuple[Any, ...]:
-    mode = "linear"
-    if args and args[0] in ("symmetric", "symmetric_pad"):
-        mode, args = args[0], args[1:]
-    strength = _effect_arg("gradient_fade", raw, _level(0, 100, 20), args[0] if args else None)
-    if len(args) > 1:
-        raise _invalid("gradient_fade parameters", raw)
-    return (mode, strength)
+_improve = _mode_and_level("improve", "outdoor", ("indoor", "outdoor"), _level(0, 100, 100))
+_gradient_fade = _mode_and_level("gradient_fade", "linear", ("symmetric", "symmetric_pad"), _level(0, 100, 20))
 
 
 def _outline(raw: str, args: list[str]) -> tuple[Any, ...]:
