@@ -9,6 +9,7 @@ metadata, its annotation and the value a default `Settings()` holds.
 from __future__ import annotations
 
 import dataclasses
+import html
 import sys
 from collections.abc import Mapping, Set
 from pathlib import Path
@@ -67,7 +68,7 @@ def _own_docstring(cls: type) -> str:
 def render_default(value: Any) -> str:
     """A default as one would write it in the environment: lists comma-separated, maps `k=v,...`."""
     if isinstance(value, Secret):
-        return value.reveal()
+        return render_default(value.reveal())
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
@@ -99,16 +100,13 @@ def _code(text: str) -> str:
     """A code span in a table cell; an empty default says so in words."""
     if text == "":
         return "*(empty)*"
-    ticks = "``" if "`" in text else "`"
-    return f"{ticks}{_pipes(text)}{ticks}"
+    if "|" in text or "`" in text:  # no Markdown flavour agrees on a pipe inside a code span in a table
+        return "<code>" + html.escape(text).replace("|", "&#124;") + "</code>"
+    return f"`{text}`"
 
 
 def _cell(text: str) -> str:
-    return _pipes(" ".join(text.split()))
-
-
-def _pipes(text: str) -> str:
-    return text.replace("|", "\\|")
+    return " ".join(text.split()).replace("|", "\\|")
 
 
 if __name__ == "__main__":
