@@ -37,6 +37,8 @@ from aiobotocore.config import AioConfig
 from aiobotocore.session import get_session
 from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, ReadTimeoutError
 
+from edge.concurrency.singleflight import SingleFlight
+from edge.concurrency.ttl import TTLMap
 from edge.errors import (
     EdgeError,
     InvalidParameter,
@@ -93,8 +95,8 @@ class S3OriginStore:
         self.prefix = prefix.strip("/")
         self.settings = settings
         self.metrics = metrics
-        self._lookups: dict[tuple[str, str], tuple[float, OriginVersion | None]] = {}
-        self._lookups_in_flight: dict[tuple[str, str], asyncio.Future[OriginVersion | None]] = {}
+        self._lookups: TTLMap[OriginVersion | None] = TTLMap(_MAX_LOOKUP_ENTRIES, settings.lookup_seconds)
+        self._lookups_in_flight = SingleFlight()  # concurrent lookups of one public_id share one LIST
         # Bumped by every write and forget: a LIST that started before it must not cache its answer.
         self._generation = 0
         self._swept: dict[str, float] = {}
@@ -110,24 +112,13 @@ class S3OriginStore:
         if any(p in ("", ".", "..") for p in [cloud, *public_id.split("/")]) or cloud.startswith("."):
             raise ResourceNotFound(f"Resource not found - {public_id}")
         key = (cloud, public_id)
-        cached = self._lookups.get(key)
-        if cached is None or cached[0] <= time.monotonic():
-            version = await self._lookup_once(key)
+        if key in self._lookups:
+            version = self._lookups.get(key)
         else:
-            version = cached[1]
+            version, _ = await self._lookups_in_flight.run(key, lambda: self._lookup(*key))
         if version is None:
             raise ResourceNotFound(f"Resource not found - {public_id}")
         return version
-
-    async def _lookup_once(self, key: tuple[str, str]) -> OriginVersion | None:
-        """Concurrent lookups of one public_id share one LIST."""
-        flight = self._lookups_in_flight.get(key)
-        if flight is not None:
-            return await asyncio.shield(flight)
-        task = asyncio.ensure_future(self._lookup(*key))
-        self._lookups_in_flight[key] = task
-        task.add_done_callback(lambda _: self._lookups_in_flight.pop(key) if self._lookups_in_flight.get(key) is task else None)
-        return await asyncio.shield(task)
 
     async def _lookup(self, cloud: str, public_id: str) -> OriginVersion | None:
         generation = self._generation
@@ -140,9 +131,7 @@ class S3OriginStore:
         if generation != self._generation:  # a write or an invalidation came meanwhile: do not keep this answer
             return version
         ttl = self.settings.lookup_seconds if version else self.settings.negative_lookup_seconds
-        if len(self._lookups) >= _MAX_LOOKUP_ENTRIES:
-            self._lookups.clear()
-        self._lookups[(cloud, public_id)] = (time.monotonic() + ttl, version)
+        self._lookups.put((cloud, public_id), version, ttl)
         return version
 
     async def _extensions(self, stem: str) -> list[dict[str, Any]]:
@@ -163,8 +152,8 @@ class S3OriginStore:
     def forget(self, cloud: str, public_id: str) -> None:
         """An invalidation: the next request looks the key up again."""
         self._generation += 1
-        self._lookups.pop((cloud, public_id), None)
-        self._lookups_in_flight.pop((cloud, public_id), None)
+        self._lookups.pop((cloud, public_id))
+        self._lookups_in_flight.forget((cloud, public_id))
 
     def forget_all(self) -> None:
         self._generation += 1
@@ -385,9 +374,9 @@ class S3OriginStore:
 
     def _forget_locator(self, locator: str) -> None:
         self._generation += 1
-        for key, (_, version) in list(self._lookups.items()):
+        for key, version in self._lookups.items():
             if version is not None and version.locator == locator:
-                self._lookups.pop(key, None)
+                self._lookups.pop(key)
 
 
 async def _read_capped(body: Any, max_bytes: int) -> bytes:

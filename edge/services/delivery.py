@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from edge.cache.base import CachedDerivative
+from edge.concurrency.singleflight import SingleFlight
+from edge.concurrency.ttl import TTLMap
 from edge.cache.tiered import TieredCache
 from edge.errors import (
     EdgeError,
@@ -33,7 +35,7 @@ from edge.origins.base import OriginStore, OriginVersion, storage_cloud
 from edge.services.coordination import Cluster
 from edge.services.fetch import RemoteOriginals
 from edge.services.purge import cloud_key, surrogate_key
-from edge.services.render_pool import RenderPool, SingleFlight
+from edge.services.render_pool import RenderPool
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +60,6 @@ class Derivative:
 
 @dataclass(frozen=True, slots=True)
 class _Recent:
-    expires: float
     key: str
     answer: Derivative  # with a placeholder entry: the bytes live in the memory tier, not here
 
@@ -94,7 +95,7 @@ class Delivery:
         # (raw path, Accept) -> the derivative key it led to, trusted as long as an origin
         # lookup is (recent_seconds): a repeated URL skips parsing, lookup and hashing.
         self.recent_seconds = recent_seconds
-        self._recent: dict[object, _Recent] = {}
+        self._recent: TTLMap[_Recent] = TTLMap(MAX_RECENT, recent_seconds)
         # `fetch` originals (set by the app when fetch is configured); None = fetch disabled.
         self.remote: RemoteOriginals | None = None
         # (cloud, type, public_id) -> the asset's (tags, context), for conditions on them (set
@@ -115,7 +116,7 @@ class Delivery:
     def recent(self, memo_key: object) -> Derivative | None:
         """The answer to a request seen moments ago, if its bytes are still in memory."""
         seen = self._recent.get(memo_key)
-        if seen is None or seen.expires < time.monotonic() or self.cache.memory is None:
+        if seen is None or self.cache.memory is None:
             return None
         entry = self.cache.memory.get(seen.key)
         if entry is None:
@@ -132,11 +133,8 @@ class Delivery:
     def _remember(self, memo_key: object, key: str, derivative: Derivative) -> None:
         if self.recent_seconds <= 0:
             return
-        if len(self._recent) >= MAX_RECENT:
-            self._recent.clear()
-        expires = time.monotonic() + self.recent_seconds
         # Never the bytes: the memo must not keep a derivative alive after the memory tier evicts it.
-        self._recent[memo_key] = _Recent(expires, key, dataclasses.replace(derivative, entry=_NO_BYTES))
+        self._recent.put(memo_key, _Recent(key, dataclasses.replace(derivative, entry=_NO_BYTES)))
 
     async def get(self, path: DeliveryPath, accept: str, memo_key: object = None) -> Derivative:
         try:

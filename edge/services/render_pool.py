@@ -12,15 +12,17 @@ from __future__ import annotations
 import asyncio
 import time
 from contextvars import ContextVar
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
+from edge.concurrency.singleflight import SingleFlight
 from edge.errors import Overloaded, RenderTimeout
 from edge.metrics import Metrics
 
 T = TypeVar("T")
+__all__ = ["RenderPool", "SingleFlight"]  # SingleFlight lives in edge.concurrency; kept importable here
 # Set while the current task holds a slot: `run` inside `slot()` must not take a second one.
 _HOLDING: ContextVar[bool] = ContextVar("edge_render_slot_held", default=False)
 
@@ -81,24 +83,3 @@ class RenderPool:
 def _consume(future: asyncio.Future[Any]) -> None:
     if not future.cancelled():
         future.exception()
-
-
-class SingleFlight:
-    """One build per key at a time; concurrent callers share its result (or its error)."""
-
-    def __init__(self) -> None:
-        self._flights: dict[str, asyncio.Future[Any]] = {}
-
-    async def run(self, key: str, build: Callable[[], Awaitable[T]]) -> tuple[T, bool]:
-        """(result, whether this caller led the build)."""
-        flight = self._flights.get(key)
-        if flight is not None:
-            return await asyncio.shield(flight), False
-        # A task, not an await: a leader whose client goes away must not cancel the others' build.
-        task = asyncio.ensure_future(build())
-        self._flights[key] = task
-        task.add_done_callback(lambda _: self._flights.pop(key, None))
-        return await asyncio.shield(task), True
-
-    def __len__(self) -> int:
-        return len(self._flights)
