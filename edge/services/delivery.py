@@ -77,14 +77,19 @@ class Delivery:
         pool: RenderPool,
         limits: DeliveryLimits,
         metrics: Metrics,
+        *,
+        clouds: frozenset[str] | None = None,
         named: Mapping[str, Chain] | None = None,
+        named_lookup: Callable[[str], Awaitable[Mapping[str, Chain]]] | None = None,
+        asset_metadata: Callable[[str, str, str], Awaitable[tuple[tuple[str, ...], dict[str, str]]]] | None = None,
+        remote: RemoteOriginals | None = None,
         recent_seconds: float = 0.0,
         cluster: Cluster | None = None,
     ) -> None:
         self.cloud = cloud
-        self.clouds = frozenset({cloud})  # every product environment served (the credentials' clouds)
-        # cloud -> {name: Chain} for t_<name> from the catalog; set by the app with the Admin API.
-        self.named_lookup: Callable[[str], Awaitable[Mapping[str, Chain]]] | None = None
+        self.clouds = clouds or frozenset({cloud})  # every product environment served (the credentials' clouds)
+        # cloud -> {name: Chain} for t_<name> from the catalog (the Admin API's).
+        self.named_lookup = named_lookup
         self.origins = origins
         self.cache = cache
         self.pool = pool
@@ -96,11 +101,11 @@ class Delivery:
         # lookup is (recent_seconds): a repeated URL skips parsing, lookup and hashing.
         self.recent_seconds = recent_seconds
         self._recent: TTLMap[_Recent] = TTLMap(MAX_RECENT, recent_seconds)
-        # `fetch` originals (set by the app when fetch is configured); None = fetch disabled.
-        self.remote: RemoteOriginals | None = None
-        # (cloud, type, public_id) -> the asset's (tags, context), for conditions on them (set
-        # by the app with the catalog); looked up only for chains that read them.
-        self.asset_metadata: Callable[[str, str, str], Awaitable[tuple[tuple[str, ...], dict[str, str]]]] | None = None
+        # `fetch` originals; None = fetch disabled.
+        self.remote = remote
+        # (cloud, type, public_id) -> the asset's (tags, context), for conditions on them;
+        # looked up only for chains that read them.
+        self.asset_metadata = asset_metadata
         self.cluster = cluster or Cluster(origins, cache, metrics)
         self.cluster.on_invalidate.append(self.forget_recent)
 
