@@ -36,6 +36,7 @@ from edge.services.coordination import Cluster
 from edge.services.fetch import RemoteOriginals
 from edge.services.purge import cloud_key, surrogate_key
 from edge.services.render_pool import RenderPool
+from edge.services.untransformed import original_as_is_sync, untransformed_format
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +277,12 @@ class Delivery:
             self.metrics.origin_bytes.inc(len(data) + sum(map(len, layers.values())))
             rendered_at = time.perf_counter()
             self.metrics.observe_stage("origin", rendered_at - started)
+            plain = untransformed_format(path, version.locator) if fetched is None and not layers else None
+            if plain is not None:
+                entry = await self.pool.run(original_as_is_sync, data, plain, limits.imaging, timeout=limits.render_timeout)
+                if entry is not None:
+                    self.cache.put(key, entry)
+                    return entry
             abort = Abort()
             try:
                 rendered: Rendered = await self.pool.run(
