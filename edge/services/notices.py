@@ -58,7 +58,8 @@ class Notices:
         """To the call's notification_url and the cloud's configured one (once each)."""
         payload = {"notification_type": kind, "timestamp": datetime.datetime.now(datetime.UTC).isoformat(), **body}
         for url in dict.fromkeys((str(params.get("notification_url") or ""), self._configured(api_key.cloud))):
-            self.notifier.send(url, payload, api_key.secret)
+            if url:
+                self.notifier.send(url, payload, api_key.secret)
 
     def _configured(self, cloud: str) -> str:
         return self.notification_urls.get(cloud) or self.notification_urls.get("*", "")

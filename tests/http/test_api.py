@@ -248,3 +248,35 @@ async def test_conditions_on_tags_and_context_read_the_catalog(client):
     retag = await client.post("/v1_1/demo/image/tags", data=signed({"command": "replace", "tag": "old", "public_ids": "tagged"}))
     assert retag.status == 200, await retag.text()
     assert decode(await (await client.get(f"/demo/image/upload/{chain}/tagged.png")).read()).width == 50
+
+
+async def test_a_failed_start_up_recovery_leaves_no_client_or_catalog_open(make_settings):
+    """Start-up and teardown are one list: a context that fails part-way still closes what the
+    earlier ones opened (the old api_services leaked its HTTP clients and the catalog)."""
+    import gc
+
+    import aiohttp
+    import pytest
+    from aiohttp import web
+
+    from edge.app import _CATALOG, create_app
+    from edge.catalog.models import Asset
+    from edge.catalog.store import open_catalog
+    from edge.errors import CatalogUnavailable
+
+    settings = make_settings()
+    catalog = await open_catalog(settings.database.url.reveal())
+    asset = Asset(cloud="demo", public_id="x", asset_id="a", version=1, version_id="v", format="png",
+                  width=1, height=1, bytes=1, etag="e", created_at="2026-01-01T00:00:00Z")
+    await catalog.begin_write("broken", {"not": "a staged write"}, asset, "2026-01-01T00:00:00Z")  # recovery will fail on it
+    await catalog.close()
+    before = {id(o) for o in gc.get_objects() if isinstance(o, aiohttp.ClientSession)}
+    app = create_app(settings)
+    runner = web.AppRunner(app, handle_signals=False)
+    with pytest.raises(TypeError):
+        await runner.setup()
+    await runner.cleanup()
+    opened = [o for o in gc.get_objects() if isinstance(o, aiohttp.ClientSession) and id(o) not in before]
+    assert len(opened) == 3 and all(session.closed for session in opened)
+    with pytest.raises(CatalogUnavailable):
+        await app[_CATALOG].check()
