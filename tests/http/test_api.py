@@ -280,3 +280,32 @@ async def test_a_failed_start_up_recovery_leaves_no_client_or_catalog_open(make_
     assert len(opened) == 3 and all(session.closed for session in opened)
     with pytest.raises(CatalogUnavailable):
         await app[_CATALOG].check()
+
+
+async def test_200_concurrent_cold_uploads_and_deliveries_answer_200_or_429_with_retry_after(client_for, make_settings):
+    """Bug: the upload probe ran without a render slot, so uploads went round the bounded queue.
+    Now every render-pool user waits in it or is told to come back (429 + Retry-After)."""
+    import asyncio
+
+    import aiohttp
+    import pyvips
+
+    client = await client_for(make_settings(EDGE_RENDER_WORKERS=1, EDGE_RENDER_QUEUE=4))
+    image = (pyvips.Image.black(64, 48, bands=3) + [20, 120, 220]).cast("uchar").pngsave_buffer()
+
+    async def upload(i: int):
+        form = aiohttp.FormData(signed({"public_id": f"crowd/{i}"}))
+        form.add_field("file", image, filename=f"{i}.png", content_type="image/png")
+        return await client.post("/v1_1/demo/image/upload", data=form)
+
+    async def deliver(i: int):
+        return await client.get(f"/demo/image/upload/c_fill,w_{100 + i},h_50/geometry.png")
+
+    responses = await asyncio.gather(*[upload(i) for i in range(100)], *[deliver(i) for i in range(100)])
+    statuses = [r.status for r in responses]
+    assert set(statuses) <= {200, 429}, sorted(set(statuses))
+    assert 429 in statuses[:100] and 200 in statuses[:100]  # uploads too are turned away when the queue is full
+    assert all(r.headers.get("Retry-After") for r in responses if r.status == 429)
+    for i, response in enumerate(responses[:100]):
+        if response.status == 200:  # an acknowledged upload is deliverable
+            assert (await client.get(f"/demo/image/upload/crowd/{i}.png")).status == 200
