@@ -4,13 +4,6 @@ One aiobotocore client per process, opened by `open_client` in a cleanup_ctx. Th
 built in layers, one module each: `s3_bucket` (calls, keys, errors), `s3_lookups` (locate,
 read), `s3_writes` (stage, publish, move, keep), `s3_parts` (chunked uploads), `s3_janitor`.
 
-A public_id does not say its extension, and a HEAD per candidate extension would cost
-several round trips. One `ListObjectsV2(Prefix="<...>/<name>.", Delimiter="/")` finds the
-key, its ETag (the version token) and its size in one call; the answer, found or not, is
-kept for a short time per process, and an invalidation message (`forget`) drops it sooner.
-The version token is the ETag (a hash of the bytes) and LastModified, so it changes on every
-overwrite; reads send the ETag as If-Match.
-
 Writes (the Upload and Admin APIs) mirror the folder store. Edge's own objects live under
 `<prefix>/.edge/` (staging, chunk parts, backups), where no public_id can reach them: a
 segment may not start with a dot. An upload is put under `.edge/staging/<random>`, invisible;

@@ -86,6 +86,11 @@ class Intake:
             raise InvalidParameter("Upload preset must be whitelisted for unsigned uploads")
         return Call(self.credentials.keyring.primary(cloud), preset, merge(params, preset))
 
+    async def take(self, cloud: str, params: Params, file: FileInput) -> tuple[Call, bytes, str]:
+        """An upload call: authorised, then its file read (bytes and name)."""
+        call = await self.authorise(cloud, params)
+        return (call, *await self.read(file))
+
     async def read(self, file: FileInput) -> tuple[bytes, str]:
         """The file's bytes and its name (empty for a data URI)."""
         if file.data is not None:

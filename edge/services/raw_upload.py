@@ -24,9 +24,7 @@ class RawUploads:
         self.notices = notices
 
     async def upload(self, cloud: str, params: Params, file: FileInput, base_url: str) -> dict[str, Any]:
-        call = await self.intake.authorise(cloud, params)
-        data, filename = await self.intake.read(file)
-        return await self.store_raw(cloud, call, data, filename, base_url)
+        return await self.store_raw(cloud, *await self.intake.take(cloud, params, file), base_url)
 
     async def store_raw(self, cloud: str, call: Call, data: bytes, filename: str, base_url: str) -> dict[str, Any]:
         options, api_key = call.options, call.api_key

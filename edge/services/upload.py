@@ -50,9 +50,7 @@ class Uploads:
         self._later = BackgroundTasks("eager_async")
 
     async def upload(self, cloud: str, params: Params, file: FileInput, base_url: str) -> dict[str, Any]:
-        call = await self.intake.authorise(cloud, params)
-        data, filename = await self.intake.read(file)
-        return await self.store_image(cloud, call, data, filename, base_url)
+        return await self.store_image(cloud, *await self.intake.take(cloud, params, file), base_url)
 
     async def store_image(self, cloud: str, call: Call, data: bytes, filename: str, base_url: str) -> dict[str, Any]:
         """An authorised call's bytes: checked, transformed if asked, stored; the SDK's answer."""
