@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from edge.errors import InvalidImage, NotAllowed
 from edge.origins.base import OriginVersion
 from edge.origins.remote import RemoteFetcher, RemoteOriginal
-from edge.services.render_pool import SingleFlight
+from edge.concurrency.singleflight import SingleFlight
 
 _MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-maxage|max-age)\s*=\s*(\d+)", re.IGNORECASE)
 _NO_CACHE = re.compile(r"(?:^|,)\s*(?:no-cache|no-store|private)\s*(?:,|$)", re.IGNORECASE)

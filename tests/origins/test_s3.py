@@ -276,11 +276,11 @@ async def test_chunks_that_do_not_fit_end_to_end_are_refused(store, bucket, moto
 
 
 async def test_leftovers_of_crashed_uploads_are_swept(store, bucket, moto_url, monkeypatch):
-    import edge.origins.s3
+    import edge.origins.s3_janitor
 
     for key in ("originals/.edge/staging/crashed", "originals/.edge/parts/abandoned/00000000000000000000"):
         s3_client(moto_url).put_object(Bucket=bucket, Key=key, Body=b"x")
-    monkeypatch.setattr(edge.origins.s3, "_LEFTOVERS_KEPT_SECONDS", -60)  # everything counts as old
+    monkeypatch.setattr(edge.origins.s3_janitor, "_LEFTOVERS_KEPT_SECONDS", -60)  # everything counts as old
     staged = await store.stage("demo", "fresh", "png", b"x")
     assert await store.add_part("fresh", 0, b"ab", 4) is None
     assert keys_in(moto_url, bucket, "originals/.edge/") == [
