@@ -256,6 +256,8 @@ async def delivery_service(app: web.Application) -> AsyncIterator[None]:
         app[_CLIENTS].fetch, allowed_domains, settings.fetch.default_max_age_seconds, settings.fetch.cache_bytes
     ) if allowed_domains else None
     catalog = app[_CATALOG]
+    cluster = Cluster(app[ORIGINS], app[CACHE], app[METRICS], app.get(REDIS), settings.redis.wait_seconds)
+    cluster.on_definitions.append(app[_STRICT].refresh)  # which also drops the named transformations
     app[DELIVERY] = Delivery(
         settings.cloud.name, app[ORIGINS], app[CACHE], app[POOL], limits, app[METRICS],
         clouds=app[CREDENTIALS].keyring.clouds,
@@ -264,7 +266,7 @@ async def delivery_service(app: web.Application) -> AsyncIterator[None]:
         asset_metadata=_metadata_lookup(catalog),
         remote=remote,
         recent_seconds=_origin_trust_seconds(settings),
-        cluster=Cluster(app[ORIGINS], app[CACHE], app[METRICS], app.get(REDIS), settings.redis.wait_seconds),
+        cluster=cluster,
     )
     app[RAW] = RawFiles(app[ORIGINS], settings.limits.max_source_bytes)
     list_clouds = frozenset(c.strip() for c in settings.lists.clouds.split(",") if c.strip())
@@ -321,7 +323,7 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
     app[CHUNKS] = ChunkedUploads(uploads, raw_uploads)
     app[EDITS] = AssetEdits(store, credentials, notices, options.backup)
     app[ADMIN] = Admin(
-        store, credentials, app[_STRICT], notices,
+        store, credentials, app[DELIVERY].cluster.definitions_changed, notices,
         lambda: registry.get_sample_value("edge_renders_total", {"result": "ok"}) or 0.0,
         HourlyLimit(settings.api.admin_calls_per_hour),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -28,7 +28,6 @@ from edge.services.assets import (
 from edge.services.credentials import Credentials
 from edge.services.edits import apply_edits, present
 from edge.services.notices import Notices
-from edge.services.strict import StrictTransformations
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,100}")
 # Upload API parameters that describe the call, not the preset.
@@ -70,7 +69,7 @@ class Admin:
         self,
         store: AssetStore,
         credentials: Credentials,
-        strict: StrictTransformations,
+        definitions_changed: Callable[[str], Awaitable[None]],
         notices: Notices,
         renders: Callable[[], float] = lambda: 0.0,
         limit: HourlyLimit | None = None,
@@ -78,7 +77,9 @@ class Admin:
         self.store = store
         self.catalog: Catalog = store.catalog
         self.credentials = credentials
-        self.strict = strict  # refreshed on every change to named transformations, so delivery sees it
+        # After a change to named transformations: every process and node reloads the cloud's
+        # definitions (this one before the call returns), so delivery and strict rules see it.
+        self.definitions_changed = definitions_changed
         self.notices = notices
         self._renders = renders
         self.limit = limit or HourlyLimit(0)
@@ -275,7 +276,7 @@ class Admin:
         named = NamedTransformation(name, definition, truthy(params.get("allowed_for_strict")), now_iso())
         if not await self.catalog.put_named_transformation(cloud, named, create=True):
             raise AlreadyExists(f"Transformation {name} already exists")
-        await self.strict.refresh(cloud)
+        await self.definitions_changed(cloud)
         return {"message": "created"}
 
     async def update_transformation(self, cloud: str, params: Params) -> dict[str, Any]:
@@ -283,13 +284,13 @@ class Admin:
         definition = parse_chain(str(params["unsafe_update"])).canonical if params.get("unsafe_update") else found.definition
         allowed = truthy(params.get("allowed_for_strict"), found.allowed_for_strict)
         await self.catalog.put_named_transformation(cloud, replace(found, definition=definition, allowed_for_strict=allowed), create=False)
-        await self.strict.refresh(cloud)
+        await self.definitions_changed(cloud)
         return {"message": "updated"}
 
     async def delete_transformation(self, cloud: str, params: Params) -> dict[str, Any]:
         found = await self._named(cloud, str(params.get("transformation") or ""))
         await self.catalog.delete_named_transformation(cloud, found.name)
-        await self.strict.refresh(cloud)
+        await self.definitions_changed(cloud)
         return {"message": "deleted"}
 
     async def _named(self, cloud: str, name: str) -> NamedTransformation:

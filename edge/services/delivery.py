@@ -81,7 +81,7 @@ class Delivery:
         *,
         clouds: frozenset[str] | None = None,
         named: Mapping[str, Chain] | None = None,
-        named_lookup: Callable[[str], Awaitable[Mapping[str, Chain]]] | None = None,
+        named_lookup: Callable[[str, frozenset[str]], Awaitable[Mapping[str, Chain]]] | None = None,
         asset_metadata: Callable[[str, str, str], Awaitable[tuple[tuple[str, ...], dict[str, str]]]] | None = None,
         remote: RemoteOriginals | None = None,
         recent_seconds: float = 0.0,
@@ -116,7 +116,8 @@ class Delivery:
             return chain
         lookup = dict(self.named)
         if self.named_lookup is not None:
-            lookup.update(await self.named_lookup(cloud))
+            used = frozenset(name for t in chain.components for name in (t.named or ()))
+            lookup.update(await self.named_lookup(cloud, used - lookup.keys()))
         return expand(chain, lookup)
 
     def recent(self, memo_key: object) -> Derivative | None:
@@ -235,10 +236,16 @@ class Delivery:
         default = path.chain.last("default_image")
         if default is None:
             raise ResourceNotFound(f"Resource not found - {path.public_id}")
-        try:
-            return default, await self.origins.locate(path.cloud, default)
-        except ResourceNotFound:
-            raise ResourceNotFound(f"Resource not found - {path.public_id} (default image {default} missing too)") from None
+        # Cloudinary writes the default with its format (`d_avatar.png`): the public_id is the stem.
+        # (The folder store would also find a file named `avatar.png` exactly; S3 would not.)
+        stem, dot, extension = default.rpartition(".")
+        candidates = (stem, default) if dot and stem and extension.lower() in _DEFAULT_FORMATS else (default,)
+        for public_id in candidates:
+            try:
+                return public_id, await self.origins.locate(path.cloud, public_id)
+            except ResourceNotFound:
+                continue
+        raise ResourceNotFound(f"Resource not found - {path.public_id} (default image {default} missing too)")
 
     async def _locate_layers(self, path: DeliveryPath) -> tuple[dict[str, OriginVersion], dict[str, bytes]]:
         """The image layers' originals (l_/u_): a missing one is a 404 that names it. `l_fetch:`
@@ -335,6 +342,7 @@ def derivative_key(path: DeliveryPath, output: OutputSpec, version: OriginVersio
     return hashlib.sha256(material.encode()).hexdigest()[:40]
 
 
+_DEFAULT_FORMATS = frozenset({"jpg", "jpeg", "png", "webp", "avif", "gif", "bmp", "tif", "tiff", "heic", "heif", "svg", "ico"})
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/avif": "avif",
                "image/gif": "gif", "application/json": "json"}
 

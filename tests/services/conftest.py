@@ -93,7 +93,7 @@ async def services(tmp_path: Path) -> AsyncIterator[Services]:
         yield Services(
             root, catalog, origins, pool, delivery, store, credentials, strict, notifier, uploads, raw,
             ChunkedUploads(uploads, raw), AssetEdits(store, credentials, notices, options.backup),
-            Admin(store, credentials, strict, notices),
+            Admin(store, credentials, strict.refresh, notices),
         )
         await uploads.drain()
         await cache.drain()
