@@ -17,15 +17,36 @@ log = logging.getLogger("edge.http")
 
 
 API_PREFIX = "/v1_1/"
+HEADER_MAX_CHARS = 200
+
+
+def header_safe(text: str, limit: int = HEADER_MAX_CHARS) -> str:
+    """`text` as a header value that any client reads: printable ASCII only, at most `limit` chars.
+
+    Messages echo the request (`Invalid crop - <what the URL said>`), and a NUL, CR, LF or DEL in
+    a header makes aiohttp drop the connection instead of answering. Everything outside printable
+    ASCII is percent-encoded as its UTF-8 bytes, as it was in the URL (`c_scale%00`); a longer
+    value is cut and ends in `...`."""
+    if text.isascii() and text.isprintable() and len(text) <= limit:
+        return text  # the usual case: nothing to copy
+    safe = "".join(chr(b) if 0x20 <= b < 0x7F else f"%{b:02X}" for b in text.encode("utf-8", "surrogatepass"))
+    if len(safe) <= limit:
+        return safe
+    head = safe[: limit - 3]
+    if "%" in head[-2:]:  # never cut an escape in half
+        head = head[: head.rindex("%")]
+    return head + "..."
 
 
 def error_response(status: int, message: str, retry_after: int | None = None, api: bool = False) -> web.Response:
-    headers = {"X-Cld-Error": message, "Cache-Control": "no-store"}
+    """Every error answer: the message in X-Cld-Error (made header-safe) and in the body."""
+    safe = header_safe(message)
+    headers = {"X-Cld-Error": safe, "Cache-Control": "no-store"}
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
-    if api:  # the Upload/Admin APIs: the SDK parses {"error": {"message": ...}}
+    if api:  # the Upload/Admin APIs: the SDK parses {"error": {"message": ...}}; JSON escapes the rest
         return web.json_response({"error": {"message": message}}, status=status, headers=headers)
-    return web.Response(status=status, text=message + "\n", headers=headers)
+    return web.Response(status=status, text=safe + "\n", headers=headers)
 
 
 @web.middleware
@@ -49,8 +70,8 @@ async def errors_and_metrics(request: web.Request, handler: web.Handler) -> web.
         response = exc  # aiohttp's own 404/405 for unknown routes
         if exc.status >= 400 and request.path.startswith(API_PREFIX):
             response = error_response(exc.status, exc.reason, api=True)
-        elif exc.status >= 400 and "X-Cld-Error" not in exc.headers:
-            exc.headers["X-Cld-Error"] = exc.reason
+        elif exc.status >= 400:
+            exc.headers["X-Cld-Error"] = header_safe(exc.headers.get("X-Cld-Error", exc.reason))
     except Exception:
         metrics.errors.labels("internal").inc()
         log.exception("%s %s -> 500", request.method, request.path)
