@@ -20,7 +20,11 @@ test: $(VENV)/.installed
 	$(VENV)/bin/lint-imports
 	$(PY) scripts/with_services.py $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
-bench: $(VENV)/.installed
+$(VENV)/.bench: $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[bench]'
+	touch $@
+
+bench: $(VENV)/.bench
 	$(PY) benchmarks/delivery.py
 
 clean:
