@@ -8,6 +8,7 @@ import logging
 import time
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from edge.errors import EdgeError
 from edge.http.keys import METRICS
@@ -49,6 +50,15 @@ def error_response(status: int, message: str, retry_after: int | None = None, ap
     return web.Response(status=status, text=safe + "\n", headers=headers)
 
 
+def as_response(exc: web.HTTPException) -> web.Response:
+    """aiohttp's exception as a response of its own (returning the exception is deprecated), its
+    headers (Allow, ...) and body kept; an error one says why in X-Cld-Error."""
+    headers = CIMultiDict(exc.headers)
+    if exc.status >= 400:
+        headers["X-Cld-Error"] = header_safe(headers.get("X-Cld-Error", exc.reason))
+    return web.Response(status=exc.status, reason=exc.reason, body=exc.body, headers=headers)
+
+
 @web.middleware
 async def errors_and_metrics(request: web.Request, handler: web.Handler) -> web.StreamResponse:
     metrics = request.app[METRICS]
@@ -66,12 +76,11 @@ async def errors_and_metrics(request: web.Request, handler: web.Handler) -> web.
         else:
             log.info("%s %s -> %d: %s", request.method, request.path, exc.status, exc)
         response = error_response(exc.status, exc.public_message, exc.retry_after, request.path.startswith(API_PREFIX))
-    except web.HTTPException as exc:
-        response = exc  # aiohttp's own 404/405 for unknown routes
+    except web.HTTPException as exc:  # aiohttp's own: 404/405 for unknown routes, 413 for big bodies
         if exc.status >= 400 and request.path.startswith(API_PREFIX):
             response = error_response(exc.status, exc.reason, api=True)
-        elif exc.status >= 400:
-            exc.headers["X-Cld-Error"] = header_safe(exc.headers.get("X-Cld-Error", exc.reason))
+        else:
+            response = as_response(exc)
     except Exception:
         metrics.errors.labels("internal").inc()
         log.exception("%s %s -> 500", request.method, request.path)

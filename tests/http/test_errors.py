@@ -70,10 +70,14 @@ async def test_the_api_answers_json_with_the_message_and_a_safe_header(client):
     assert (await response.json())["error"]["message"] == "Unknown cloud - de\x00mo"  # JSON escapes it
 
 
-async def test_aiohttp_own_errors_get_a_safe_header_too(client):
+async def test_aiohttp_own_errors_keep_their_headers_and_say_why(client):
     response = await client.post("/demo/image/upload/w_100/geometry.png")
     assert response.status == 405
     assert response.headers["X-Cld-Error"] == "Method Not Allowed"
+    assert set(response.headers["Allow"].split(",")) >= {"GET", "HEAD"}
+    assert await response.text() == "405: Method Not Allowed"
+    response = await get(client, "/demo/image/upload/c_scale%0A/geometry.png")  # no route matches
+    assert response.status == 404 and response.headers["X-Cld-Error"] == "Not Found"
 
 
 @pytest.mark.parametrize(
