@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test bench clean
+.PHONY: run test bench docs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,11 +20,18 @@ test: $(VENV)/.installed
 	$(VENV)/bin/lint-imports
 	$(PY) scripts/with_services.py $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
-$(VENV)/.bench: $(VENV)/.installed
+$(VENV)/.docs-installed: $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[docs]'
+	touch $@
+
+docs: $(VENV)/.docs-installed  # the documentation site, built into site/ (git-ignored)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+$(VENV)/.bench-installed: $(VENV)/.installed
 	$(PY) -m pip install -q -e '.[bench]'
 	touch $@
 
-bench: $(VENV)/.bench
+bench: $(VENV)/.bench-installed
 	$(PY) benchmarks/delivery.py
 
 clean:
