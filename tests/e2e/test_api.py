@@ -24,17 +24,13 @@ import cloudinary.utils
 import pyvips
 import pytest
 
-from tests.conftest import s3_client
-from tests.servers import EdgeNode, fetch
-from tests.images import BLUE, RED, decode, geometry_png, near, pixel
-from tests.pg import postgres_schema
+from tests.helpers.images import BLUE, RED, decode, geometry_png, near, pixel, solid_png
+from tests.helpers.pg import postgres_schema
+from tests.helpers.s3 import s3_client
+from tests.helpers.servers import EdgeNode, fetch
 
 CLOUD, KEY, SECRET = "shop", "123456789012345", "s3cr3t-Secret_value"
 OLD_KEY, OLD_SECRET = "987654321098765", "rotated-old-secret"
-
-
-def solid_png(colour: tuple[int, int, int], width: int = 64, height: int = 48) -> bytes:
-    return (pyvips.Image.black(width, height) + list(colour)).cast("uchar").copy(interpretation="srgb").pngsave_buffer()
 
 
 class Originals:

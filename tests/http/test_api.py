@@ -7,16 +7,8 @@ import time
 import cloudinary.utils
 
 from edge.http.keys import ADMIN
-from tests.images import decode, geometry_png
-
-SECRET = "edge-secret"  # the default CLOUDINARY_URL: cloudinary://edge:edge-secret@demo
-
-
-def signed(params: dict) -> dict:
-    params = {**params, "timestamp": str(int(time.time()))}
-    params["signature"] = cloudinary.utils.api_sign_request(params, SECRET)
-    params["api_key"] = "edge"
-    return params
+from tests.helpers.api import SECRET, signed
+from tests.helpers.images import decode, geometry_png
 
 
 async def test_errors_are_json_with_x_cld_error(client):
@@ -126,7 +118,7 @@ async def test_a_large_upload_passes_where_delivery_would_refuse_a_body(client):
 async def test_incoming_transformation_and_format_are_applied_before_storing(client):
     import aiohttp
 
-    from tests.images import decode, loader
+    from tests.helpers.images import decode, loader
 
     form = aiohttp.FormData(signed({"public_id": "incoming", "transformation": "c_scale,w_100", "format": "webp"}))
     form.add_field("file", geometry_png(), filename="g.png")

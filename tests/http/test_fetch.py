@@ -14,7 +14,7 @@ import cloudinary.utils
 import pytest
 from aiohttp import web
 
-from tests.images import decode, geometry_jpeg, geometry_png, loader
+from tests.helpers.images import decode, geometry_jpeg, geometry_png, loader
 
 SECRET = "edge-secret"
 

@@ -9,7 +9,7 @@ import cloudinary.utils
 import pytest
 
 from edge.http.keys import CREDENTIALS, DELIVERY
-from tests.images import decode, geometry_jpeg
+from tests.helpers.images import decode, geometry_jpeg
 
 SECRET = "edge-secret"  # the default CLOUDINARY_URL: cloudinary://edge:edge-secret@demo
 TOKEN_KEY = "2b7e151628aed2a6abf7158809cf4f3c"
