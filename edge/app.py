@@ -34,24 +34,24 @@ from edge.imaging import runtime
 from edge.imaging.limits import Limits
 from edge.metrics import Metrics
 from edge.origins.local import LocalOriginStore
-from edge.origins.remote import RemoteFetcher, parse_lifted
+from edge.origins.remote import RemoteFetcher
 from edge.origins.s3 import S3OriginStore
 from edge.origins.s3 import open_client as open_s3
 from edge.services.admin import Admin, HourlyLimit
 from edge.services.assets import AssetStore, WritableOrigins
 from edge.services.coordination import Cluster
-from edge.services.credentials import Credentials, parse_token_keys
-from edge.services.fetch import RemoteOriginals, parse_allowed_domains
+from edge.services.credentials import Credentials
+from edge.services.fetch import RemoteOriginals
 from edge.services.lists import TagLists
 from edge.services.purge import PurgeHook
 from edge.services.raw import RawFiles
 from edge.services.delivery import Delivery, DeliveryLimits
 from edge.services.named import NamedTransformations
 from edge.services.render_pool import RenderPool
-from edge.services.upload import UploadOptions, Uploads, parse_cloud_urls
+from edge.services.upload import UploadOptions, Uploads
 from edge.services.webhooks import Notifier
 from edge.settings import Settings
-from edge.signing import parse_keyring
+from edge.signing import Keyring, parse_cloudinary_url
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +68,7 @@ def create_app(settings: Settings) -> web.Application:
         for versioned in (False, True)
     }
     app[SURROGATE_HEADERS] = tuple(
-        (name.strip(), " " if name.strip().lower() == "surrogate-key" else ",")
-        for name in settings.cdn.surrogate_key_headers.split(",") if name.strip()
+        (name, " " if name.lower() == "surrogate-key" else ",") for name in settings.cdn.surrogate_key_headers
     )
     app.cleanup_ctx.extend(
         [vips_runtime, origin_store, redis_tier, tiered_cache, render_pool, delivery_service, invalidation_listener]
@@ -217,17 +216,17 @@ async def invalidation_listener(app: web.Application) -> AsyncIterator[None]:
 async def api_services(app: web.Application) -> AsyncIterator[None]:
     """Credentials (also used by delivery), the catalog, the Upload and Admin APIs, webhooks."""
     settings = app[SETTINGS]
-    keyring = parse_keyring(settings.cloud.url.reveal(), settings.api.keys.reveal())
-    strict = frozenset(c.strip() for c in settings.api.strict_clouds.split(",") if c.strip())
+    keyring = Keyring(parse_cloudinary_url(url.reveal()) for url in (settings.cloud.url, *settings.api.keys))
+    strict = settings.api.strict_clouds
     credentials = Credentials(keyring, strict)
     app[DELIVERY].clouds = keyring.clouds
     catalog = await open_catalog(settings.database.url.reveal())
-    credentials.token_keys = parse_token_keys(settings.auth.token_keys.reveal())
-    lifted = parse_lifted(settings.fetch.lift_guard)
+    credentials.token_keys = {cloud: key.reveal() for cloud, key in settings.auth.token_keys.items()}
+    lifted = settings.fetch.lift_guard
     fetcher = RemoteFetcher(settings.api.fetch_timeout_seconds, settings.api.fetch_allow_private, lifted)
     # `fetch` delivery: its own guarded client (never the upload flag that lifts the guard wholesale).
     fetch_client = RemoteFetcher(settings.fetch.timeout_seconds, False, lifted, settings.fetch.max_redirects)
-    allowed_domains = parse_allowed_domains(settings.fetch.allowed_domains)
+    allowed_domains = settings.fetch.allowed_domains
     webhooks = Counter("edge_webhooks_total", "Notification attempts by result", ["result"], registry=app[METRICS].registry)
     notifier = Notifier(
         settings.api.webhook_attempts, settings.api.webhook_timeout_seconds, record=lambda r: webhooks.labels(r).inc()
@@ -239,8 +238,7 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         app[DELIVERY].remote = RemoteOriginals(
             fetch_client, allowed_domains, settings.fetch.default_max_age_seconds, settings.fetch.cache_bytes
         )
-    list_clouds = frozenset(c.strip() for c in settings.lists.clouds.split(",") if c.strip())
-    app[LISTS] = TagLists(catalog, list_clouds, settings.lists.max_age_seconds)
+    app[LISTS] = TagLists(catalog, settings.lists.clouds, settings.lists.max_age_seconds)
     origins = app[ORIGINS]
     if not isinstance(origins, WritableOrigins):
         # A delivery-only node (a read-only origin store; the folder and S3 stores both take
@@ -264,8 +262,8 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         max_bytes=settings.api.max_upload_bytes,
         limits=Limits(settings.limits.max_source_pixels, settings.limits.max_output_dimension),
         render_timeout=settings.render.timeout_seconds,
-        backup_clouds=frozenset(c.strip() for c in settings.api.backup_clouds.split(",") if c.strip()),
-        notification_urls=parse_cloud_urls(settings.api.notification_url),
+        backup_clouds=settings.api.backup_clouds,
+        notification_urls=settings.api.notification_url,
     )
     registry = app[METRICS].registry
     admin = Admin(

@@ -87,18 +87,6 @@ class UploadOptions:
         return self.notification_urls.get(cloud) or self.notification_urls.get("*", "")
 
 
-def parse_cloud_urls(text: str) -> dict[str, str]:
-    """`https://hook` (every cloud) or `shop=https://a,demo=https://b`."""
-    urls = {}
-    for item in (i.strip() for i in text.split(",") if i.strip()):
-        cloud, sep, url = item.partition("=")
-        if sep and not cloud.startswith(("http://", "https://")):
-            urls[cloud.strip()] = url.strip()
-        else:
-            urls["*"] = item
-    return urls
-
-
 class Uploads:
     def __init__(
         self,
