@@ -226,6 +226,10 @@ class ServerSettings:
         "On SIGTERM, /readyz answers 503 and the listener stays open this long (load balancers see it), then shutdown.",
     )
     log_format: str = setting("text", "EDGE_SERVER_LOG_FORMAT", "text, or json: one JSON object per line with the request id.")
+    workers: int = setting(
+        0, "EDGE_SERVER_WORKERS",
+        "Processes sharing the port (`edge serve --workers`), each restarted if it dies; 0 = one per CPU core.",
+    )
 
 
 @dataclass(frozen=True, slots=True)
