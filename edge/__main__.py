@@ -142,9 +142,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     edge_logging.configure(settings.server.log_format)
     if args.samples:
         _install_samples(settings)
-    workers = server.workers or _cores()
+    workers = settings.processes
     print(f"edge {__version__} on http://{server.host}:{server.port} (storage {settings.storage.url}, "
-          f"{workers} worker process{'es' if workers > 1 else ''})")
+          f"{workers} worker process{'es' if workers > 1 else ''} x {settings.render_threads} render thread"
+          f"{'s' if settings.render_threads > 1 else ''})")
     _print_examples(settings)
     sys.stdout.flush()
     if workers == 1:
@@ -156,14 +157,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     sock.set_inheritable(True)
     restarts = RestartCount()
     return Supervisor(lambda s: _run(settings, reuse_port=False, sock=s, restarts=restarts), sock, workers, restarts).run()
-
-
-def _cores() -> int:
-    """The CPUs this process may run on (a cpuset or `taskset` narrows them), not the host's count."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
 
 
 # (public_id, an example URL's tail) for the sample originals that `--samples` installs.

@@ -170,8 +170,8 @@ async def tiered_cache(app: web.Application) -> AsyncIterator[None]:
 
 
 async def render_pool(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS].render
-    pool = RenderPool(settings.workers, settings.queue, app[METRICS])
+    settings = app[SETTINGS]
+    pool = RenderPool(settings.render_threads, settings.render.queue, app[METRICS])
     app[POOL] = pool
     yield
     await _in_thread(pool.close)

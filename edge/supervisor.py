@@ -54,6 +54,21 @@ def _exit_cleanly(_signum: int, _frame: object) -> None:
     raise SystemExit(0)
 
 
+def _stop_with_parent(parent: int) -> None:
+    """Linux: SIGTERM (a drain) to this worker when the supervisor dies, even by SIGKILL, so no
+    orphaned worker keeps accepting on the port unsupervised."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        raise SystemExit(0)
+
+
 class RestartCount:
     """A counter in shared memory: written by the parent, read by every worker."""
 
@@ -118,6 +133,7 @@ class Supervisor:
         self._deaths: deque[float] = deque()
         self._stopping = False
         self._status = 0
+        self._parent = os.getpid()
 
     def run(self) -> int:
         signal.signal(signal.SIGTERM, self._stop)
@@ -146,6 +162,7 @@ class Supervisor:
         # ends a worker that is still starting, as a clean exit.
         signal.signal(signal.SIGTERM, _exit_cleanly)
         signal.signal(signal.SIGINT, _exit_cleanly)
+        _stop_with_parent(self._parent)
         code = 0
         try:
             self._serve(self._sock)

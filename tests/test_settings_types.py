@@ -137,3 +137,15 @@ def test_a_bad_named_transformation_is_reported_at_start_up_with_every_other():
 def test_the_cloud_url_map_keeps_a_bare_url_for_every_cloud():
     assert cloud_urls("https://all, shop=https://s") == {"*": "https://all", "shop": "https://s"}
     assert cloud_urls(["https://x/?q=a=b"]) == {"*": "https://x/?q=a=b"}
+
+
+def test_edge_exits_2_naming_every_bad_list_at_once(monkeypatch, tmp_path, capsys):
+    from edge.__main__ import main
+
+    monkeypatch.chdir(tmp_path)  # no config/edge.toml here
+    monkeypatch.setenv("EDGE_API_STRICT_CLOUDS", "a b")
+    monkeypatch.setenv("EDGE_FETCH_LIFT_GUARD", "example.com:80")
+    monkeypatch.setenv("EDGE_AUTH_TOKEN_KEYS", "zz")
+    assert main(["doctor"]) == 2
+    err = capsys.readouterr().err
+    assert all(env in err for env in ("EDGE_API_STRICT_CLOUDS", "EDGE_FETCH_LIFT_GUARD", "EDGE_AUTH_TOKEN_KEYS"))

@@ -111,3 +111,58 @@ def test_a_worker_that_dies_at_start_every_time_makes_the_node_exit_non_zero(tmp
     assert took < 20
     assert "the node cannot keep its workers up" in log and "NotADirectoryError" in log
     assert "restarting it in 0.25 s" in log  # backoff: a worker that keeps dying waits longer each time
+
+
+def test_the_restart_count_written_by_the_parent_is_seen_by_a_worker_forked_before():
+    from edge.supervisor import RestartCount
+
+    count = RestartCount()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the "worker": waits for the parent's write, answers what it sees in its exit code
+        os.read(read_end, 1)
+        os._exit(count.value)
+    count.increment()
+    count.increment()
+    os.write(write_end, b"x")
+    _, status = os.waitpid(pid, 0)
+    os.close(read_end)
+    os.close(write_end)
+    assert os.waitstatus_to_exitcode(status) == 2
+
+
+def test_workers_default_to_the_cores_each_with_its_share_of_render_threads(monkeypatch):
+    from edge import settings as settings_module
+    from edge.settings import Settings
+
+    monkeypatch.setattr(settings_module, "cores", lambda: 8)
+    cases = {
+        (): (8, 1),
+        (("EDGE_SERVER_WORKERS", "2"),): (2, 4),
+        (("EDGE_SERVER_WORKERS", "1"),): (1, 8),  # one process (Dockerfile, k8s): every core renders in it
+        (("EDGE_SERVER_WORKERS", "3"), ("EDGE_RENDER_WORKERS", "5")): (3, 5),
+        (("EDGE_SERVER_WORKERS", "16"),): (16, 1),
+    }
+    for environ, expected in cases.items():
+        s = Settings.load(dict(environ))
+        assert (s.processes, s.render_threads) == expected, environ
+
+
+def test_a_node_whose_supervisor_is_killed_leaves_no_worker_behind(tmp_path: Path):
+    node = EdgeNode(tmp_path / "node", {"EDGE_DATABASE_URL": f"sqlite:///{tmp_path / 'edge.db'}"}, workers=2)
+    try:
+        node.wait_ready()
+        _until(lambda: len(_children(node.process.pid)) == 2, timeout=10)
+        workers = _children(node.process.pid)
+        node.process.kill()
+        node.process.wait()
+        _until(lambda: not any(Path(f"/proc/{pid}").exists() and "Z" not in _state(pid) for pid in workers), timeout=10)
+    finally:
+        node.stop()
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return "Z"
