@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: run test bench clean
+.PHONY: run test bench docs clean
 
 # Two stamps: `make run` installs what serving needs (plus the sample images' extra); `make test`
 # adds the test tools (moto, kubernetes-validate, hadolint, ...) on top.
@@ -25,6 +25,13 @@ run: $(VENV)/.run-installed
 test: $(VENV)/.installed
 	$(VENV)/bin/lint-imports
 	$(PY) scripts/with_services.py $(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+$(VENV)/.docs-installed: $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[docs]'
+	touch $@
+
+docs: $(VENV)/.docs-installed  # the documentation site, built into site/ (git-ignored)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 bench: $(VENV)/.installed
 	$(PY) benchmarks/delivery.py
