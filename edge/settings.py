@@ -198,20 +198,6 @@ def named_transformations(raw: Any) -> FrozenMap[str]:
     return FrozenMap(named)
 
 
-def env_text(value: Any) -> str:
-    """A setting's value written as its environment variable would be (for docs and examples)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, Secret):
-        return "" if not value.reveal() else repr(value)
-    if isinstance(value, FrozenMap):
-        return ",".join(f"{k}={env_text(v) if not isinstance(v, tuple) else '|'.join(v)}" for k, v in value.items())
-    if isinstance(value, frozenset):
-        return ",".join(sorted(f"{v[0]}:{v[1]}" if isinstance(v, tuple) else str(v) for v in value))
-    if isinstance(value, tuple):
-        return ",".join(env_text(v) for v in value)
-    return str(value)
-
 
 @dataclass(frozen=True, slots=True)
 class ServerSettings:

@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from edge.settings import Secret, Settings  # noqa: E402
 
 # Defaults that depend on the machine the generator runs on: said in words, so the file is stable.
-MACHINE_DEFAULTS = {"EDGE_RENDER_WORKERS": "the number of CPUs"}
+# (None today: EDGE_RENDER_WORKERS and EDGE_SERVER_WORKERS default to 0, "per CPU core", said in their docs.)
+MACHINE_DEFAULTS: dict[str, str] = {}
 
 HEADER = """\
 # Configuration
