@@ -32,7 +32,8 @@ do not edit by hand (a test fails when this page and the settings disagree).
 Every setting has a default. `config/edge.toml` may set it (section = area, key = setting), and
 the environment variable overrides both. Settings are read once, at start-up; every problem is
 reported together and `edge serve` exits 2. List settings are comma-separated; per-cloud
-settings are `cloud=value` pairs, comma-separated.
+settings are `cloud=value` pairs, comma-separated. In `config/edge.toml` a list may also be an
+array (`strict_clouds = ["shop", "demo"]`) and a map a table (`allowed_domains = { demo = ["a.com"] }`).
 """
 
 
