@@ -132,6 +132,10 @@ def _doctor(settings: Settings) -> int:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import dataclasses
 
+    if args.workers is not None and args.workers < 0:
+        print("edge serve: --workers must be 0 (one per CPU core) or more", file=sys.stderr)
+        return 2
+
     server = dataclasses.replace(
         settings.server, host=args.host or settings.server.host, port=args.port or settings.server.port,
         workers=args.workers if args.workers is not None else settings.server.workers,
