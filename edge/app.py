@@ -35,14 +35,14 @@ from edge.imaging import runtime
 from edge.imaging.limits import Limits
 from edge.metrics import Metrics
 from edge.origins.local import LocalOriginStore
-from edge.origins.remote import RemoteFetcher, parse_lifted
+from edge.origins.remote import RemoteFetcher
 from edge.origins.s3 import S3OriginStore
 from edge.origins.s3 import open_client as open_s3
 from edge.services.admin import Admin, HourlyLimit
 from edge.services.assets import AssetStore, WritableOrigins
 from edge.services.coordination import Cluster
-from edge.services.credentials import Credentials, parse_token_keys
-from edge.services.fetch import RemoteOriginals, parse_allowed_domains
+from edge.services.credentials import Credentials
+from edge.services.fetch import RemoteOriginals
 from edge.services.lists import TagLists
 from edge.services.purge import PurgeHook
 from edge.services.raw import RawFiles
@@ -52,13 +52,13 @@ from edge.services.render_pool import RenderPool
 from edge.services.chunks import ChunkedUploads
 from edge.services.edits import AssetEdits
 from edge.services.intake import Intake, UploadOptions
-from edge.services.notices import Notices, parse_cloud_urls
+from edge.services.notices import Notices
 from edge.services.raw_upload import RawUploads
 from edge.services.strict import StrictTransformations
 from edge.services.upload import Uploads
 from edge.services.webhooks import Notifier
 from edge.settings import Settings
-from edge.signing import parse_keyring
+from edge.signing import Keyring, parse_cloudinary_url
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +89,7 @@ def create_app(settings: Settings) -> web.Application:
         for versioned in (False, True)
     }
     app[SURROGATE_HEADERS] = tuple(
-        (name.strip(), " " if name.strip().lower() == "surrogate-key" else ",")
-        for name in settings.cdn.surrogate_key_headers.split(",") if name.strip()
+        (name, " " if name.lower() == "surrogate-key" else ",") for name in settings.cdn.surrogate_key_headers
     )
     # Start-up runs this list top to bottom, each context reading what the earlier ones made;
     # teardown runs it bottom to top, also after a start-up that failed part-way.
@@ -194,8 +193,8 @@ async def tiered_cache(app: web.Application) -> AsyncIterator[None]:
 
 
 async def render_pool(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS].render
-    pool = RenderPool(settings.workers, settings.queue, app[METRICS])
+    settings = app[SETTINGS]
+    pool = RenderPool(settings.render_threads, settings.render.queue, app[METRICS])
     app[POOL] = pool
     yield
     await _in_thread(pool.close)
@@ -207,16 +206,15 @@ async def catalog_and_credentials(app: web.Application) -> AsyncIterator[None]:
     catalog = await open_catalog(settings.database.url.reveal())
     try:
         named = NamedTransformations(catalog)
-        strict_clouds = frozenset(c.strip() for c in settings.api.strict_clouds.split(",") if c.strip())
-        strict = StrictTransformations(strict_clouds, catalog, named)
+        strict = StrictTransformations(settings.api.strict_clouds, catalog, named)
         await strict.load()
         app[_CATALOG] = catalog
         app[_NAMED] = named
         app[_STRICT] = strict
         app[CREDENTIALS] = Credentials(
-            parse_keyring(settings.cloud.url.reveal(), settings.api.keys.reveal()),
+            Keyring(parse_cloudinary_url(url.reveal()) for url in (settings.cloud.url, *settings.api.keys)),
             strict,
-            parse_token_keys(settings.auth.token_keys.reveal()),
+            {cloud: key.reveal() for cloud, key in settings.auth.token_keys.items()},
         )
         yield
     finally:
@@ -226,7 +224,7 @@ async def catalog_and_credentials(app: web.Application) -> AsyncIterator[None]:
 async def http_clients(app: web.Application) -> AsyncIterator[None]:
     """The outgoing HTTP clients: upload-from-URL, `fetch` delivery, notifications (and the CDN purge)."""
     settings = app[SETTINGS]
-    lifted = parse_lifted(settings.fetch.lift_guard)
+    lifted = settings.fetch.lift_guard
     webhooks = Counter("edge_webhooks_total", "Notification attempts by result", ["result"], registry=app[METRICS].registry)
     async with contextlib.AsyncExitStack() as stack:
         clients = _Clients(
@@ -251,7 +249,7 @@ async def delivery_service(app: web.Application) -> AsyncIterator[None]:
         settings.limits.max_source_bytes,
         settings.render.timeout_seconds,
     )
-    allowed_domains = parse_allowed_domains(settings.fetch.allowed_domains)
+    allowed_domains = settings.fetch.allowed_domains
     remote = RemoteOriginals(
         app[_CLIENTS].fetch, allowed_domains, settings.fetch.default_max_age_seconds, settings.fetch.cache_bytes
     ) if allowed_domains else None
@@ -269,8 +267,7 @@ async def delivery_service(app: web.Application) -> AsyncIterator[None]:
         cluster=cluster,
     )
     app[RAW] = RawFiles(app[ORIGINS], settings.limits.max_source_bytes)
-    list_clouds = frozenset(c.strip() for c in settings.lists.clouds.split(",") if c.strip())
-    app[LISTS] = TagLists(catalog, list_clouds, settings.lists.max_age_seconds)
+    app[LISTS] = TagLists(catalog, settings.lists.clouds, settings.lists.max_age_seconds)
     yield
 
 
@@ -307,12 +304,12 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         max_bytes=settings.api.max_upload_bytes,
         limits=Limits(settings.limits.max_source_pixels, settings.limits.max_output_dimension),
         render_timeout=settings.render.timeout_seconds,
-        backup_clouds=frozenset(c.strip() for c in settings.api.backup_clouds.split(",") if c.strip()),
+        backup_clouds=settings.api.backup_clouds,
     )
     clients, credentials = app[_CLIENTS], app[CREDENTIALS]
     notices = Notices(
         app[DELIVERY].forget_recent, PurgeHook(settings.cdn.purge_url, clients.notifier), clients.notifier,
-        parse_cloud_urls(settings.api.notification_url),
+        settings.api.notification_url,
     )
     intake = Intake(credentials, store.catalog, clients.uploads, options.max_bytes)
     uploads = Uploads(intake, store, app[POOL], notices, options)

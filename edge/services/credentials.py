@@ -121,12 +121,3 @@ def _text(value: ParamValue | None) -> str:
     if value is None:
         return ""
     return value if isinstance(value, str) else ",".join(value)
-
-
-def parse_token_keys(text: str) -> dict[str, str]:
-    """`HEX` (every cloud) or `cloud=HEX,cloud2=HEX` -> {cloud or "*": HEX}."""
-    keys = {}
-    for item in (i.strip() for i in text.split(",") if i.strip()):
-        cloud, sep, key = item.partition("=")
-        keys[cloud.strip() if sep else "*"] = (key if sep else item).strip()
-    return keys

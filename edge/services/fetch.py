@@ -42,17 +42,6 @@ def sniff_image(data: bytes) -> str | None:
     return None
 
 
-def parse_allowed_domains(text: str) -> dict[str, tuple[str, ...]]:
-    """`demo=example.com|*.cdn.example.org,shop=img.shop.test` -> per cloud domain patterns."""
-    allowed: dict[str, list[str]] = {}
-    for item in (i.strip() for i in text.split(",") if i.strip()):
-        cloud, sep, domains = item.partition("=")
-        if not sep or not cloud.strip():
-            raise ValueError(f"expected cloud=domain|domain, got {item!r}")
-        allowed.setdefault(cloud.strip(), []).extend(d.strip().lower() for d in domains.split("|") if d.strip())
-    return {cloud: tuple(domains) for cloud, domains in allowed.items()}
-
-
 def domain_allowed(host: str, patterns: tuple[str, ...]) -> bool:
     host = host.lower().rstrip(".")
     for pattern in patterns:

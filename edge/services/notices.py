@@ -20,18 +20,6 @@ def keys_of(assets: Iterable[Asset]) -> list[AssetKey]:
     return [(a.resource_type, a.type, a.public_id) for a in assets]
 
 
-def parse_cloud_urls(text: str) -> dict[str, str]:
-    """`https://hook` (every cloud) or `shop=https://a,demo=https://b`."""
-    urls = {}
-    for item in (i.strip() for i in text.split(",") if i.strip()):
-        cloud, sep, url = item.partition("=")
-        if sep and not cloud.startswith(("http://", "https://")):
-            urls[cloud.strip()] = url.strip()
-        else:
-            urls["*"] = item
-    return urls
-
-
 class Notices:
     def __init__(
         self,

@@ -32,10 +32,10 @@ from edge.services.assets import (
     valid_public_id,
 )
 from edge.services.intake import Call, FileInput, Intake, UploadOptions, md5_hex, original_filename, public_id_for
-from edge.services.notices import Notices, keys_of, parse_cloud_urls
+from edge.services.notices import Notices, keys_of
 from edge.services.render_pool import RenderPool
 
-__all__ = ["FileInput", "UploadOptions", "Uploads", "eager_results", "parse_cloud_urls"]
+__all__ = ["FileInput", "UploadOptions", "Uploads", "eager_results"]
 _EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp", "gif": "gif", "tiff": "tiff"}
 
 

@@ -152,9 +152,9 @@ async def test_per_cloud_webhook_and_backups(client_for, make_settings, aiohttp_
     import aiohttp
     from aiohttp import web
 
-    from edge.services.upload import parse_cloud_urls
+    from edge.settings import cloud_urls
 
-    assert parse_cloud_urls("https://all, shop=https://s") == {"*": "https://all", "shop": "https://s"}
+    assert cloud_urls("https://all, shop=https://s") == {"*": "https://all", "shop": "https://s"}
     received = []
 
     async def hook(request):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from edge.services.notices import Notices, parse_cloud_urls
+from edge.services.notices import Notices
 from edge.services.purge import PurgeHook
 from edge.signing import ApiKey
 
@@ -18,7 +18,7 @@ class Sent:
 def test_invalidate_only_when_asked_and_notify_each_url_once():
     forgotten, sent = [], Sent()
     notices = Notices(lambda: forgotten.append(1), PurgeHook("http://cdn/purge", sent), sent,  # type: ignore[arg-type]
-                      parse_cloud_urls("demo=http://hook/a,http://hook/all"))
+                      {"demo": "http://hook/a", "*": "http://hook/all"})
     notices.invalidate({}, "demo", [("image", "upload", "x")], "overwrite", "s")
     assert forgotten == [] and sent.calls == []
     notices.invalidate({"invalidate": "true"}, "demo", [("image", "upload", "x")], "overwrite", "s")
