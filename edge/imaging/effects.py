@@ -79,12 +79,25 @@ def blackwhite(image: pyvips.Image, op: Filter) -> pyvips.Image:
     return join_alpha(bw.bandjoin([bw, bw]), alpha)
 
 
-_SEPIA = [[0.393, 0.769, 0.189], [0.349, 0.686, 0.168], [0.272, 0.534, 0.131]]
+# The classic sepia matrix applied to a grey pixel multiplies it by these (its row sums).
+_SEPIA_TONE = (0.393 + 0.769 + 0.189, 0.349 + 0.686 + 0.168, 0.272 + 0.534 + 0.131)
 
 
 def sepia(image: pyvips.Image, op: Filter) -> pyvips.Image:
+    """Tone the luma, never the input's colours: a saturated blue becomes a dark warm brown too
+    (the level sets how warm the tone is, 100 = the classic matrix on grey)."""
     rgb, alpha = split_alpha(image)
-    return join_alpha(_blend(rgb, rgb.recomb(_SEPIA), float(op.effect.args[0]) / 100), alpha)
+    warmth = float(op.effect.args[0]) / 100
+    grey = _grey(rgb)
+    grey = grey.bandjoin([grey, grey])
+    factors = [1 + (tone - 1) * warmth for tone in _SEPIA_TONE]
+    toned = grey.linear(factors, [0, 0, 0])
+    # Channels lifted above grey would clip in the highlights (a yellow would turn white): past
+    # the knee they follow a line that ends at white instead, so the tone stays warm up there.
+    lifted = [f >= 1 for f in factors]
+    rolled = grey.linear([2 - f if up else f for f, up in zip(factors, lifted)],
+                         [255 * (f - 1) if up else 0 for f, up in zip(factors, lifted)])
+    return join_alpha((toned < rolled).ifthenelse(toned, rolled), alpha)
 
 
 def negate(image: pyvips.Image, op: Filter) -> pyvips.Image:
