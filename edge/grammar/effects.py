@@ -73,7 +73,7 @@ def _level(low: float, high: float, default: float) -> ArgsParser:
     def parse(name: str, raw: str, args: list[str]) -> EffectArgs:
         if len(args) > 1:
             raise invalid(f"{name} parameters", raw)
-        return Level(spec.parse(name, args[0] if args else None))
+        return Level(spec.parse(name, _arg(args, 0)))
 
     return parse
 

@@ -20,6 +20,8 @@ def parse(code, raw):
         ("grayscale", Effect("grayscale")),
         ("blur", Effect("blur", Level(100.0))),
         ("blur:300", Effect("blur", Level(300.0))),
+        ("blur:", Effect("blur", Level(100.0))),  # an empty positional argument takes the default
+        ("trim::red", Effect("trim", Trim(10.0, Colour(255, 0, 0)))),
         ("brightness:-99", Effect("brightness", Level(-99.0))),
         ("sepia", Effect("sepia", Level(80.0))),
         ("vignette", Effect("vignette", Level(20.0))),
@@ -54,6 +56,8 @@ def test_effects_parse_with_defaults(raw, expected):
         ("background_removal", "Unsupported effect - background_removal"),
         ("gen_remove:prompt_x", "Unsupported effect - gen_remove"),
         ("replace_color", "Invalid replace_color parameters"),
+        ("improve:", "Invalid improve level - $"),  # the free-form syntaxes take no empty level
+        ("outline:inner:3:200:1", "Invalid outline parameters"),
     ],
 )
 def test_bad_and_unsupported_effects_are_400_naming_them(raw, message):
