@@ -1,4 +1,5 @@
-"""Transformation components and chains, and their canonical (SDK-ordered) text."""
+"""Transformation components and chains: parsing, their canonical (SDK-ordered) text, and a
+component's expression values resolved (`w_iw_div_2`)."""
 
 from __future__ import annotations
 
