@@ -192,3 +192,13 @@ def test_png8_lossy_and_metadata_flags():
 def test_delay_sets_every_frames_timing():
     rendered = render(animation(), parse_chain("w_20,dl_50"), OutputSpec(OutputFormat.WEBP), Limits())
     assert frames_of(rendered.data).get("delay") == [50, 50, 50, 50]
+
+
+async def test_svg_amplification_over_http_is_a_413_naming_it_at_once(client, storage):
+    """The whole path: the over-limit error class answers 413 with X-Cld-Error, well under a second."""
+    (storage / "demo" / "laughs.svg").write_bytes(_nested_use(9))
+    started = time.perf_counter()
+    response = await client.get("/demo/image/upload/w_20/laughs.png")
+    assert time.perf_counter() - started < 1.0
+    assert response.status == 413
+    assert response.headers["X-Cld-Error"].startswith("SVG too complex")
