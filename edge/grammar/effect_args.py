@@ -5,6 +5,7 @@ them by name. Pure data."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from edge.grammar.values import Colour
 
@@ -80,6 +81,7 @@ class Colorblind:
 
 
 EffectArgs = NoArgs | Level | Tint | ModeLevel | Outline | Cartoonify | Trim | ReplaceColor | Colorblind
+_Args = TypeVar("_Args", bound=EffectArgs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,3 +90,10 @@ class Effect:
 
     name: str
     args: EffectArgs = NoArgs()
+
+    def args_as(self, record: type[_Args]) -> _Args:
+        """The argument record, checked to be the one the caller reads (grammar/effects.py declares
+        which record each effect yields; a mismatch is a programming error, not bad input)."""
+        if not isinstance(self.args, record):
+            raise TypeError(f"e_{self.name} expects {record.__name__}, got {type(self.args).__name__}")
+        return self.args

@@ -11,7 +11,6 @@ import pyvips
 
 from edge.grammar.effect_args import Cartoonify, Colorblind, Level, ModeLevel, NoArgs, Outline, ReplaceColor, Tint, Trim
 from edge.imaging.effects import alpha, colour, detail, stylistic
-from edge.imaging.effects.bands import args
 from edge.imaging.ops import Filter
 
 
@@ -80,7 +79,7 @@ _MEASURING = frozenset({"auto_brightness", "auto_contrast", "auto_color", "impro
 
 def apply_filter(image: pyvips.Image, op: Filter) -> pyvips.Image:
     step = STEPS[op.effect.name]
-    args(op, step.record)  # the grammar's record is the one the step reads, or a TypeError
+    op.effect.args_as(step.record)  # the grammar's record is the one the step reads, or a TypeError
     if op.effect.name in _MEASURING:
         image = image.copy_memory()
     out = step.apply(image, op)

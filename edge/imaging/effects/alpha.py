@@ -6,13 +6,14 @@ from __future__ import annotations
 import pyvips
 
 from edge.grammar.effect_args import ModeLevel, Outline, Trim
-from edge.imaging.effects.bands import BLACK, args, corner_colour, join_alpha, level, solid, split_alpha, with_alpha
+from edge.imaging.effects.bands import BLACK, corner_colour, join_alpha, level, solid, split_alpha, with_alpha
 from edge.imaging.effects.detail import blur_sigma
 from edge.imaging.ops import SHADOW_BLUR, Filter
 
 
 def gradient_fade(image: pyvips.Image, op: Filter) -> pyvips.Image:
-    mode, strength = (given := args(op, ModeLevel)).mode, given.level
+    given = op.effect.args_as(ModeLevel)
+    mode, strength = given.mode, given.level
     image = with_alpha(image)
     rgb, alpha = split_alpha(image)
     x, y = op.offset
@@ -43,7 +44,8 @@ def _erode(alpha: pyvips.Image, radius: int) -> pyvips.Image:
 
 
 def outline(image: pyvips.Image, op: Filter) -> pyvips.Image:
-    mode, width, blur_amount = (given := args(op, Outline)).mode, given.width, given.blur
+    given = op.effect.args_as(Outline)
+    mode, width, blur_amount = given.mode, given.width, given.blur
     image = with_alpha(image)
     rgb, alpha = split_alpha(image)
     radius = max(1, round(float(width)))
@@ -76,7 +78,8 @@ def shadow(image: pyvips.Image, op: Filter) -> pyvips.Image:
 
 
 def trim(image: pyvips.Image, op: Filter) -> pyvips.Image:
-    tolerance, colour = (given := args(op, Trim)).tolerance, given.colour
+    given = op.effect.args_as(Trim)
+    tolerance, colour = given.tolerance, given.colour
     analysed = image.flatten(background=[255, 255, 255]) if image.hasalpha() else image
     background = (colour or corner_colour(analysed)).rgba[:3]
     left, top, width, height = analysed.find_trim(threshold=max(1.0, float(tolerance) * 2.55), background=background)

@@ -4,15 +4,12 @@ round trips, and the effects' default colours. Images are sRGB uchar (3 bands, o
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
 
 import pyvips
 
-from edge.grammar.effect_args import EffectArgs, Level
+from edge.grammar.effect_args import Level
 from edge.grammar.values import Colour
 from edge.imaging.ops import Filter
-
-_Args = TypeVar("_Args", bound=EffectArgs)
 
 
 WHITE = Colour(255, 255, 255)
@@ -64,15 +61,6 @@ def corner_colour(image: pyvips.Image) -> Colour:
     return Colour(*values[:3])
 
 
-def args(op: Filter, record: type[_Args]) -> _Args:
-    """The effect's argument record, checked against the one its step reads (grammar/effects.py
-    declares which record each effect yields; a mismatch is a programming error, not bad input)."""
-    found = op.effect.args
-    if not isinstance(found, record):
-        raise TypeError(f"e_{op.effect.name} expects {record.__name__}, got {type(found).__name__}")
-    return found
-
-
 def level(op: Filter) -> float:
     """The one level of an effect whose record is `Level`."""
-    return args(op, Level).level
+    return op.effect.args_as(Level).level

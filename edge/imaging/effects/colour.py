@@ -13,7 +13,7 @@ import pyvips
 
 from edge.grammar.effect_args import Colorblind, ModeLevel, ReplaceColor, Tint
 from edge.grammar.values import Colour
-from edge.imaging.effects.bands import BLACK, GREY, WHITE, args, blend, corner_colour, join_alpha, lch, level, luma, solid, split_alpha
+from edge.imaging.effects.bands import BLACK, GREY, WHITE, blend, corner_colour, join_alpha, lch, level, luma, solid, split_alpha
 from edge.imaging.ops import Filter
 
 
@@ -99,7 +99,8 @@ def vibrance(image: pyvips.Image, op: Filter) -> pyvips.Image:
 
 
 def tint(image: pyvips.Image, op: Filter) -> pyvips.Image:
-    equalize, amount, colours = (given := args(op, Tint)).equalize, given.amount, given.colours
+    given = op.effect.args_as(Tint)
+    equalize, amount, colours = given.equalize, given.amount, given.colours
     rgb, alpha = split_alpha(image)
     source = rgb.hist_equal() if equalize else rgb
     stops = [BLACK, colours[0], WHITE] if len(colours) == 1 else list(colours)
@@ -180,7 +181,7 @@ def auto_color(image: pyvips.Image, op: Filter) -> pyvips.Image:
 
 
 def improve(image: pyvips.Image, op: Filter) -> pyvips.Image:
-    amount = args(op, ModeLevel).level
+    amount = op.effect.args_as(ModeLevel).level
     rgb, alpha = split_alpha(image)
     improved = _auto_contrast_rgb(_grey_world(rgb).cast("uchar"))
     return join_alpha(blend(rgb, improved, amount / 100), alpha)
@@ -202,7 +203,8 @@ def _prominent_colour(rgb: pyvips.Image) -> Colour:
 
 
 def replace_color(image: pyvips.Image, op: Filter) -> pyvips.Image:
-    target, tolerance, source = (given := args(op, ReplaceColor)).target, given.tolerance, given.source
+    given = op.effect.args_as(ReplaceColor)
+    target, tolerance, source = given.target, given.tolerance, given.source
     rgb, alpha = split_alpha(image)
     source = source or _prominent_colour(rgb)
     lab = rgb.colourspace("lab")
@@ -231,4 +233,4 @@ _COLORBLIND = {
 
 def simulate_colorblind(image: pyvips.Image, op: Filter) -> pyvips.Image:
     rgb, alpha = split_alpha(image)
-    return join_alpha(rgb.recomb(_COLORBLIND[args(op, Colorblind).condition]), alpha)
+    return join_alpha(rgb.recomb(_COLORBLIND[op.effect.args_as(Colorblind).condition]), alpha)

@@ -7,7 +7,7 @@ import math
 import pyvips
 
 from edge.grammar.effect_args import Cartoonify
-from edge.imaging.effects.bands import args, join_alpha, level, luma, split_alpha
+from edge.imaging.effects.bands import join_alpha, level, luma, split_alpha
 from edge.imaging.ops import Filter
 
 
@@ -46,7 +46,8 @@ def oil_paint(image: pyvips.Image, op: Filter) -> pyvips.Image:
 
 
 def cartoonify(image: pyvips.Image, op: Filter) -> pyvips.Image:
-    line, reduction = (given := args(op, Cartoonify)).line, given.reduction
+    given = op.effect.args_as(Cartoonify)
+    line, reduction = given.line, given.reduction
     rgb, alpha = split_alpha(image)
     if reduction == "bw":
         grey = luma(rgb)

@@ -156,8 +156,7 @@ def _plan_effect(t: Transformation, cw: int, ch: int, faces: tuple[Box, ...]) ->
         grow = Grow(cw + abs(x) + 2 * spread, ch + abs(y) + 2 * spread, spread + max(0, -x), spread + max(0, -y))
         return [grow, Filter(effect, t.colour, offset=(x, y))], (grow.width, grow.height)
     if effect.name == "outline":
-        outline = effect.args
-        assert isinstance(outline, Outline)  # grammar/effects.py yields it for e_outline
+        outline = effect.args_as(Outline)
         margin = math.ceil(outline.width + outline.blur / 10)
         grow = Grow(cw + 2 * margin, ch + 2 * margin, margin, margin)
         return [grow, Filter(effect, t.colour)], (grow.width, grow.height)
