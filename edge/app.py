@@ -21,6 +21,7 @@ from edge.cache.tiered import TieredCache
 from edge.catalog.store import Catalog, open_catalog
 from edge.http import admin as admin_http
 from edge.http import delivery as delivery_http
+from edge.http import metadata as metadata_http
 from edge.http import ops
 from edge.http import upload as upload_http
 from edge.http.conditional import cache_control
@@ -103,6 +104,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/metrics", ops.metrics, name="metrics")
     # The API routes come first: GET /v1_1/<cloud>/resources/image would also match the delivery
     # pattern; the Admin ones before the Upload one, whose pattern also matches POST folders/<x>.
+    metadata_http.add_routes(app)
     admin_http.add_routes(app)
     app.router.add_post("/v1_1/{cloud}/{resource_type}/{action}", upload_http.action, name="upload")
     app.router.add_get(r"/{cloud}/image/list/{rest:.+}", lists_http.tag_list, name="list")
@@ -305,6 +307,7 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         limits=Limits(settings.limits.max_source_pixels, settings.limits.max_output_dimension),
         render_timeout=settings.render.timeout_seconds,
         backup_clouds=settings.api.backup_clouds,
+        keep_metadata_clouds=settings.api.keep_metadata_clouds,
     )
     clients, credentials = app[_CLIENTS], app[CREDENTIALS]
     notices = Notices(
@@ -331,11 +334,16 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
 
 
 def _metadata_lookup(catalog):  # type: ignore[no-untyped-def]
-    """For conditions on tags and ctx: an asset's (tags, context) from the catalog (none if unknown)."""
+    """For conditions on tags, ctx and md: an asset's (tags, context) from the catalog (none if
+    unknown); its structured metadata rides in the context as `md:<external_id>` (what
+    `md:!key!` reads), a set as its external_ids joined by commas."""
 
     async def lookup(cloud: str, type_: str, public_id: str) -> tuple[tuple[str, ...], dict[str, str]]:
         asset = await catalog.get(cloud, type_, public_id)
-        return (tuple(asset.tags), dict(asset.context)) if asset is not None else ((), {})
+        if asset is None:
+            return (), {}
+        structured = {f"md:{k}": ",".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in asset.metadata.items()}
+        return tuple(asset.tags), {**asset.context, **structured}
 
     return lookup
 

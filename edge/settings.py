@@ -344,6 +344,12 @@ class ApiSettings:
         FrozenMap(), "EDGE_API_NOTIFICATION_URL",
         "Webhook for every upload/destroy/rename/eager: a URL, or cloud=URL pairs, comma-separated.", cloud_urls,
     )
+    keep_metadata_clouds: frozenset[str] = setting(
+        frozenset(), "EDGE_API_KEEP_METADATA_CLOUDS",
+        "Clouds (comma-separated, * = all) where an overwrite keeps the asset's tags, context and structured "
+        "metadata that the call does not set (Cloudinary's \"Keep existing metadata when uploading newer "
+        "versions\"); elsewhere an overwrite clears them.", cloud_names,
+    )
     strict_clouds: frozenset[str] = setting(
         frozenset(), "EDGE_API_STRICT_CLOUDS",
         "Clouds with strict transformations: unsigned URLs may only use allowed ones.", cloud_names,

@@ -23,7 +23,7 @@ class Asset:
     resource_type: str = "image"
     tags: tuple[str, ...] = ()
     context: dict[str, str] = field(default_factory=dict)
-    metadata: dict[str, str] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)  # structured metadata: external_id -> typed value
     original_filename: str = ""
     placeholder: bool = False
     backup: bool = False

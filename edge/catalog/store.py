@@ -12,6 +12,7 @@ import dataclasses
 import json
 from typing import Any
 
+from edge.catalog.admin_schema import ADMIN_TABLES
 from edge.catalog.db import Database, Row
 from edge.catalog.models import Asset, Derived, NamedTransformation, Page, Revision, UploadPreset
 from edge.errors import CatalogUnavailable, InvalidParameter
@@ -51,6 +52,7 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE pending_writes (id TEXT PRIMARY KEY, staged TEXT NOT NULL, asset TEXT NOT NULL,"
         " created_at TEXT NOT NULL)",
     ],
+    ADMIN_TABLES,  # edge/catalog/admin_schema.py: metadata, outbox, usage, triggers, mappings
 ]
 
 _ASSET_COLUMNS = (

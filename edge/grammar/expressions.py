@@ -32,6 +32,7 @@ MAX_CLAUSES = 16
 _VARIABLE = re.compile(r"\$[a-zA-Z][a-zA-Z0-9]{0,30}")
 _STRING = re.compile(r"!([^!]*)!")
 _CTX = re.compile(r"ctx:!([^!]+)!")
+_MD = re.compile(r"md:!([^!]+)!")  # structured metadata: looked up as context key `md:<key>`
 _PRECEDENCE = {"^": 3, "*": 2, "/": 2, "%": 2, "+": 1, "-": 1}
 
 
@@ -72,6 +73,8 @@ def _operand(token: str, raw: str) -> tuple[str, Any]:
         return ("string", match.group(1))
     if (match := _CTX.fullmatch(token)) is not None:
         return ("context", match.group(1))
+    if (match := _MD.fullmatch(token)) is not None:
+        return ("context", "md:" + match.group(1))
     if ":" in token and all(number(p) is not None for p in token.split(":")) and token.count(":") == 1:
         return ("number", parse_aspect_ratio(token))
     value = number(token)

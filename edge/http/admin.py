@@ -18,7 +18,7 @@ from edge.services.admin import Admin
 Call = Callable[[Admin, str, dict[str, Any], web.Request, str], Awaitable[dict[str, Any]]]
 
 
-def _route(call: Call) -> Callable[[web.Request], Awaitable[web.Response]]:
+def route(call: Call) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handle(request: web.Request) -> web.Response:
         admin = request.app.get(ADMIN)
         if admin is None:
@@ -93,4 +93,4 @@ async def _transformation_get(a: Admin, cloud: str, params: dict[str, Any]) -> d
 def add_routes(app: web.Application) -> None:
     for method, path, call in ROUTES:
         slug = re.sub(r"[^A-Za-z0-9]+", "_", path).strip("_")
-        app.router.add_route(method, f"/v1_1/{{cloud}}/{path}", _route(call), name=f"admin.{method.lower()}.{slug}")
+        app.router.add_route(method, f"/v1_1/{{cloud}}/{path}", route(call), name=f"admin.{method.lower()}.{slug}")

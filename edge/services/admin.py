@@ -83,6 +83,7 @@ class Admin:
         self.notices = notices
         self._renders = renders
         self.limit = limit or HourlyLimit(0)
+        self.metadata = store.metadata  # structured metadata: fields, datasources, rules
 
     def authorise(self, cloud: str, authorization: str | None) -> tuple[str, Allowance]:
         """The secret of the key used (it signs response fields) and what is left of its allowance."""
@@ -136,7 +137,7 @@ class Admin:
             body.pop("tags", None)
         if not truthy(params.get("context")):
             body.pop("context", None)
-        if not truthy(params.get("metadata")):
+        if not truthy(params.get("metadata")) and "metadata" not in split_list(params.get("with_field")):
             body.pop("metadata", None)
         return body
 

@@ -27,6 +27,7 @@ from edge.grammar.delivery_path import parse_delivery_path
 from edge.grammar.params import FORMAT_NAMES
 from edge.origins.base import OriginVersion, Staged, storage_cloud
 from edge.services.delivery import Delivery
+from edge.services.metadata import StructuredMetadata
 from edge.signing import api_signature
 
 ParamValue = str | list[str]
@@ -165,6 +166,7 @@ class AssetStore:
         self.origins = origins
         self.delivery = delivery
         self.max_bytes = max_bytes
+        self.metadata = StructuredMetadata(catalog.db)
 
     async def existing(self, cloud: str, type_: str, public_id: str) -> Asset:
         asset = await self.catalog.get(cloud, type_, public_id)

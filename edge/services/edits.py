@@ -40,14 +40,17 @@ def present(params: Params, name: str) -> bool:
 
 
 async def apply_edits(store: AssetStore, asset: Asset, params: Params, counts: Callable[[Params, str], bool]) -> Asset:
-    """tags replace, context replaces, metadata merges; written only when something changed."""
+    """tags replace, context replaces, metadata merges (checked against its fields first: an
+    invalid value fails the call with nothing written); written only when something changed."""
     changes: dict[str, Any] = {}
     if counts(params, "tags"):
         changes["tags"] = tuple(split_list(params.get("tags")))
     if counts(params, "context"):
         changes["context"] = parse_context(params.get("context"))
     if counts(params, "metadata"):
-        changes["metadata"] = {**asset.metadata, **parse_context(params.get("metadata"))}
+        changes["metadata"] = await store.metadata.resolve(
+            asset.cloud, asset.metadata, params.get("metadata"), clear_invalid=truthy(params.get("clear_invalid"))
+        )
     if not changes:
         return asset
     asset = replace(asset, **changes)
@@ -135,9 +138,21 @@ class AssetEdits:
         return await self._each(cloud, params, lambda a: replace(a, context={**a.context, **values} if command == "add" else {}))
 
     async def metadata(self, cloud: str, params: Params) -> dict[str, Any]:
+        """update_metadata: every asset's values are checked first, then all are written in one
+        transaction, so an invalid value leaves every asset as it was."""
         self.credentials.check_signed(cloud, params, exclude=_NON_SIGNABLE)
-        values = parse_context(params.get("metadata"))
-        return await self._each(cloud, params, lambda a: replace(a, metadata={**a.metadata, **values}))
+        if not params.get("metadata"):
+            raise InvalidParameter("Missing required parameter - metadata")
+        clear_invalid = truthy(params.get("clear_invalid"))
+        type_ = stored_type(params.get("type"))
+        changed = []
+        for asset in await self.catalog.get_many(cloud, type_, split_list(params.get("public_ids"))):
+            values = await self.store.metadata.resolve(cloud, asset.metadata, params.get("metadata"), clear_invalid=clear_invalid)
+            changed.append(replace(asset, metadata=values))
+        async with self.catalog.db.transaction() as tx:
+            for asset in changed:
+                await self.catalog.put(asset, tx)
+        return {"public_ids": [a.public_id for a in changed]}
 
     async def _each(self, cloud: str, params: Params, change: Callable[[Asset], Asset]) -> dict[str, Any]:
         updated = []

@@ -43,9 +43,14 @@ class UploadOptions:
     render_timeout: float
     backup_clouds: frozenset[str] = frozenset()  # "*" = every cloud
     notification_urls: Mapping[str, str] = field(default_factory=dict)  # cloud (or "*") -> URL
+    keep_metadata_clouds: frozenset[str] = frozenset()  # "*" = every cloud
 
     def backup(self, cloud: str) -> bool:
         return cloud in self.backup_clouds or "*" in self.backup_clouds
+
+    def keep_metadata(self, cloud: str) -> bool:
+        """An overwrite keeps the tags, context and metadata the call does not set."""
+        return cloud in self.keep_metadata_clouds or "*" in self.keep_metadata_clouds
 
 
 @dataclass(frozen=True, slots=True)

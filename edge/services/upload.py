@@ -74,6 +74,11 @@ class Uploads:
             body["existing"] = True
             return body
 
+        keep = previous if previous is not None and self.options.keep_metadata(cloud) else None
+        # Checked before anything is stored: an invalid value fails the call with nothing written.
+        metadata = await self.store.metadata.resolve(
+            cloud, keep.metadata if keep else {}, options.get("metadata"), new_asset=True
+        )
         now = int(time.time())
         backup = truthy(options.get("backup"), self.options.backup(cloud))
         asset = Asset(
@@ -89,9 +94,9 @@ class Uploads:
             etag=await md5_hex(stored.data),
             created_at=now_iso(),
             type=type_,
-            tags=tuple(split_list(options.get("tags"))),
-            context=parse_context(options.get("context")),
-            metadata=parse_context(options.get("metadata")),
+            tags=tuple(split_list(options.get("tags"))) if keep is None or options.get("tags") else keep.tags,
+            context=parse_context(options.get("context")) if keep is None or options.get("context") else keep.context,
+            metadata=metadata,
             original_filename=original_filename(filename),
             backup=backup,
         )

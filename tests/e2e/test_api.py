@@ -412,6 +412,7 @@ def test_explicit_metadata_and_context_removal(sdk):
     assert result["tags"] == ["made"] and result["eager"][0]["transformation"] == "c_scale,w_25/jpg"
     status, headers, body = fetch(result["eager"][0]["url"])
     assert status == 200 and headers["Content-Type"] == "image/jpeg" and decode(body).width == 25
+    cloudinary.api.add_metadata_field({"type": "string", "external_id": "sku", "label": "SKU"})
     assert cloudinary.uploader.update_metadata({"sku": "X-1"}, ["exp"])["public_ids"] == ["exp"]
     assert cloudinary.api.resource("exp", metadata=True)["metadata"] == {"sku": "X-1"}
     cloudinary.uploader.remove_all_context(["exp"])

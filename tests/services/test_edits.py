@@ -18,10 +18,11 @@ async def _upload(services, public_id: str, **params) -> dict:
 
 async def test_explicit_skips_empty_values_where_the_admin_update_clears(services):
     await _upload(services, "e/one", tags="a,b", context="k=v")
+    await services.store.metadata.add_field("demo", {"type": "integer", "external_id": "m", "label": "M"})
     asset = await services.store.existing("demo", "upload", "e/one")
     assert await apply_edits(services.store, asset, {"tags": "", "context": ""}, given) == asset
     cleared = await apply_edits(services.store, asset, {"tags": "", "metadata": "m=1"}, present)
-    assert cleared.tags == () and cleared.context == {"k": "v"} and cleared.metadata == {"m": "1"}
+    assert cleared.tags == () and cleared.context == {"k": "v"} and cleared.metadata == {"m": 1}
     assert (await services.catalog.get("demo", "upload", "e/one")).tags == ()
 
 
