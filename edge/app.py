@@ -22,6 +22,7 @@ from edge.catalog.store import Catalog, open_catalog
 from edge.http import admin as admin_http
 from edge.http import delivery as delivery_http
 from edge.http import metadata as metadata_http
+from edge.http import triggers as triggers_http
 from edge.http import ops
 from edge.http import upload as upload_http
 from edge.http.conditional import cache_control
@@ -54,6 +55,7 @@ from edge.services.chunks import ChunkedUploads
 from edge.services.edits import AssetEdits
 from edge.services.intake import Intake, UploadOptions
 from edge.services.notices import Notices
+from edge.services.outbox import Outbox
 from edge.services.raw_upload import RawUploads
 from edge.services.strict import StrictTransformations
 from edge.services.upload import Uploads
@@ -68,7 +70,8 @@ log = logging.getLogger(__name__)
 class _Clients:
     uploads: RemoteFetcher  # upload from a URL
     fetch: RemoteFetcher  # `fetch` delivery
-    notifier: Notifier  # notifications and the CDN purge hook
+    notifier: Notifier  # the CDN purge hook (and notifications on a node without an outbox)
+    record_webhook: Callable[[str], None]  # edge_webhooks_total{result}
 
 
 # Wiring between the contexts below; the HTTP handlers never see these.
@@ -105,6 +108,7 @@ def create_app(settings: Settings) -> web.Application:
     # The API routes come first: GET /v1_1/<cloud>/resources/image would also match the delivery
     # pattern; the Admin ones before the Upload one, whose pattern also matches POST folders/<x>.
     metadata_http.add_routes(app)
+    triggers_http.add_routes(app)
     admin_http.add_routes(app)
     app.router.add_post("/v1_1/{cloud}/{resource_type}/{action}", upload_http.action, name="upload")
     app.router.add_get(r"/{cloud}/image/list/{rest:.+}", lists_http.tag_list, name="list")
@@ -235,6 +239,7 @@ async def http_clients(app: web.Application) -> AsyncIterator[None]:
             RemoteFetcher(settings.fetch.timeout_seconds, False, lifted, settings.fetch.max_redirects),
             Notifier(settings.api.webhook_attempts, settings.api.webhook_timeout_seconds,
                      record=lambda r: webhooks.labels(r).inc()),
+            lambda r: webhooks.labels(r).inc(),
         )
         for client in (clients.uploads, clients.fetch, clients.notifier):
             await client.open()
@@ -310,9 +315,15 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         keep_metadata_clouds=settings.api.keep_metadata_clouds,
     )
     clients, credentials = app[_CLIENTS], app[CREDENTIALS]
+    outbox = Outbox(
+        store.catalog.db, credentials.keyring, attempts=settings.api.webhook_attempts,
+        timeout=settings.api.webhook_timeout_seconds, lease_seconds=settings.api.outbox_lease_seconds,
+        poll_seconds=settings.api.outbox_poll_seconds,
+        record=clients.record_webhook,
+    )
     notices = Notices(
         app[DELIVERY].forget_recent, PurgeHook(settings.cdn.purge_url, clients.notifier), clients.notifier,
-        settings.api.notification_url,
+        settings.api.notification_url, outbox,
     )
     intake = Intake(credentials, store.catalog, clients.uploads, options.max_bytes)
     uploads = Uploads(intake, store, app[POOL], notices, options)
@@ -327,10 +338,13 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         lambda: registry.get_sample_value("edge_renders_total", {"result": "ok"}) or 0.0,
         HourlyLimit(settings.api.admin_calls_per_hour),
     )
+    outbox.handlers["eager"] = uploads.eager_job
+    await outbox.start()  # the durable notifications and eager_async jobs, whichever node wrote them
     try:
         yield
     finally:
         await uploads.drain()
+        await outbox.close()
 
 
 def _metadata_lookup(catalog):  # type: ignore[no-untyped-def]

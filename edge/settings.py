@@ -363,6 +363,13 @@ class ApiSettings:
     )
     webhook_attempts: int = setting(5, "EDGE_API_WEBHOOK_ATTEMPTS", "Deliveries tried per notification (backoff 1 s, 2 s, 4 s...).")
     webhook_timeout_seconds: float = setting(10.0, "EDGE_API_WEBHOOK_TIMEOUT_SECONDS", "Time limit for one notification POST.")
+    outbox_lease_seconds: float = setting(
+        30.0, "EDGE_API_OUTBOX_LEASE_SECONDS",
+        "A node that claimed a notification or eager_async job holds it this long; if it dies, another node takes it then.",
+    )
+    outbox_poll_seconds: float = setting(
+        1.0, "EDGE_API_OUTBOX_POLL_SECONDS", "How often each process looks for due notifications and jobs another node wrote."
+    )
 
 
 @dataclass(frozen=True, slots=True)

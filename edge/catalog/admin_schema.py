@@ -1,8 +1,8 @@
 """The tables of the Admin API's later calls (one migration of edge.catalog.store): structured
-metadata. Each module owns its statements; this list only puts them in order."""
+metadata, the outbox, triggers. Each module owns its statements; this list only puts them in order."""
 
 from __future__ import annotations
 
-from edge.catalog import metadata
+from edge.catalog import metadata, outbox, triggers
 
-ADMIN_TABLES: list[str] = [*metadata.SCHEMA]
+ADMIN_TABLES: list[str] = [*metadata.SCHEMA, *outbox.SCHEMA, *triggers.SCHEMA]

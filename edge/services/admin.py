@@ -28,6 +28,7 @@ from edge.services.assets import (
 from edge.services.credentials import Credentials
 from edge.services.edits import apply_edits, present
 from edge.services.notices import Notices
+from edge.services.triggers import Triggers
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,100}")
 # Upload API parameters that describe the call, not the preset.
@@ -84,6 +85,7 @@ class Admin:
         self._renders = renders
         self.limit = limit or HourlyLimit(0)
         self.metadata = store.metadata  # structured metadata: fields, datasources, rules
+        self.triggers = Triggers(store.catalog.db)
 
     def authorise(self, cloud: str, authorization: str | None) -> tuple[str, Allowance]:
         """The secret of the key used (it signs response fields) and what is left of its allowance."""

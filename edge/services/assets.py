@@ -15,10 +15,11 @@ import dataclasses
 
 import datetime
 import secrets
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
+from edge.catalog.db import Database
 from edge.catalog.models import Asset, Derived, Revision
 from edge.catalog.store import Catalog
 from edge.errors import AlreadyExists, InvalidParameter, ResourceNotFound
@@ -32,6 +33,8 @@ from edge.signing import api_signature
 
 ParamValue = str | list[str]
 Params = Mapping[str, Any]
+# Run inside a change's transaction (its outbox rows commit with it, or not at all).
+During = Callable[[Database], Awaitable[Any]] | None
 # The delivery types kept in the store (fetch originals live elsewhere; list is a view).
 STORED_TYPES = frozenset({"upload", "private", "authenticated"})
 
@@ -174,7 +177,7 @@ class AssetStore:
             raise ResourceNotFound(f"Resource not found - {public_id}")
         return asset
 
-    async def save(self, asset: Asset, stored: Stored, *, previous: Asset | None, backup: bool) -> Asset:
+    async def save(self, asset: Asset, stored: Stored, *, previous: Asset | None, backup: bool, during: During = None) -> Asset:
         if previous is not None and backup:
             await self.keep_revision(previous)
         mtime_ns = asset.version * 10**9 + secrets.randbelow(10**9)
@@ -190,6 +193,8 @@ class AssetStore:
             async with self.catalog.db.transaction() as tx:
                 await self.catalog.put(asset, tx)
                 await self.catalog.end_write(write_id, tx)
+                if during is not None:
+                    await during(tx)
                 await self.origins.publish(staged)
         except BaseException:
             await self.origins.discard(staged)
@@ -228,7 +233,7 @@ class AssetStore:
         )
         await self.catalog.add_revision(asset.cloud, asset.type, revision)
 
-    async def destroy(self, cloud: str, type_: str, public_id: str, *, backup: bool) -> bool:
+    async def destroy(self, cloud: str, type_: str, public_id: str, *, backup: bool, during: During = None) -> bool:
         asset = await self.catalog.get(cloud, type_, public_id)
         if asset is not None and (backup or asset.backup):
             try:
@@ -238,10 +243,12 @@ class AssetStore:
         removed_file = await self.origins.delete(storage_cloud(cloud, "image", type_), public_id)
         async with self.catalog.db.transaction() as tx:
             removed_record = await self.catalog.delete(cloud, type_, public_id, tx)
+            if during is not None and (removed_record or removed_file):
+                await during(tx)
         await self._invalidate(cloud, "image", type_, public_id)
         return removed_file or removed_record
 
-    async def rename(self, asset: Asset, to_id: str, *, overwrite: bool) -> Asset:
+    async def rename(self, asset: Asset, to_id: str, *, overwrite: bool, during: Callable[[Database, Asset], Awaitable[Any]] | None = None) -> Asset:
         existing = await self.catalog.get(asset.cloud, asset.type, to_id)
         if existing is not None and not overwrite:
             raise AlreadyExists(f"Resource already exists - {to_id}")
@@ -254,6 +261,8 @@ class AssetStore:
             if existing is not None:
                 await self.catalog.delete(asset.cloud, asset.type, to_id, tx)
             await self.catalog.put(moved, tx)
+            if during is not None:
+                await during(tx, moved)
         await self._invalidate(asset.cloud, asset.resource_type, asset.type, asset.public_id)
         await self._invalidate(asset.cloud, asset.resource_type, asset.type, to_id)
         return moved

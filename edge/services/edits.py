@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from edge.catalog.db import Database
 from edge.catalog.models import Asset
 from edge.errors import InvalidParameter
 from edge.services.assets import (
@@ -73,11 +74,15 @@ class AssetEdits:
             raise InvalidParameter("Missing required parameter - public_id")
         type_ = stored_type(params.get("type"))
         asset = await self.catalog.get(cloud, type_, public_id)
-        removed = await self.store.destroy(cloud, type_, public_id, backup=self._backup(cloud))
+        body = {"public_id": public_id, "type": type_, "resource_type": "image"}
+        removed = await self.store.destroy(
+            cloud, type_, public_id, backup=self._backup(cloud),
+            during=lambda tx: self.notices.notify(params, body, api_key, "delete", tx),
+        )
         if removed and asset is not None:
             self.notices.invalidate(params, cloud, keys_of([asset]), "destroy", api_key.secret)
-        if removed:
-            self.notices.notify(params, {"public_id": public_id, "type": type_, "resource_type": "image"}, api_key, "delete")
+        if removed and self.notices.outbox is not None:
+            self.notices.outbox.wake()
         return {"result": "ok" if removed else "not found"}
 
     async def rename(self, cloud: str, params: Params, base_url: str) -> dict[str, Any]:
@@ -85,15 +90,23 @@ class AssetEdits:
         from_id = str(params.get("from_public_id") or "")
         to_id = valid_public_id(str(params.get("to_public_id") or ""))
         asset = await self.store.existing(cloud, str(params.get("type") or "upload"), from_id)
-        moved = await self.store.rename(asset, to_id, overwrite=truthy(params.get("overwrite")))
+        extra = parse_context(params.get("context")) if params.get("context") else None
+
+        async def during(tx: Database, moved: Asset) -> None:
+            if extra is not None:
+                moved = replace(moved, context={**moved.context, **extra})
+                await self.catalog.put(moved, tx)
+            body = describe(moved, base_url, api_key.secret)
+            await self.notices.notify(params, {"from_public_id": from_id, "to_public_id": to_id, **body}, api_key, "rename", tx)
+
+        moved = await self.store.rename(asset, to_id, overwrite=truthy(params.get("overwrite")), during=during)
+        if extra is not None:
+            moved = replace(moved, context={**moved.context, **extra})
         # The new id may have served a d_ default: purge it too.
         self.notices.invalidate(params, cloud, keys_of([asset, moved]), "rename", api_key.secret)
-        if params.get("context"):
-            moved = replace(moved, context={**moved.context, **parse_context(params.get("context"))})
-            await self.catalog.put(moved)
-        body = describe(moved, base_url, api_key.secret)
-        self.notices.notify(params, {"from_public_id": from_id, "to_public_id": to_id, **body}, api_key, "rename")
-        return body
+        if self.notices.outbox is not None:
+            self.notices.outbox.wake()
+        return describe(moved, base_url, api_key.secret)
 
     async def explicit(self, cloud: str, params: Params, base_url: str) -> dict[str, Any]:
         api_key = self.credentials.check_signed(cloud, params)
@@ -104,7 +117,7 @@ class AssetEdits:
         if eager:
             body["eager"] = await eager_results(self.store, asset, eager, base_url)
             url = params.get("eager_notification_url") or params.get("notification_url")
-            self.notices.notify({"notification_url": url}, body, api_key, "eager")
+            await self.notices.notify({"notification_url": url}, body, api_key, "eager")
         return body
 
     async def tags(self, cloud: str, params: Params) -> dict[str, Any]:
@@ -127,6 +140,7 @@ class AssetEdits:
         for asset in await self.catalog.get_many(cloud, type_, public_ids):
             await self.catalog.put(replace(asset, tags=_retagged(asset.tags, command, tags)))
             updated.append(asset.public_id)
+        await self._changed(cloud, params, "resource_tags_changed", updated, {"command": command, "tags": tags})
         return {"public_ids": updated}
 
     async def context(self, cloud: str, params: Params) -> dict[str, Any]:
@@ -135,7 +149,9 @@ class AssetEdits:
         if command not in ("add", "remove_all"):
             raise InvalidParameter(f"Invalid command - {command}")
         values = parse_context(params.get("context"))
-        return await self._each(cloud, params, lambda a: replace(a, context={**a.context, **values} if command == "add" else {}))
+        done = await self._each(cloud, params, lambda a: replace(a, context={**a.context, **values} if command == "add" else {}))
+        await self._changed(cloud, params, "resource_context_changed", done["public_ids"], {"command": command, "context": values})
+        return done
 
     async def metadata(self, cloud: str, params: Params) -> dict[str, Any]:
         """update_metadata: every asset's values are checked first, then all are written in one
@@ -149,10 +165,26 @@ class AssetEdits:
         for asset in await self.catalog.get_many(cloud, type_, split_list(params.get("public_ids"))):
             values = await self.store.metadata.resolve(cloud, asset.metadata, params.get("metadata"), clear_invalid=clear_invalid)
             changed.append(replace(asset, metadata=values))
+        api_key = self.credentials.check_signed(cloud, params, exclude=_NON_SIGNABLE)
         async with self.catalog.db.transaction() as tx:
             for asset in changed:
                 await self.catalog.put(asset, tx)
+            if changed:
+                body = {"public_ids": [a.public_id for a in changed], "type": type_, "resource_type": "image",
+                        "metadata": {a.public_id: a.metadata for a in changed}}
+                await self.notices.notify(params, body, api_key, "resource_metadata_changed", tx)
+        self._wake()
         return {"public_ids": [a.public_id for a in changed]}
+
+    def _wake(self) -> None:
+        if self.notices.outbox is not None:
+            self.notices.outbox.wake()
+
+    async def _changed(self, cloud: str, params: Params, kind: str, public_ids: list[str], extra: dict[str, Any]) -> None:
+        if public_ids:
+            api_key = self.credentials.check_signed(cloud, params, exclude=_NON_SIGNABLE)
+            body = {"public_ids": public_ids, "type": str(params.get("type") or "upload"), "resource_type": "image", **extra}
+            await self.notices.notify(params, body, api_key, kind)
 
     async def _each(self, cloud: str, params: Params, change: Callable[[Asset], Asset]) -> dict[str, Any]:
         updated = []

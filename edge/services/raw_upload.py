@@ -53,7 +53,7 @@ class RawUploads:
         if exists:
             body["overwritten"] = True
             self.notices.invalidate(options, cloud, [("raw", type_, public_id)], "overwrite", api_key.secret)
-        self.notices.notify(options, body, api_key, "upload")
+        await self.notices.notify(options, body, api_key, "upload")
         return body
 
     async def _exists(self, where: str, public_id: str) -> bool:
@@ -72,5 +72,5 @@ class RawUploads:
         removed = await self.store.origins.delete(storage_cloud(cloud, "raw", type_), public_id)
         if removed:
             self.notices.invalidate(params, cloud, [("raw", type_, public_id)], "destroy", api_key.secret)
-            self.notices.notify(params, {"public_id": public_id, "type": type_, "resource_type": "raw"}, api_key, "delete")
+            await self.notices.notify(params, {"public_id": public_id, "type": type_, "resource_type": "raw"}, api_key, "delete")
         return {"result": "ok" if removed else "not found"}

@@ -6,7 +6,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from edge.catalog.db import Database
 from edge.catalog.models import Asset
+from edge.catalog.outbox import OutboxRow
 from edge.concurrency.tasks import BackgroundTasks
 from edge.errors import InvalidImage, InvalidParameter, UnsupportedFormat
 from edge.grammar.chain import parse_chain
@@ -34,6 +36,7 @@ from edge.services.assets import (
 from edge.services.intake import Call, FileInput, Intake, UploadOptions, md5_hex, original_filename, public_id_for
 from edge.services.notices import Notices, keys_of
 from edge.services.render_pool import RenderPool
+from edge.signing import ApiKey
 
 __all__ = ["FileInput", "UploadOptions", "Uploads", "eager_results"]
 _EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp", "gif": "gif", "tiff": "tiff"}
@@ -100,26 +103,52 @@ class Uploads:
             original_filename=original_filename(filename),
             backup=backup,
         )
-        await self.store.save(asset, stored, previous=previous, backup=backup)
         body = describe(asset, base_url, api_key.secret)
         body["api_key"] = api_key.key
         if previous is not None:
             body["overwritten"] = True
-            self.notices.invalidate(options, cloud, keys_of([previous]), "overwrite", api_key.secret)
         eager = eager_items(options.get("eager"))
-        if eager and truthy(options.get("eager_async")):
-            self._later.spawn(self._eager_later(asset, eager, base_url, call))
+        later = bool(eager) and truthy(options.get("eager_async"))
+        held: list[str] = []
+
+        async def during(tx: Database) -> None:
+            # The notification and the eager_async job commit with the record: a crash loses neither.
+            held.extend(await self.notices.hold(options, body, api_key, "upload", tx))
+            if later and self.notices.outbox is not None:
+                job = {"type": asset.type, "public_id": asset.public_id, "version": asset.version, "base_url": base_url,
+                       "items": [list(i) for i in eager], "batch_id": asset.version_id,
+                       "notification_url": options.get("eager_notification_url") or options.get("notification_url")}
+                await self.notices.outbox.add(tx, cloud, api_key.key, "eager", "", job)
+
+        await self.store.save(asset, stored, previous=previous, backup=backup, during=during)
+        if previous is not None:
+            self.notices.invalidate(options, cloud, keys_of([previous]), "overwrite", api_key.secret)
+        if later and self.notices.outbox is None:  # no outbox (bare services): render in this process
+            self._later.spawn(self._eager_later(asset, eager, base_url, call.api_key,
+                                                options.get("eager_notification_url") or options.get("notification_url")))
+        if later:
             body["eager"] = []
+            if self.notices.outbox is not None:
+                self.notices.outbox.wake()
         elif eager:
             body["eager"] = await eager_results(self.store, asset, eager, base_url)
-        self.notices.notify(options, body, api_key, "upload")
+        await self.notices.release(held, body, "upload")
         return body
 
-    async def _eager_later(self, asset: Asset, items: list[tuple[str, str | None]], base_url: str, call: Call) -> None:
+    async def eager_job(self, row: OutboxRow) -> None:
+        """An eager_async job from the outbox (whichever node claimed it): render, then notify."""
+        job = row.payload
+        asset = await self.store.catalog.get(row.cloud, job["type"], job["public_id"])
+        if asset is None or asset.version != job["version"]:
+            return  # deleted or replaced since: its eager derivatives are moot
+        items = [(str(t), f) for t, f in job["items"]]
+        await self._eager_later(asset, items, job["base_url"], ApiKey(row.cloud, row.api_key, ""), job.get("notification_url"))
+
+    async def _eager_later(self, asset: Asset, items: list[tuple[str, str | None]], base_url: str, api_key: ApiKey,
+                           url: Any) -> None:
         eager = await eager_results(self.store, asset, items, base_url)
-        url = call.options.get("eager_notification_url") or call.options.get("notification_url")
         payload = {"public_id": asset.public_id, "batch_id": asset.version_id, "eager": eager}
-        self.notices.notify({"notification_url": url}, payload, call.api_key, "eager")
+        await self.notices.notify({"notification_url": url}, payload, api_key, "eager")
 
     async def drain(self) -> None:
         """Wait for eager_async renders (shutdown, tests)."""
