@@ -29,7 +29,7 @@ from edge.http.conditional import cache_control
 from edge.http import lists as lists_http
 from edge.http.keys import (
     ADMIN, CACHE, CACHE_CONTROL, CHUNKS, CREDENTIALS, DELIVERY, DRAINING, EDITS, LISTS, METRICS, ORIGINS, POOL, RAW,
-    RAW_UPLOADS, REDIS, SETTINGS, SURROGATE_HEADERS, UPLOADS,
+    RAW_UPLOADS, REDIS, SETTINGS, SURROGATE_HEADERS, UPLOADS, USAGE,
 )
 from edge.http.middleware import errors_and_metrics
 from edge.grammar.named import parse_named_settings
@@ -56,6 +56,7 @@ from edge.services.edits import AssetEdits
 from edge.services.intake import Intake, UploadOptions
 from edge.services.notices import Notices
 from edge.services.outbox import Outbox
+from edge.services.usage import UsageMeter
 from edge.services.raw_upload import RawUploads
 from edge.services.strict import StrictTransformations
 from edge.services.upload import Uploads
@@ -98,8 +99,8 @@ def create_app(settings: Settings) -> web.Application:
     # Start-up runs this list top to bottom, each context reading what the earlier ones made;
     # teardown runs it bottom to top, also after a start-up that failed part-way.
     app.cleanup_ctx.extend([
-        vips_runtime, origin_store, redis_tier, tiered_cache, render_pool, catalog_and_credentials, http_clients,
-        delivery_service, invalidation_listener, api_services,
+        vips_runtime, origin_store, redis_tier, tiered_cache, render_pool, catalog_and_credentials, usage_meter,
+        http_clients, delivery_service, invalidation_listener, api_services,
     ])
     app.on_shutdown.append(_mark_draining)
     app.router.add_get("/healthz", ops.healthz, name="healthz")
@@ -227,6 +228,24 @@ async def catalog_and_credentials(app: web.Application) -> AsyncIterator[None]:
         await catalog.close()
 
 
+async def usage_meter(app: web.Application) -> AsyncIterator[None]:
+    """Usage counted in memory by every request, added to the catalog in the background (and at shutdown)."""
+    settings = app[SETTINGS]
+    limits = settings.limits
+    meter = UsageMeter(app[_CATALOG].db, flush_seconds=settings.api.usage_flush_seconds, media_limits={
+        "image_max_size_bytes": min(settings.api.max_upload_bytes, limits.max_source_bytes),
+        "raw_max_size_bytes": settings.api.max_upload_bytes,
+        "image_max_px": limits.max_source_pixels,
+        "asset_max_total_px": limits.max_source_pixels,
+    })
+    app[USAGE] = meter
+    await meter.start()
+    try:
+        yield
+    finally:
+        await meter.close()
+
+
 async def http_clients(app: web.Application) -> AsyncIterator[None]:
     """The outgoing HTTP clients: upload-from-URL, `fetch` delivery, notifications (and the CDN purge)."""
     settings = app[SETTINGS]
@@ -273,6 +292,7 @@ async def delivery_service(app: web.Application) -> AsyncIterator[None]:
         recent_seconds=_origin_trust_seconds(settings),
         cluster=cluster,
     )
+    app[DELIVERY].usage = app[USAGE]
     app[RAW] = RawFiles(app[ORIGINS], settings.limits.max_source_bytes)
     app[LISTS] = TagLists(catalog, settings.lists.clouds, settings.lists.max_age_seconds)
     yield
@@ -338,6 +358,7 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         lambda: registry.get_sample_value("edge_renders_total", {"result": "ok"}) or 0.0,
         HourlyLimit(settings.api.admin_calls_per_hour),
     )
+    app[ADMIN].usage_meter = app[USAGE]
     outbox.handlers["eager"] = uploads.eager_job
     await outbox.start()  # the durable notifications and eager_async jobs, whichever node wrote them
     try:

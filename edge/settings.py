@@ -367,6 +367,10 @@ class ApiSettings:
         30.0, "EDGE_API_OUTBOX_LEASE_SECONDS",
         "A node that claimed a notification or eager_async job holds it this long; if it dies, another node takes it then.",
     )
+    usage_flush_seconds: float = setting(
+        10.0, "EDGE_API_USAGE_FLUSH_SECONDS",
+        "Each process counts usage (requests, bytes, renders) in memory and adds it to the catalog this often.",
+    )
     outbox_poll_seconds: float = setting(
         1.0, "EDGE_API_OUTBOX_POLL_SECONDS", "How often each process looks for due notifications and jobs another node wrote."
     )

@@ -47,6 +47,7 @@ async def _ping(a: Admin, c: str, p: dict[str, Any], r: web.Request, s: str) -> 
 ROUTES: list[tuple[str, str, Call]] = [
     ("GET", "ping", _ping),
     ("GET", "usage", lambda a, c, p, r, s: a.usage(c)),
+    ("GET", "usage/{date}", lambda a, c, p, r, s: a.usage(c, _m(r, "date"))),
     ("GET", "resources", lambda a, c, p, r, s: _types()),
     ("GET", "resources/image", lambda a, c, p, r, s: a.list(c, None, p, base_url(r), s)),
     ("GET", "resources/by_asset_ids", lambda a, c, p, r, s: a.list_by_asset_ids(c, p, base_url(r), s)),

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from edge.grammar.delivery_path import parse_delivery_path
 from edge.http.conditional import respond
-from edge.http.keys import CACHE_CONTROL, CREDENTIALS, DELIVERY, METRICS, RAW, SURROGATE_HEADERS
+from edge.http.keys import CACHE_CONTROL, CREDENTIALS, DELIVERY, METRICS, RAW, SURROGATE_HEADERS, USAGE
 from edge.http.raw import respond_raw
 from edge.signing import AUTH_TOKEN_NAME
 
@@ -38,8 +38,9 @@ async def deliver(request: web.Request) -> web.Response:
             request.app[CREDENTIALS].known_cloud(path.cloud)
             raw = await request.app[RAW].get(path)
             response = respond_raw(request, raw, cache_control, request.app[SURROGATE_HEADERS])
-            if request.method != "HEAD" and response.status in (200, 206):
-                metrics.response_bytes.inc(response.content_length or 0)
+            sent = response.content_length or 0 if request.method != "HEAD" and response.status in (200, 206) else 0
+            metrics.response_bytes.inc(sent)
+            _count(request, sent)
             return response
         derivative = await delivery.get(path, accept, memo_key)
     if guarded:
@@ -53,9 +54,17 @@ async def deliver(request: web.Request) -> web.Response:
         response.headers["X-Edge-Default-Image"] = derivative.default_image
     for header, separator in request.app[SURROGATE_HEADERS]:
         response.headers[header] = separator.join(derivative.surrogate_keys)
-    if request.method != "HEAD" and response.status == 200:
-        metrics.response_bytes.inc(derivative.entry.size)
+    sent = derivative.entry.size if request.method != "HEAD" and response.status == 200 else 0
+    metrics.response_bytes.inc(sent)
+    _count(request, sent)
     return response
+
+
+def _count(request: web.Request, sent: int) -> None:
+    """Usage: one request and its bytes, in memory (flushed to the catalog in the background)."""
+    usage = request.app.get(USAGE)
+    if usage is not None:
+        usage.delivered(request.match_info["cloud"], sent)
 
 
 def _token(request: web.Request, raw_query: str) -> str | None:

@@ -17,6 +17,7 @@ from edge.services.lists import TagLists
 from edge.services.raw import RawFiles
 from edge.services.raw_upload import RawUploads
 from edge.services.upload import Uploads
+from edge.services.usage import UsageMeter
 from edge.services.render_pool import RenderPool
 from edge.settings import Settings
 
@@ -38,3 +39,4 @@ ADMIN = web.AppKey("admin", Admin)
 SURROGATE_HEADERS = web.AppKey("surrogate_headers", tuple)  # ((header, separator), ...) for surrogate keys
 LISTS = web.AppKey("lists", TagLists)
 RAW = web.AppKey("raw", RawFiles)
+USAGE = web.AppKey("usage", UsageMeter)  # requests, bandwidth, renders per cloud and day

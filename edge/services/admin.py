@@ -29,6 +29,7 @@ from edge.services.credentials import Credentials
 from edge.services.edits import apply_edits, present
 from edge.services.notices import Notices
 from edge.services.triggers import Triggers
+from edge.services.usage import UsageMeter
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,100}")
 # Upload API parameters that describe the call, not the preset.
@@ -86,6 +87,7 @@ class Admin:
         self.limit = limit or HourlyLimit(0)
         self.metadata = store.metadata  # structured metadata: fields, datasources, rules
         self.triggers = Triggers(store.catalog.db)
+        self.usage_meter: UsageMeter | None = None  # set by app.py
 
     def authorise(self, cloud: str, authorization: str | None) -> tuple[str, Allowance]:
         """The secret of the key used (it signs response fields) and what is left of its allowance."""
@@ -94,7 +96,9 @@ class Admin:
 
     # -- ping, usage ----------------------------------------------------------------------------
 
-    async def usage(self, cloud: str) -> dict[str, Any]:
+    async def usage(self, cloud: str, date: str | None = None) -> dict[str, Any]:
+        if self.usage_meter is not None:  # the catalog's per-day figures, shared by every node
+            return await self.usage_meter.report(cloud, date)
         assets, stored, derived = await self.catalog.usage(cloud)
         return {
             "plan": "edge",

@@ -37,6 +37,7 @@ from edge.services.fetch import RemoteOriginals
 from edge.services.purge import cloud_key, surrogate_key
 from edge.services.render_pool import RenderPool
 from edge.services.untransformed import original_as_is_sync, untransformed_format
+from edge.services.usage import UsageMeter
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,7 @@ class Delivery:
         # (cloud, type, public_id) -> the asset's (tags, context), for conditions on them;
         # looked up only for chains that read them.
         self.asset_metadata = asset_metadata
+        self.usage: UsageMeter | None = None  # renders are counted as transformations (set by app.py)
         self.cluster = cluster or Cluster(origins, cache, metrics)
         self.cluster.on_invalidate.append(self.forget_recent)
 
@@ -184,6 +186,8 @@ class Delivery:
             except (OriginUnavailable, OriginTimeout) as exc:
                 return await self._stale_or_raise(path, variant, output, versioned, exc)
             self.cluster.remember(path.cloud, path.public_id, variant, key, share=source == "render")
+            if led and source == "render" and self.usage is not None:
+                self.usage.rendered(path.cloud)
             source = source if led else "shared"
         derivative = Derivative(
             entry, _etag(key), output.negotiated, source, versioned, *response_extras(path, entry.media_type), *extras
