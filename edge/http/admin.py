@@ -77,6 +77,7 @@ ROUTES: list[tuple[str, str, Call]] = [
     ("GET", "folders", lambda a, c, p, r, s: a.folders(c)),
     ("GET", "folders/{path:.+}", lambda a, c, p, r, s: a.folders(c, _m(r, "path"))),
     ("POST", "folders/{path:.+}", lambda a, c, p, r, s: a.create_folder(c, _m(r, "path"))),
+    ("PUT", "folders/{path:.+}", lambda a, c, p, r, s: a.rename_folder(c, _m(r, "path"), p)),
     ("DELETE", "folders/{path:.+}", lambda a, c, p, r, s: a.delete_folder(c, _m(r, "path"))),
 ]
 

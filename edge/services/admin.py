@@ -27,6 +27,7 @@ from edge.services.assets import (
 )
 from edge.services.credentials import Credentials
 from edge.services.edits import apply_edits, present
+from edge.services.folder_moves import FolderMoves
 from edge.services.notices import Notices
 from edge.services.triggers import Triggers
 from edge.services.usage import UsageMeter
@@ -88,11 +89,15 @@ class Admin:
         self.metadata = store.metadata  # structured metadata: fields, datasources, rules
         self.triggers = Triggers(store.catalog.db)
         self.usage_meter: UsageMeter | None = None  # set by app.py
+        self.folder_moves = FolderMoves(store, notices)
 
     def authorise(self, cloud: str, authorization: str | None) -> tuple[str, Allowance]:
         """The secret of the key used (it signs response fields) and what is left of its allowance."""
         api_key = self.credentials.check_basic(cloud, authorization)
         return api_key.secret, self.limit.take(cloud, api_key.key)
+
+    async def rename_folder(self, cloud: str, path: str, params: Params) -> dict[str, Any]:
+        return await self.folder_moves.rename(cloud, path, params, self.credentials.keyring.primary(cloud))
 
     # -- ping, usage ----------------------------------------------------------------------------
 
