@@ -22,6 +22,7 @@ from edge.catalog.store import Catalog, open_catalog
 from edge.http import admin as admin_http
 from edge.http import delivery as delivery_http
 from edge.http import metadata as metadata_http
+from edge.http import mappings as mappings_http
 from edge.http import triggers as triggers_http
 from edge.http import ops
 from edge.http import upload as upload_http
@@ -55,6 +56,7 @@ from edge.services.chunks import ChunkedUploads
 from edge.services.edits import AssetEdits
 from edge.services.intake import Intake, UploadOptions
 from edge.services.notices import Notices
+from edge.services.mappings import AutoUpload
 from edge.services.outbox import Outbox
 from edge.services.usage import UsageMeter
 from edge.services.raw_upload import RawUploads
@@ -110,6 +112,7 @@ def create_app(settings: Settings) -> web.Application:
     # pattern; the Admin ones before the Upload one, whose pattern also matches POST folders/<x>.
     metadata_http.add_routes(app)
     triggers_http.add_routes(app)
+    mappings_http.add_routes(app)
     admin_http.add_routes(app)
     app.router.add_post("/v1_1/{cloud}/{resource_type}/{action}", upload_http.action, name="upload")
     app.router.add_get(r"/{cloud}/image/list/{rest:.+}", lists_http.tag_list, name="list")
@@ -359,6 +362,9 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         HourlyLimit(settings.api.admin_calls_per_hour),
     )
     app[ADMIN].usage_meter = app[USAGE]
+    app[DELIVERY].auto_upload = AutoUpload(
+        store.catalog.db, clients.fetch, credentials.keyring, uploads.store_image, settings.limits.max_source_bytes
+    )
     outbox.handlers["eager"] = uploads.eager_job
     await outbox.start()  # the durable notifications and eager_async jobs, whichever node wrote them
     try:

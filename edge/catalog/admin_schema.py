@@ -3,6 +3,6 @@ metadata, the outbox, triggers. Each module owns its statements; this list only 
 
 from __future__ import annotations
 
-from edge.catalog import metadata, outbox, triggers, usage
+from edge.catalog import mappings, metadata, outbox, triggers, usage
 
-ADMIN_TABLES: list[str] = [*metadata.SCHEMA, *outbox.SCHEMA, *triggers.SCHEMA, *usage.SCHEMA]
+ADMIN_TABLES: list[str] = [*metadata.SCHEMA, *outbox.SCHEMA, *triggers.SCHEMA, *usage.SCHEMA, *mappings.SCHEMA]

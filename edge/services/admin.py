@@ -28,6 +28,7 @@ from edge.services.assets import (
 from edge.services.credentials import Credentials
 from edge.services.edits import apply_edits, present
 from edge.services.folder_moves import FolderMoves
+from edge.services.mappings import UploadMappings
 from edge.services.notices import Notices
 from edge.services.triggers import Triggers
 from edge.services.usage import UsageMeter
@@ -90,6 +91,7 @@ class Admin:
         self.triggers = Triggers(store.catalog.db)
         self.usage_meter: UsageMeter | None = None  # set by app.py
         self.folder_moves = FolderMoves(store, notices)
+        self.mappings = UploadMappings(store.catalog.db)
 
     def authorise(self, cloud: str, authorization: str | None) -> tuple[str, Allowance]:
         """The secret of the key used (it signs response fields) and what is left of its allowance."""

@@ -7,6 +7,7 @@ import hashlib
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from edge.cache.base import CachedDerivative
 from edge.concurrency.singleflight import SingleFlight
@@ -38,6 +39,12 @@ from edge.services.purge import cloud_key, surrogate_key
 from edge.services.render_pool import RenderPool
 from edge.services.untransformed import original_as_is_sync, untransformed_format
 from edge.services.usage import UsageMeter
+
+
+class AutoUploader(Protocol):
+    """Fetches and stores a missing original an upload mapping covers (services/mappings.py)."""
+
+    async def fetch_missing(self, path: DeliveryPath) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +116,7 @@ class Delivery:
         # looked up only for chains that read them.
         self.asset_metadata = asset_metadata
         self.usage: UsageMeter | None = None  # renders are counted as transformations (set by app.py)
+        self.auto_upload: AutoUploader | None = None  # upload mappings (set by app.py where uploads are on)
         self.cluster = cluster or Cluster(origins, cache, metrics)
         self.cluster.on_invalidate.append(self.forget_recent)
 
@@ -149,6 +157,11 @@ class Delivery:
         try:
             return await self._get(path, accept, memo_key)
         except OriginChanged:  # replaced between lookup and read: the store forgot it, look again once
+            return await self._get(path, accept, memo_key)
+        except ResourceNotFound:
+            # A missing original under an upload mapping's folder: fetched, stored, served.
+            if self.auto_upload is None or not await self.auto_upload.fetch_missing(path):
+                raise
             return await self._get(path, accept, memo_key)
 
     async def _get(self, path: DeliveryPath, accept: str, memo_key: object) -> Derivative:
