@@ -20,6 +20,7 @@ from edge.cache.redis import open_client as open_redis
 from edge.cache.tiered import TieredCache
 from edge.catalog.store import Catalog, open_catalog
 from edge.http import admin as admin_http
+from edge.http import archive as archive_http
 from edge.http import delivery as delivery_http
 from edge.http import metadata as metadata_http
 from edge.http import mappings as mappings_http
@@ -29,7 +30,7 @@ from edge.http import upload as upload_http
 from edge.http.conditional import cache_control
 from edge.http import lists as lists_http
 from edge.http.keys import (
-    ADMIN, CACHE, CACHE_CONTROL, CHUNKS, CREDENTIALS, DELIVERY, DRAINING, EDITS, LISTS, METRICS, ORIGINS, POOL, RAW,
+    ADMIN, ARCHIVES, CACHE, CACHE_CONTROL, CHUNKS, CREDENTIALS, DELIVERY, DRAINING, EDITS, LISTS, METRICS, ORIGINS, POOL, RAW,
     RAW_UPLOADS, REDIS, SETTINGS, SURROGATE_HEADERS, UPLOADS, USAGE,
 )
 from edge.http.middleware import errors_and_metrics
@@ -42,6 +43,7 @@ from edge.origins.remote import RemoteFetcher
 from edge.origins.s3 import S3OriginStore
 from edge.origins.s3 import open_client as open_s3
 from edge.services.admin import Admin, HourlyLimit
+from edge.services.archive import Archives
 from edge.services.assets import AssetStore, WritableOrigins
 from edge.services.coordination import Cluster
 from edge.services.credentials import Credentials
@@ -114,6 +116,9 @@ def create_app(settings: Settings) -> web.Application:
     triggers_http.add_routes(app)
     mappings_http.add_routes(app)
     admin_http.add_routes(app)
+    for method in ("GET", "POST"):  # before the Upload route and delivery: generate_archive streams a ZIP
+        app.router.add_route(method, "/v1_1/{cloud}/image/generate_archive", archive_http.generate_archive,
+                             name=f"archive.{method.lower()}")
     app.router.add_post("/v1_1/{cloud}/{resource_type}/{action}", upload_http.action, name="upload")
     app.router.add_get(r"/{cloud}/image/list/{rest:.+}", lists_http.tag_list, name="list")
     app.router.add_get(r"/{cloud}/{resource_type}/{type}/{rest:.+}", delivery_http.deliver, name="delivery")
@@ -362,6 +367,7 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         HourlyLimit(settings.api.admin_calls_per_hour),
     )
     app[ADMIN].usage_meter = app[USAGE]
+    app[ARCHIVES] = Archives(store, credentials, settings.limits.max_source_bytes)
     app[DELIVERY].auto_upload = AutoUpload(
         store.catalog.db, clients.fetch, credentials.keyring, uploads.store_image, settings.limits.max_source_bytes
     )

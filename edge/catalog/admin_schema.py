@@ -5,4 +5,5 @@ from __future__ import annotations
 
 from edge.catalog import mappings, metadata, outbox, triggers, usage
 
-ADMIN_TABLES: list[str] = [*metadata.SCHEMA, *outbox.SCHEMA, *triggers.SCHEMA, *usage.SCHEMA, *mappings.SCHEMA]
+ADMIN_TABLES: list[str] = [*metadata.SCHEMA, *outbox.SCHEMA, *triggers.SCHEMA, *usage.SCHEMA, *mappings.SCHEMA,
+                           "ALTER TABLE assets ADD COLUMN display_name TEXT NOT NULL DEFAULT ''"]

@@ -46,6 +46,9 @@ async def _ping(a: Admin, c: str, p: dict[str, Any], r: web.Request, s: str) -> 
 
 ROUTES: list[tuple[str, str, Call]] = [
     ("GET", "ping", _ping),
+    ("GET", "config", lambda a, c, p, r, s: a.config(c, p)),
+    ("DELETE", "derived_resources", lambda a, c, p, r, s: a.delete_derived_resources(c, p)),
+    ("POST", "resources/image/publish_resources", lambda a, c, p, r, s: a.publish(c, p)),
     ("GET", "usage", lambda a, c, p, r, s: a.usage(c)),
     ("GET", "usage/{date}", lambda a, c, p, r, s: a.usage(c, _m(r, "date"))),
     ("GET", "resources", lambda a, c, p, r, s: _types()),

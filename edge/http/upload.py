@@ -50,7 +50,18 @@ async def _edit(edits: AssetEdits, cloud: str, name: str, params: dict, base: st
         return await edits.context(cloud, params)
     if name == "metadata":
         return await edits.metadata(cloud, params)
+    if name in _NOT_DONE:
+        raise InvalidParameter(f"Not supported - {name}: {_NOT_DONE[name]}")
     raise ResourceNotFound(f"Unknown action - {name}")
+
+
+# Upload API actions edge does not do: a clear 400 each (listed in docs/api.md).
+_NOT_DONE = {
+    "multi": "animated images or PDFs made from tagged images are not generated",
+    "explode": "multi-page files are not split into pages",
+    "sprite": "CSS sprites are not generated",
+    "text": "text images are not generated (use a text overlay, l_text:, in a delivery URL)",
+}
 
 
 async def _raw(raw: RawUploads, cloud: str, name: str, params: dict, file: FileInput, base: str) -> dict:

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from edge.catalog import derived as derived_records
 from edge.catalog.models import Asset, NamedTransformation, UploadPreset
 from edge.catalog.store import Catalog
 from edge.errors import AlreadyExists, InvalidParameter, RateLimited, ResourceNotFound
@@ -175,8 +176,41 @@ class Admin:
 
     async def update(self, cloud: str, type_: str, public_id: str, params: Params, base_url: str, secret: str) -> dict[str, Any]:
         asset = await self.store.existing(cloud, type_, public_id)
+        before = asset.display_name
         asset = await apply_edits(self.store, asset, params, present)
+        if asset.display_name != before:
+            await self.notices.notify(params, {"public_id": public_id, "type": type_, "resource_type": "image",
+                                               "display_name": asset.display_name},
+                                      self.credentials.keyring.primary(cloud), "resource_display_name_changed")
         return describe(asset, base_url, secret, with_signature=False)
+
+    async def config(self, cloud: str, params: Params) -> dict[str, Any]:
+        body: dict[str, Any] = {"cloud_name": cloud}
+        if truthy(params.get("settings")):
+            # public_ids carry their folders (Cloudinary's fixed folder mode); asset_folder mirrors it.
+            body["settings"] = {"folder_mode": "fixed"}
+        return body
+
+    async def delete_derived_resources(self, cloud: str, params: Params) -> dict[str, Any]:
+        """derived_resource_ids as resource details list them: `<asset_id>-<transformation>-<format>`."""
+        deleted: dict[str, str] = {}
+        for derived_id in split_list(params.get("derived_resource_ids"))[:MAX_PAGE]:
+            asset_id, _, rest = derived_id.partition("-")
+            transformation, _, fmt = rest.rpartition("-")
+            found = await self.catalog.locate_asset_id(cloud, asset_id) if transformation else None
+            known = found is not None and any(
+                d.transformation == transformation and d.format == fmt for d in await self.catalog.derived(cloud, *found)
+            )
+            if known:
+                await derived_records.delete_one(self.catalog.db, cloud, found[0], found[1], transformation, fmt)
+            deleted[derived_id] = "deleted" if known else "not_found"
+        return {"deleted": deleted}
+
+    async def publish(self, cloud: str, params: Params) -> dict[str, Any]:
+        raise InvalidParameter(
+            "Not supported - publish_resources and access_mode: edge has no access_mode; upload with"
+            " type=authenticated or private and deliver with signed URLs or tokens instead"
+        )
 
     async def tags(self, cloud: str, params: Params) -> dict[str, Any]:
         names, cursor = await self.catalog.tags(

@@ -333,6 +333,7 @@ def describe(asset: Asset, base_url: str, secret: str, *, with_signature: bool =
         "folder": asset.folder,
         "asset_folder": asset.folder,
         "original_filename": asset.original_filename,
+        "display_name": asset.display_name or asset.public_id.rsplit("/", 1)[-1],
     }
     if asset.context:
         body["context"] = {"custom": dict(asset.context)}

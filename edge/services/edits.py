@@ -52,6 +52,11 @@ async def apply_edits(store: AssetStore, asset: Asset, params: Params, counts: C
         changes["metadata"] = await store.metadata.resolve(
             asset.cloud, asset.metadata, params.get("metadata"), clear_invalid=truthy(params.get("clear_invalid"))
         )
+    if counts(params, "display_name"):
+        name = str(params.get("display_name") or "").strip()
+        if len(name) > 255 or any(c in name for c in "\0\n\r"):
+            raise InvalidParameter("Invalid display_name")
+        changes["display_name"] = name
     if not changes:
         return asset
     asset = replace(asset, **changes)
