@@ -49,7 +49,7 @@ async def test_two_claimants_never_take_the_same_row(catalog):
 
 
 async def test_failures_back_off_then_stay_failed(catalog):
-    outbox = _outbox(catalog, attempts=3)
+    outbox = _outbox(catalog, attempts=3, backoff=0.2)
     seen: list[float] = []
 
     async def flaky(row) -> None:
@@ -62,7 +62,7 @@ async def test_failures_back_off_then_stay_failed(catalog):
     while len(seen) < 3:
         await asyncio.sleep(0.02)
         await outbox.drain(timeout=5)
-    assert seen[2] - seen[1] >= seen[1] - seen[0] >= 0.05  # exponential
+    assert seen[1] - seen[0] >= 0.2 and seen[2] - seen[1] >= 0.4  # 0.2 s, then 0.4 s: exponential
     assert await rows.counts(catalog.db) == {"failed": 1}
 
 
