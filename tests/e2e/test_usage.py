@@ -40,6 +40,7 @@ def node(root, database: str) -> Iterator[EdgeNode]:
         yield started.wait_ready()
     finally:
         started.stop(timeout=15)
+        cloudinary.reset_config()
 
 
 def _configure(n: EdgeNode) -> None:
