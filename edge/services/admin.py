@@ -250,8 +250,11 @@ class Admin:
             counts[public_id] = {"original": int(removed), "derived": len(derived)}
         gone_ids = [(kind, public_id) for kind, public_id in targets if deleted.get(public_id) == "deleted"]
         if gone_ids:
-            secret = self.credentials.keyring.primary(cloud).secret
-            self.notices.invalidate(params, cloud, [("image", kind, public_id) for kind, public_id in gone_ids], "destroy", secret)
+            api_key = self.credentials.keyring.primary(cloud)
+            self.notices.invalidate(params, cloud, [("image", kind, public_id) for kind, public_id in gone_ids], "destroy", api_key.secret)
+            if not keep_original:
+                resources = [{"public_id": p, "type": kind, "resource_type": "image"} for kind, p in gone_ids]
+                await self.notices.notify(params, {"resources": resources}, api_key, "delete")
         body: dict[str, Any] = {"deleted": deleted, "deleted_counts": counts, "partial": False}
         if page is not None and page.next_cursor:
             body["next_cursor"] = page.next_cursor

@@ -61,6 +61,8 @@ class Archives:
         public_ids, prefixes, tags = (split_list(params.get(k)) for k in ("public_ids", "prefixes", "tags"))
         if not (public_ids or prefixes or tags):
             raise InvalidParameter("Missing required parameter - public_ids, prefixes or tags")
+        if len(public_ids) > MAX_FILES:
+            raise InvalidParameter(f"Too many files for one archive - over {MAX_FILES}")
         found: dict[str, Asset] = {}
         for asset in await self.store.catalog.get_many(cloud, type_, public_ids):
             found[asset.public_id] = asset

@@ -378,10 +378,16 @@ class StructuredMetadata:
         rule = {**(current or {}), **{k: v for k, v in params.items() if k in
                 ("external_id", "metadata_field_id", "condition", "result", "name", "state") and v is not None}}
         rule["external_id"] = external_id or str(rule.get("external_id") or secrets.token_hex(8))
-        if await store.field(self.db, cloud, str(rule.get("metadata_field_id") or "")) is None:
+        target = await store.field(self.db, cloud, str(rule.get("metadata_field_id") or ""))
+        if target is None:
             raise InvalidParameter(f"Metadata rule: unknown metadata_field_id - {rule.get('metadata_field_id')}")
         if not isinstance(rule.get("condition"), Mapping) or not isinstance(rule.get("result"), Mapping):
             raise InvalidParameter("Metadata rule: condition and result are required objects")
+        apply = rule["result"].get("apply_value")
+        if apply is not None:
+            if not isinstance(apply, Mapping) or "value" not in apply:
+                raise InvalidParameter("Metadata rule: apply_value needs a value")
+            value_of(target, apply["value"])  # a value the field would refuse fails now, not at every write
         unknown = set(rule["result"]) - {"enable", "activate_values", "apply_value", "set_mandatory"}
         if unknown:
             raise InvalidParameter(f"Metadata rule: unknown result - {', '.join(sorted(unknown))}")

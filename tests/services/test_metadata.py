@@ -4,11 +4,13 @@ written by upload, explicit/update and update_metadata (checked first: a failure
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from edge.errors import AlreadyExists, InvalidParameter, ResourceNotFound
 from edge.services.edits import apply_edits, present
 from edge.services.intake import FileInput
-from edge.services.metadata import normalise_field, parse_encoded
+from edge.services.metadata import normalise_field, parse_encoded, value_of
 from tests.helpers.api import BASE, signed
 from tests.helpers.images import RED, solid_png
 
@@ -166,3 +168,42 @@ async def test_an_overwrite_clears_metadata_unless_the_cloud_keeps_it(services):
     await _upload(services, "o/2", metadata="note=kept", tags="t", context="k=v")
     kept = await _upload(services, "o/2", overwrite="true", tags="new")
     assert kept["metadata"] == {"note": "kept"} and kept["tags"] == ["new"] and kept["context"] == {"custom": {"k": "v"}}
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+_field_body = st.fixed_dictionaries({}, optional={
+    k: _json | st.sampled_from(["string", "integer", "date", "enum", "set", "and", "strlen", "greater_than"])
+    for k in ("type", "external_id", "label", "mandatory", "default_value", "validation", "datasource", "default_disabled")
+})
+
+
+@settings(max_examples=300, deadline=None)
+@given(_field_body)
+def test_any_field_body_is_a_definition_or_a_400(body):
+    try:
+        normalise_field(body)
+    except InvalidParameter:
+        pass
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40), _json)
+def test_any_value_is_typed_or_a_400(raw, other):
+    fields = [normalise_field({"type": "integer", "external_id": "i", "label": "I",
+                               "validation": {"type": "less_than", "value": 5}}),
+              normalise_field({"type": "set", "external_id": "s", "label": "S", "datasource": COLOURS}),
+              normalise_field({"type": "date", "external_id": "d", "label": "D"})]
+    for field in fields:
+        for value in (raw, other):
+            try:
+                value_of(field, value)
+            except InvalidParameter:
+                pass
+    try:
+        parse_encoded(raw)
+    except InvalidParameter:
+        pass
