@@ -287,6 +287,32 @@ class ListSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountSettings:
+    """The account: product environments, API keys and users held in the catalog (docs/provisioning.md)."""
+
+    url: Secret = setting(
+        Secret(""), "CLOUDINARY_ACCOUNT_URL",
+        "account://PROVISIONING_KEY:SECRET@ACCOUNT_ID (the SDK's variable): the Provisioning API's credentials; empty = off.",
+    )
+    secret_key: Secret = setting(
+        Secret(""), "EDGE_SECRET_KEY",
+        "Encrypts API secrets at rest (any long random string; the same on every node). Empty: one is generated in var/.",
+    )
+    admin_email: str = setting(
+        "", "EDGE_ADMIN_EMAIL", "With EDGE_ADMIN_PASSWORD: the first console administrator, created when no user exists."
+    )
+    admin_password: Secret = setting(Secret(""), "EDGE_ADMIN_PASSWORD", "The first administrator's password.")
+    refresh_seconds: float = setting(
+        0.5, "EDGE_ACCOUNTS_REFRESH_SECONDS",
+        "How often a node reads the catalog's change counter (environment and key changes; Redis pub/sub is faster).",
+    )
+
+    @property
+    def account_id(self) -> str:
+        return urllib.parse.urlsplit(self.url.reveal()).hostname or ""
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     cloud: CloudSettings = field(default_factory=CloudSettings)
@@ -304,6 +330,7 @@ class Settings:
     auth: AuthSettings = field(default_factory=AuthSettings)
     cdn: CdnSettings = field(default_factory=CdnSettings)
     lists: ListSettings = field(default_factory=ListSettings)
+    accounts: AccountSettings = field(default_factory=AccountSettings)
 
     @classmethod
     def load(cls, environ: Mapping[str, str], config_file: Path | None = None) -> Settings:
@@ -362,6 +389,13 @@ class Settings:
                 if parts.scheme != "cloudinary" or not parts.hostname or not parts.username or not parts.password:
                     problems.append(f"{env} must be cloudinary://API_KEY:API_SECRET@CLOUD_NAME URLs (with key and secret)")
                     break
+        account_url = urllib.parse.urlsplit(self.accounts.url.reveal())
+        if self.accounts.url.reveal() and (
+            account_url.scheme != "account" or not account_url.hostname or not account_url.username or not account_url.password
+        ):
+            problems.append("CLOUDINARY_ACCOUNT_URL must look like account://PROVISIONING_KEY:SECRET@ACCOUNT_ID")
+        if bool(self.accounts.admin_email) != bool(self.accounts.admin_password.reveal()):
+            problems.append("EDGE_ADMIN_EMAIL and EDGE_ADMIN_PASSWORD go together")
         problems.extend(self._check_types())
         return problems
 

@@ -12,6 +12,7 @@ import dataclasses
 import json
 from typing import Any
 
+from edge.catalog.accounts import ACCOUNTS_MIGRATION
 from edge.catalog.db import Database, Row
 from edge.catalog.models import Asset, Derived, NamedTransformation, Page, Revision, UploadPreset
 from edge.errors import CatalogUnavailable, InvalidParameter
@@ -51,6 +52,7 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE pending_writes (id TEXT PRIMARY KEY, staged TEXT NOT NULL, asset TEXT NOT NULL,"
         " created_at TEXT NOT NULL)",
     ],
+    ACCOUNTS_MIGRATION,  # environments, API keys, users, groups, login throttle, audit log
 ]
 
 _ASSET_COLUMNS = (
