@@ -19,6 +19,8 @@ from edge.cache.redis import open_client as open_redis
 from edge.cache.tiered import TieredCache
 from edge.catalog.store import open_catalog
 from edge.http import admin as admin_http
+from edge.http import audit as audit_http
+from edge.http import provisioning as provisioning_http
 from edge.http import delivery as delivery_http
 from edge.http import ops
 from edge.http import upload as upload_http
@@ -37,6 +39,8 @@ from edge.origins.local import LocalOriginStore
 from edge.origins.remote import RemoteFetcher, parse_lifted
 from edge.origins.s3 import S3OriginStore
 from edge.origins.s3 import open_client as open_s3
+from edge.services.accounts_live import DedicatedKeyNotifier
+from edge.services.accounts_setup import first_admin, open_accounts
 from edge.services.admin import Admin, HourlyLimit
 from edge.services.assets import AssetStore, WritableOrigins
 from edge.services.coordination import Cluster
@@ -49,7 +53,6 @@ from edge.services.delivery import Delivery, DeliveryLimits
 from edge.services.named import NamedTransformations
 from edge.services.render_pool import RenderPool
 from edge.services.upload import UploadOptions, Uploads, parse_cloud_urls
-from edge.services.webhooks import Notifier
 from edge.settings import Settings
 from edge.signing import parse_keyring
 
@@ -58,7 +61,7 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings) -> web.Application:
     # Delivery takes no request body; the upload routes (their own issue) will raise this for themselves.
-    app = web.Application(middlewares=[errors_and_metrics], client_max_size=64 * 1024)
+    app = web.Application(middlewares=[errors_and_metrics, audit_http.api_calls], client_max_size=64 * 1024)
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app[DRAINING] = []
@@ -81,6 +84,8 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/metrics", ops.metrics, name="metrics")
     # The API routes come first: GET /v1_1/<cloud>/resources/image would also match the delivery
     # pattern; the Admin ones before the Upload one, whose pattern also matches POST folders/<x>.
+    provisioning_http.add_routes(app)
+    audit_http.add_routes(app)
     admin_http.add_routes(app)
     app.router.add_post("/v1_1/{cloud}/{resource_type}/{action}", upload_http.action, name="upload")
     app.router.add_get(r"/{cloud}/image/list/{rest:.+}", lists_http.tag_list, name="list")
@@ -222,6 +227,14 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
     credentials = Credentials(keyring, strict)
     app[DELIVERY].clouds = keyring.clouds
     catalog = await open_catalog(settings.database.url.reveal())
+    # Catalog-held environments and keys join the configured ones, live (edge/services/accounts_live.py).
+    accounts = await open_accounts(catalog, settings.accounts, keyring, app.get(REDIS))
+    credentials.keyring, credentials.admit = accounts.keyring, accounts.keyring.admit
+    app[DELIVERY].clouds = accounts.keyring.clouds
+    accounts.keyring.on_change.append(lambda clouds: setattr(app[DELIVERY], "clouds", clouds))
+    await first_admin(accounts.users, settings.accounts)
+    app[provisioning_http.ACCOUNTS] = accounts
+    watcher = asyncio.get_running_loop().create_task(accounts.watcher.run())
     credentials.token_keys = parse_token_keys(settings.auth.token_keys.reveal())
     lifted = parse_lifted(settings.fetch.lift_guard)
     fetcher = RemoteFetcher(settings.api.fetch_timeout_seconds, settings.api.fetch_allow_private, lifted)
@@ -229,8 +242,9 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
     fetch_client = RemoteFetcher(settings.fetch.timeout_seconds, False, lifted, settings.fetch.max_redirects)
     allowed_domains = parse_allowed_domains(settings.fetch.allowed_domains)
     webhooks = Counter("edge_webhooks_total", "Notification attempts by result", ["result"], registry=app[METRICS].registry)
-    notifier = Notifier(
-        settings.api.webhook_attempts, settings.api.webhook_timeout_seconds, record=lambda r: webhooks.labels(r).inc()
+    notifier = DedicatedKeyNotifier(
+        settings.api.webhook_attempts, settings.api.webhook_timeout_seconds, record=lambda r: webhooks.labels(r).inc(),
+        keyring=accounts.keyring,
     )
     await fetcher.open()
     await fetch_client.open()
@@ -252,12 +266,14 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         credentials.strict_named = named.allowed_for_strict
         app[CREDENTIALS] = credentials
         yield
+        await _stop(watcher)
         await notifier.close()
         await fetch_client.close()
         await fetcher.close()
         await catalog.close()
         return
     store = AssetStore(catalog, origins, app[DELIVERY], settings.limits.max_source_bytes)
+    accounts.environments.store = store  # deleting an environment with delete_assets=true
     if recovered := await store.recover():
         log.warning("finished %d upload(s) a stopped process left between original and record", recovered)
     options = UploadOptions(
@@ -288,6 +304,7 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
     app[UPLOADS] = uploads
     app[ADMIN] = admin
     yield
+    await _stop(watcher)
     await uploads.drain()
     await notifier.close()
     await fetch_client.close()
@@ -303,6 +320,12 @@ def _metadata_lookup(catalog):  # type: ignore[no-untyped-def]
         return (tuple(asset.tags), dict(asset.context)) if asset is not None else ((), {})
 
     return lookup
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def _in_thread(fn: Callable[[], None]) -> None:

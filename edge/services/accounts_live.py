@@ -23,11 +23,13 @@ import logging
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 from edge.cache.redis import RedisTier
 from edge.catalog.accounts import AccountsCatalog, Environment, StoredKey
 from edge.errors import NotAllowed
 from edge.services.accounts_crypto import SecretBox
+from edge.services.webhooks import Notifier
 from edge.signing import ApiKey, Keyring
 
 log = logging.getLogger(__name__)
@@ -186,3 +188,14 @@ class AccountsWatcher:
                 raise
             except Exception:  # noqa: BLE001  (Redis down: the counter poll carries on; retry)
                 await asyncio.sleep(1.0)
+
+
+class DedicatedKeyNotifier(Notifier):
+    """Signs each notification with the cloud's key dedicated_for webhooks, when it has one."""
+
+    def __init__(self, *args: Any, keyring: LiveKeyring, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.keyring = keyring
+
+    def send(self, url: str, payload: dict[str, Any], secret: str) -> None:
+        super().send(url, payload, self.keyring.webhook_secret(secret))
