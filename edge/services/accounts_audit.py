@@ -16,7 +16,7 @@ from edge.errors import InvalidParameter
 
 # The only fields an entry's details may hold.
 SAFE_FIELDS = (
-    "public_id", "asset_id", "type", "resource_type", "tag", "name", "path", "id", "cloud_name", "api_key",
+    "public_id", "public_ids", "prefix", "from_public_id", "to_public_id", "asset_id", "type", "resource_type", "tag", "name", "path", "id", "cloud_name", "api_key",
     "email", "role", "enabled", "user_id", "group_id", "sub_account_id", "dedicated_for", "permissions",
 )
 

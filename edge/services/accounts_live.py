@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +28,7 @@ from typing import Any
 from edge.cache.redis import RedisTier
 from edge.catalog.accounts import AccountsCatalog, Environment, StoredKey
 from edge.errors import NotAllowed
+from edge.services.accounts_audit import SAFE_FIELDS
 from edge.services.accounts_crypto import SecretBox
 from edge.services.webhooks import Notifier
 from edge.signing import ApiKey, Keyring
@@ -43,7 +44,7 @@ class ApiCall:
     client_ip: str
     actor: str = ""  # who, once accepted: "key:<api_key>", "provisioning:<key>"
     cloud: str = ""
-    details: dict[str, str] = field(default_factory=dict)
+    details: dict[str, object] = field(default_factory=dict)
 
 
 API_CALL: ContextVar[ApiCall | None] = ContextVar("edge_api_call", default=None)
@@ -108,12 +109,14 @@ class LiveKeyring(Keyring):
                 return self._webhooks.get(cloud, secret)
         return secret
 
-    def admit(self, api_key: ApiKey) -> None:
-        """Called by Credentials for every accepted key: the key's permissions, and who called."""
+    def admit(self, api_key: ApiKey, params: Mapping[str, object]) -> None:
+        """Called by Credentials for every accepted key: the key's permissions, and who called
+        (with the names the call's signed parameters give, for the audit log)."""
         call = API_CALL.get()
         if call is None:
             return
         call.actor, call.cloud = f"key:{api_key.key}", api_key.cloud
+        call.details.update({k: v for k, v in params.items() if k in SAFE_FIELDS})
         allowed = self._permissions.get((api_key.cloud, api_key.key))
         if allowed is not None and call.method not in allowed:
             raise NotAllowed(f"Permission denied - this API key lacks the {call.method} permission")

@@ -20,9 +20,9 @@ import cloudinary
 import cloudinary.api
 import cloudinary.uploader
 import pytest
+from cloudinary.provisioning import account as provisioning  # before call_account_api (the SDK's import cycle)
 from cloudinary.api_client.call_account_api import _call_account_api
 from cloudinary.exceptions import AuthorizationRequired, BadRequest, NotAllowed, NotFound
-from cloudinary.provisioning import account as provisioning
 
 from tests.images import RED, decode, near, pixel
 from tests.pg import postgres_schema
@@ -220,7 +220,7 @@ def test_a_base_environment_s_presets_and_named_transformations_are_copied(clust
     copied = {"cloud_name": "copy_env", "api_key": ck["key"], "api_secret": ck["secret"], "upload_prefix": a.base}
     within(1.0, lambda: pings(a, "copy_env", ck["key"], ck["secret"]) == 200)
     assert [p["name"] for p in cloudinary.api.upload_presets(**copied)["presets"]] == ["thumbs"]
-    assert [t["name"] for t in cloudinary.api.transformations(**copied)["transformations"]] == ["small"]
+    assert [t["name"] for t in cloudinary.api.transformations(**copied)["transformations"]] == ["t_small"]
 
 
 def test_users_and_groups(cluster: Deployment):
@@ -235,7 +235,9 @@ def test_users_and_groups(cluster: Deployment):
     with pytest.raises(BadRequest, match="role"):
         provisioning.create_user("X", "x@example.com", "emperor", **cluster.prov(a))
     assert [u["id"] for u in provisioning.users(prefix="jo", **cluster.prov(b))["users"]] == [user["id"]]
-    assert [u["id"] for u in provisioning.users(sub_account_id=env["id"], **cluster.prov(b))["users"]][:1] == [user["id"]]
+    # Al was given no environment: he has them all (all_sub_accounts), so he is listed too.
+    in_env = {u["id"] for u in provisioning.users(sub_account_id=env["id"], **cluster.prov(b))["users"]}
+    assert in_env == {user["id"], other["id"]} and other["all_sub_accounts"] is True
     assert {u["id"] for u in provisioning.users(user_ids=[user["id"], other["id"]], **cluster.prov(b))["users"]} == {
         user["id"], other["id"]}
     assert provisioning.users(status="pending", last_login=True, **cluster.prov(b))["users"] == []
