@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    if args.command in ("upload", "import", "keys"):
+    if args.command in ("upload", "import", "envs", "keys", "users"):
         return _client(args, settings)
     if args.command == "doctor":
         return _doctor(settings)
@@ -73,10 +73,9 @@ def _client_commands(sub: argparse._SubParsersAction) -> None:
         command.add_argument("--tags", default="", help="comma-separated")
         command.add_argument("--url", help="edge's address (default: http://HOST:PORT from the settings)")
         command.add_argument("--config", type=Path)
-    keys = sub.add_parser("keys", help="API keys")
-    keys.add_argument("action", choices=["new"])
-    keys.add_argument("--cloud", help="cloud name (default: the CLOUDINARY_URL's)")
-    keys.add_argument("--config", type=Path)
+    from edge import cli
+
+    cli.add_account_commands(sub)  # envs, keys, users
 
 
 def _client(args: argparse.Namespace, settings: Settings) -> int:
@@ -84,9 +83,8 @@ def _client(args: argparse.Namespace, settings: Settings) -> int:
 
     from edge import cli
 
-    if args.command == "keys":
-        print(cli.keys_new(args.cloud or settings.cloud.name))
-        return 0
+    if args.command in ("envs", "keys", "users"):
+        return cli.run_account_command(args, settings)
     to = cli.target(args.url or f"http://{settings.server.host}:{settings.server.port}", settings.cloud.url.reveal())
     try:
         if args.command == "upload":
@@ -136,6 +134,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     edge_logging.configure(settings.server.log_format)
     if args.samples:
         _install_samples(settings)
+        _sample_admin(settings)
     base = f"http://{server.host}:{server.port}/{settings.cloud.name}/image/upload"
     print(f"edge {__version__} on http://{server.host}:{server.port} (storage {settings.storage.url})")
     print("try:")
@@ -159,6 +158,16 @@ def _install_samples(settings: Settings) -> None:
     process = context.Process(target=samples.install, args=(settings.storage.folder, settings.cloud.name))
     process.start()
     process.join()
+
+
+def _sample_admin(settings: Settings) -> None:
+    """The embedded default's first console user: a random password, printed this once."""
+    from edge import cli
+
+    password = asyncio.run(cli.sample_admin(settings))
+    if password:
+        print("console administrator: admin@localhost (master_admin)")
+        print(f"  one-time password, shown once: {password}")
 
 
 def _run(settings: Settings, reuse_port: bool, sock: socket.socket | None = None) -> None:

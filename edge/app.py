@@ -228,7 +228,9 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
     app[DELIVERY].clouds = keyring.clouds
     catalog = await open_catalog(settings.database.url.reveal())
     # Catalog-held environments and keys join the configured ones, live (edge/services/accounts_live.py).
-    accounts = await open_accounts(catalog, settings.accounts, keyring, app.get(REDIS))
+    accounts = await open_accounts(
+        catalog, settings.accounts, keyring, app.get(REDIS), database_url=settings.database.url.reveal()
+    )
     credentials.keyring, credentials.admit = accounts.keyring, accounts.keyring.admit
     app[DELIVERY].clouds = accounts.keyring.clouds
     accounts.keyring.on_change.append(lambda clouds: setattr(app[DELIVERY], "clouds", clouds))

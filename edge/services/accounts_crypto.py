@@ -2,7 +2,8 @@
 secret itself), so they are encrypted, not hashed: Fernet (AES-128-CBC + HMAC-SHA256, from the
 `cryptography` package) under a key derived from EDGE_SECRET_KEY with HKDF-SHA256.
 
-Without EDGE_SECRET_KEY a random one is generated once into `var/secret.key` (mode 0600) and
+Without EDGE_SECRET_KEY a random one is generated once into `secret.key` (mode 0600) beside
+the SQLite catalog (`var/` on the embedded default; `var/` of the working dir otherwise) and
 reused; several processes starting together agree on one file (link() is atomic).
 """
 
@@ -42,6 +43,12 @@ class SecretBox:
 
     def __repr__(self) -> str:
         return "SecretBox(**********)"
+
+
+def secret_key_file(database_url: str) -> Path:
+    if database_url.startswith("sqlite:///"):
+        return Path(database_url.removeprefix("sqlite:///")).parent / "secret.key"
+    return DEFAULT_KEY_FILE
 
 
 def load_secret_key(configured: str, key_file: Path = DEFAULT_KEY_FILE) -> str:

@@ -8,6 +8,7 @@ account id it names is stored on first start, and a later start with another id 
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from edge.catalog.store import Catalog
 from edge.errors import InvalidCredentials, SettingsError
 from edge.services.accounts import Environments
 from edge.services.accounts_audit import Audit
-from edge.services.accounts_crypto import SecretBox, load_secret_key
+from edge.services.accounts_crypto import SecretBox, load_secret_key, secret_key_file
 from edge.services.accounts_live import AccountsWatcher, LiveKeyring
 from edge.services.accounts_users import Users
 from edge.services.assets import AssetStore
@@ -64,9 +65,10 @@ class AccountServices:
 
 async def open_accounts(
     catalog: Catalog, settings: AccountSettings, configured: Keyring, redis: RedisTier | None = None,
-    store: AssetStore | None = None,
+    store: AssetStore | None = None, database_url: str = "",
 ) -> AccountServices:
-    box = SecretBox(load_secret_key(settings.secret_key.reveal()))
+    key_file = secret_key_file(database_url)
+    box = SecretBox(await asyncio.to_thread(load_secret_key, settings.secret_key.reveal(), key_file))
     keyring = LiveKeyring(configured)
     watcher = AccountsWatcher(AccountsCatalog(catalog.db), keyring, box, settings.refresh_seconds, redis)
     await watcher.reload()
