@@ -233,7 +233,7 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
     )
     credentials.keyring, credentials.admit = accounts.keyring, accounts.keyring.admit
     app[DELIVERY].clouds = accounts.keyring.clouds
-    accounts.keyring.on_change.append(lambda clouds: setattr(app[DELIVERY], "clouds", clouds))
+    accounts.keyring.on_change.append(_serve_clouds(app[DELIVERY]))
     await first_admin(accounts.users, settings.accounts)
     app[provisioning_http.ACCOUNTS] = accounts
     watcher = asyncio.get_running_loop().create_task(accounts.watcher.run())
@@ -322,6 +322,16 @@ def _metadata_lookup(catalog):  # type: ignore[no-untyped-def]
         return (tuple(asset.tags), dict(asset.context)) if asset is not None else ((), {})
 
     return lookup
+
+
+def _serve_clouds(delivery: Delivery) -> Callable[[frozenset[str]], None]:
+    """The clouds delivery serves follow the account's; memos of recent answers go with a change."""
+
+    def follow(clouds: frozenset[str]) -> None:
+        delivery.clouds = clouds
+        delivery.forget_recent()
+
+    return follow
 
 
 async def _stop(task: asyncio.Task[None]) -> None:
