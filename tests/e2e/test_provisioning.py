@@ -30,6 +30,7 @@ from tests.servers import EdgeNode, fetch, redis_key_prefix
 
 ACCOUNT, PKEY, PSECRET = "acct42", "prov-key-1", "prov-secret-Zq8LmT3"
 SECRET_KEY = "edge-secret-key-for-tests-4f1a9c"
+ADMIN_EMAIL, ADMIN_PASSWORD = "root@example.com", "first-admin-Pw-77x"
 RED_PNG: bytes
 
 
@@ -73,10 +74,10 @@ def cluster(redis_server: str, tmp_path_factory) -> Iterator[Deployment]:
     tmp = tmp_path_factory.mktemp("provisioning")
     with postgres_schema() as database_url, redis_key_prefix(redis_server) as prefix:
         environ = _environ(tmp, EDGE_DATABASE_URL=database_url, EDGE_REDIS_URL=redis_server,
-                           EDGE_REDIS_KEY_PREFIX=prefix)
+                           EDGE_REDIS_KEY_PREFIX=prefix, EDGE_ADMIN_EMAIL=ADMIN_EMAIL, EDGE_ADMIN_PASSWORD=ADMIN_PASSWORD)
         nodes = [EdgeNode(tmp / f"node{i}", environ) for i in range(2)]
         try:
-            yield Deployment([n.wait_ready() for n in nodes], database_url, [PSECRET, SECRET_KEY])
+            yield Deployment([n.wait_ready() for n in nodes], database_url, [PSECRET, SECRET_KEY, ADMIN_PASSWORD])
         finally:
             for node in nodes:
                 node.stop()
@@ -237,7 +238,8 @@ def test_users_and_groups(cluster: Deployment):
     assert [u["id"] for u in provisioning.users(prefix="jo", **cluster.prov(b))["users"]] == [user["id"]]
     # Al was given no environment: he has them all (all_sub_accounts), so he is listed too.
     in_env = {u["id"] for u in provisioning.users(sub_account_id=env["id"], **cluster.prov(b))["users"]}
-    assert in_env == {user["id"], other["id"]} and other["all_sub_accounts"] is True
+    [admin] = provisioning.users(prefix="root@", **cluster.prov(b))["users"]  # EDGE_ADMIN_EMAIL's, made once
+    assert in_env == {user["id"], other["id"], admin["id"]} and other["all_sub_accounts"] is True
     assert {u["id"] for u in provisioning.users(user_ids=[user["id"], other["id"]], **cluster.prov(b))["users"]} == {
         user["id"], other["id"]}
     assert provisioning.users(status="pending", last_login=True, **cluster.prov(b))["users"] == []
@@ -259,6 +261,58 @@ def test_users_and_groups(cluster: Deployment):
     provisioning.delete_user_group(group["id"], **cluster.prov(a))
     with pytest.raises(NotFound):
         provisioning.user_group(group["id"], **cluster.prov(b))
+
+
+def test_the_first_administrator_is_made_once_by_two_nodes_starting_together(cluster: Deployment):
+    admins = provisioning.users(prefix="root@", **cluster.prov(cluster.nodes[0]))["users"]
+    assert [(u["email"], u["role"], u["status"]) for u in admins] == [(ADMIN_EMAIL, "master_admin", "active")]
+
+
+class Receiver:
+    """A webhook receiver on a free loopback port: keeps each POST's headers and body."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        received = self.received = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append((dict(self.headers), body))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def test_a_key_dedicated_for_webhooks_signs_the_notifications(cluster: Deployment):
+    import hashlib
+
+    a, b = cluster.nodes
+    env = cluster.new_environment(a, "Hooks", cloud_name="hooks_env")
+    caller = env["api_access_keys"][0]
+    hooks = provisioning.generate_access_key(env["id"], name="webhooks", **cluster.prov(a))
+    cluster.secrets.append(hooks["api_secret"])
+    updated = provisioning.update_access_key(env["id"], hooks["api_key"], dedicated_for="webhooks", **cluster.prov(b))
+    assert updated["dedicated_for"] == ["webhooks"]
+    receiver = Receiver()
+    try:
+        within(1.0, lambda: uploads(b, "hooks_env", caller["key"], caller["secret"]))
+        cloudinary.uploader.upload(RED_PNG, public_id="hooked", notification_url=receiver.url, cloud_name="hooks_env",
+                                   api_key=caller["key"], api_secret=caller["secret"], upload_prefix=b.base)
+        within(5.0, lambda: any(json.loads(body).get("public_id") == "hooked" for _, body in receiver.received))
+    finally:
+        receiver.server.shutdown()
+    headers, body = next((h, body) for h, body in receiver.received if json.loads(body).get("public_id") == "hooked")
+    expected = hashlib.sha1(body + headers["X-Cld-Timestamp"].encode() + hooks["api_secret"].encode()).hexdigest()
+    assert headers["X-Cld-Signature"] == expected  # the dedicated key's secret, not the caller's
 
 
 def _raw(node: EdgeNode, method: str, path: str, key: str = PKEY, secret: str = PSECRET,
@@ -292,12 +346,17 @@ def test_audit_log_records_who_what_and_from_where_without_secrets(cluster: Depl
     key = env["api_access_keys"][0]
     within(1.0, lambda: uploads(b, "audited", key["key"], key["secret"]))
     upload(b, "audited", key["key"], key["secret"], "logged")
+    cloudinary.api.create_upload_preset(name="audited_preset", cloud_name="audited", api_key=key["key"],
+                                        api_secret=key["secret"], upload_prefix=b.base)
     cloudinary.uploader.destroy("logged", cloud_name="audited", api_key=key["key"], api_secret=key["secret"],
                                 upload_prefix=a.base)
     log = cloudinary.api.call_api("get", ["audit_log"], {"action": "destroy"}, cloud_name="audited", api_key=key["key"],
                                   api_secret=key["secret"], upload_prefix=a.base)
     [entry] = log["entries"]
     assert entry["actor"] == f"key:{key['key']}" and entry["target"] == "logged" and entry["client_ip"] == "127.0.0.1"
+    presets = cloudinary.api.call_api("get", ["audit_log"], {"action": "create_upload_preset"}, cloud_name="audited",
+                                      api_key=key["key"], api_secret=key["secret"], upload_prefix=b.base)["entries"]
+    assert [(e["target"], e["actor"]) for e in presets] == [("audited_preset", f"key:{key['key']}")]
     everything = json.loads(_raw(b, "GET", "audit_log?max_results=500")[2])["entries"]
     actions = {(e["action"], e["actor"]) for e in everything}
     assert ("create_sub_account", f"provisioning:{PKEY}") in actions and ("upload", f"key:{key['key']}") in actions
@@ -346,3 +405,45 @@ def test_without_redis_every_worker_sees_changes_within_a_second(single: Deploym
     text = node.logfile.read_text()
     assert not [s for s in single.secrets if s in text]
     assert fetch(node.base + "/readyz")[0] == 200
+
+
+def _cli(deployment_dir: Path, *args: str, stdin: str = "") -> str:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EDGE_") and k != "CLOUDINARY_URL"}
+    env.update(CLOUDINARY_URL="cloudinary://key:secret@demo", EDGE_SECRET_KEY=SECRET_KEY,
+               EDGE_DATABASE_URL=f"sqlite:///{deployment_dir}/edge.db")
+    done = subprocess.run([sys.executable, "-m", "edge", *args], env=env, capture_output=True, text=True, input=stdin,
+                          timeout=60, cwd=deployment_dir)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_cli_changes_the_catalog_and_running_workers_follow_within_a_second(single: Deployment):
+    [node] = single.nodes
+    where = node.logfile.parent.parent  # the deployment's folder holds edge.db
+    created = _cli(where, "envs", "create", "cli_env", "--name", "From the CLI").splitlines()
+    url = created[-1]
+    key, secret = url.removeprefix("cloudinary://").split("@")[0].split(":")
+    single.secrets.append(secret)
+    within(1.0, lambda: all(pings(node, "cli_env", key, secret) == 200 for _ in range(8)))
+    limited_url = _cli(where, "keys", "new", "--cloud", "cli_env", "--name", "ci", "--permissions", "upload").strip()
+    limited_key, limited_secret = limited_url.removeprefix("cloudinary://").split("@")[0].split(":")
+    single.secrets.append(limited_secret)
+    within(1.0, lambda: all(uploads(node, "cli_env", limited_key, limited_secret) for _ in range(4)))
+    assert pings(node, "cli_env", limited_key, limited_secret) == 403
+    assert limited_key in _cli(where, "keys", "list", "--cloud", "cli_env")
+    _cli(where, "keys", "disable", limited_key, "--cloud", "cli_env")
+    within(1.0, lambda: all(pings(node, "cli_env", limited_key, limited_secret) == 401 for _ in range(8)))
+    _cli(where, "keys", "delete", limited_key, "--cloud", "cli_env")
+    _cli(where, "users", "create", "--email", "ops@example.com", "--name", "Ops", "--role", "technical_admin",
+         "--password-stdin", stdin="a-long-password\n")
+    _cli(where, "users", "set-role", "ops@example.com", "reports")
+    assert "ops@example.com" in _cli(where, "users", "list") and "reports" in _cli(where, "users", "list")
+    printed = _cli(where, "users", "reset-password", "ops@example.com")
+    assert "one-time password" in printed
+    _cli(where, "envs", "disable", "cli_env")
+    within(1.0, lambda: all(pings(node, "cli_env", key, secret) == 404 for _ in range(8)))
+    assert "disabled" in _cli(where, "envs", "list")
