@@ -133,6 +133,7 @@ class AccountsWatcher:
         self.interval = interval
         self.redis = redis
         self.version = -1
+        self.subscribed = False  # listening on Redis: the counter may be read less often
         self._lock = asyncio.Lock()
 
     @property
@@ -168,9 +169,13 @@ class AccountsWatcher:
                 task.cancel()
 
     async def _poll(self) -> None:
-        period = self.interval if self.redis is None else max(self.interval, _SAFETY_POLL_SECONDS)
+        waited = 0.0
         while True:
-            await asyncio.sleep(period)
+            await asyncio.sleep(self.interval)
+            waited += self.interval
+            if self.subscribed and waited < _SAFETY_POLL_SECONDS:
+                continue
+            waited = 0.0
             try:
                 await self.reload(force=False)
             except Exception:  # noqa: BLE001  (a catalog hiccup: keep the last good state, try again)
@@ -182,6 +187,7 @@ class AccountsWatcher:
             try:
                 async with self.redis.client.pubsub() as pubsub:
                     await pubsub.subscribe(self.channel)
+                    self.subscribed = True
                     await self.reload(force=False)  # messages sent while disconnected are lost
                     while True:
                         message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
@@ -189,7 +195,8 @@ class AccountsWatcher:
                             await self.reload(force=False)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001  (Redis down: the counter poll carries on; retry)
+            except Exception:  # noqa: BLE001  (Redis down: the counter is read every interval; retry)
+                self.subscribed = False
                 await asyncio.sleep(1.0)
 
 

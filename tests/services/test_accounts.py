@@ -200,3 +200,31 @@ async def test_provisioning_credentials(catalog: Catalog, tmp_path: Path):
     off = await _open(catalog, tmp_path)
     with pytest.raises(InvalidCredentials):
         off.provisioning.check("acct9", good)  # no CLOUDINARY_ACCOUNT_URL: the API is off
+
+
+async def test_with_redis_a_change_arrives_by_message_not_by_the_counter(catalog: Catalog, tmp_path: Path,
+                                                                        redis_server: str, redis_prefix: str):
+    import asyncio
+    import time
+
+    from edge.cache.redis import RedisTier, open_client
+    from edge.metrics import Metrics
+    from edge.settings import RedisSettings
+
+    settings = RedisSettings(url=Secret(redis_server), key_prefix=redis_prefix)
+    async with open_client(settings) as client:
+        tier = RedisTier(client, settings, Metrics())
+        here = await _open(catalog, tmp_path, refresh_seconds=30.0)  # the counter alone would take 30 s
+        there = await _open(catalog, tmp_path, refresh_seconds=30.0)
+        here.watcher.redis = there.watcher.redis = tier
+        listening = asyncio.get_running_loop().create_task(there.watcher.run())
+        try:
+            while not there.watcher.subscribed:
+                await asyncio.sleep(0.01)
+            env = await here.environments.create({"name": "Shop", "cloud_name": "shop"})
+            started = time.monotonic()
+            while there.keyring.find("shop", env["api_access_keys"][0]["key"]) is None:
+                assert time.monotonic() - started < 1.0
+                await asyncio.sleep(0.01)
+        finally:
+            listening.cancel()
