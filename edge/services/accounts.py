@@ -91,6 +91,8 @@ class Environments:
         if params.get("cloud_name") and str(params["cloud_name"]).lower() != env.cloud_name:
             changes["cloud_name"] = str(params["cloud_name"]).strip().lower()
             await self._check_cloud_name(changes["cloud_name"])
+            if (await self.catalog.usage(env.cloud_name))[0]:  # its originals live under the old name
+                raise InvalidParameter("cloud_name can only change while the product environment holds no assets")
         if (enabled := _optional_bool(params.get("enabled"))) is not None:
             changes["enabled"] = enabled
         if params.get("custom_attributes") is not None:

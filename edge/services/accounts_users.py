@@ -94,6 +94,9 @@ class Users:
             changes["name"] = str(params["name"]).strip()
         if params.get("email"):
             changes["email"] = str(params["email"]).strip().lower()
+            taken = await self.people.user_by_email(changes["email"])
+            if taken is not None and taken.id != user.id:
+                raise AlreadyExists(f"User with email {changes['email']} already exists")
         if params.get("role"):
             changes["role"] = check_role(str(params["role"]))
         if params.get("sub_account_ids") is not None:
@@ -195,6 +198,8 @@ class Users:
         name = str(params.get("name") or "").strip()
         if not name:
             raise InvalidParameter("Missing required parameter - name")
+        if any(g.name == name and g.id != group.id for g in await self.people.groups()):
+            raise AlreadyExists(f"User group {name} already exists")
         await self.people.rename_group(group.id, name)
         return _group(Group(group.id, name, group.created_at))
 

@@ -127,6 +127,8 @@ async def test_deleting_an_environment_with_assets_needs_asking(catalog: Catalog
                             width=1, height=1, bytes=1, etag="e", created_at="2026-01-01T00:00:00Z"))
     with pytest.raises(InvalidParameter, match="holds 1 asset"):
         await accounts.environments.delete(env["id"], {})
+    with pytest.raises(InvalidParameter, match="holds no assets"):  # its originals live under the old name
+        await accounts.environments.update(env["id"], {"cloud_name": "renamed"})
     with pytest.raises(AlreadyExists):
         await accounts.environments.create({"name": "Again", "cloud_name": "shop"})
     with pytest.raises(InvalidParameter, match="cloud_name"):
@@ -160,6 +162,20 @@ async def test_users_passwords_two_factor_and_a_throttle_that_survives_a_restart
     restarted = await _open(catalog, tmp_path)  # a new process: the count is in the catalog
     with pytest.raises(RateLimited):
         await restarted.users.login("ann@example.com", "correct horse battery", pyotp.TOTP(seed).now())
+
+
+async def test_taken_emails_and_group_names_are_409_not_500(catalog: Catalog, tmp_path: Path):
+    users = (await _open(catalog, tmp_path)).users
+    await users.create({"email": "a@example.com", "name": "A", "role": "admin"})
+    b = await users.create({"email": "b@example.com", "name": "B", "role": "reports"})
+    with pytest.raises(AlreadyExists):
+        await users.update(b["id"], {"email": "A@example.com"})
+    await users.create_group({"name": "One"})
+    two = await users.create_group({"name": "Two"})
+    with pytest.raises(AlreadyExists):
+        await users.update_group(two["id"], {"name": "One"})
+    with pytest.raises(InvalidParameter, match="role"):
+        await users.update(b["id"], {"role": "owner"})
 
 
 async def test_the_first_administrator(catalog: Catalog, tmp_path: Path):
@@ -228,3 +244,18 @@ async def test_with_redis_a_change_arrives_by_message_not_by_the_counter(catalog
                 await asyncio.sleep(0.01)
         finally:
             listening.cancel()
+
+
+def test_edge_serve_samples_prints_the_one_time_password_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    from edge.__main__ import _sample_admin
+    from edge.settings import Settings
+
+    settings = Settings.load({"EDGE_DATABASE_URL": f"sqlite:///{tmp_path}/edge.db"})
+    _sample_admin(settings)
+    first = capsys.readouterr().out
+    assert "admin@localhost" in first and "one-time password" in first
+    _sample_admin(settings)  # the next start: nothing printed, the password is not kept anywhere
+    assert capsys.readouterr().out == ""
+    password = first.rsplit(":", 1)[1].strip()
+    assert password not in (tmp_path / "edge.db").read_bytes().decode("latin-1")
+    assert stat.S_IMODE(os.stat(tmp_path / "secret.key").st_mode) == 0o600
