@@ -165,11 +165,10 @@ def run_account_command(args: Any, settings: Any) -> int:
 async def _account_command(args: Any, settings: Any) -> list[str]:
     from edge.catalog.store import open_catalog
     from edge.services.accounts_setup import open_accounts
-    from edge.signing import parse_keyring
 
     catalog = await open_catalog(settings.database.url.reveal())
     try:
-        configured = parse_keyring(settings.cloud.url.reveal(), settings.api.keys.reveal())
+        configured = _configured(settings)
         accounts = await open_accounts(catalog, settings.accounts, configured, database_url=settings.database.url.reveal())
         handler = {"envs": _envs, "keys": _keys, "users": _users}[args.command]
         lines, changed = await handler(accounts, args, settings)
@@ -180,6 +179,13 @@ async def _account_command(args: Any, settings: Any) -> list[str]:
         return lines
     finally:
         await catalog.close()
+
+
+def _configured(settings: Any) -> Any:
+    """The keyring of CLOUDINARY_URL and EDGE_API_KEYS (listed, never changed, by these commands)."""
+    from edge.signing import Keyring, parse_cloudinary_url
+
+    return Keyring(parse_cloudinary_url(url.reveal()) for url in (settings.cloud.url, *settings.api.keys))
 
 
 async def _envs(accounts: Any, args: Any, settings: Any) -> tuple[list[str], tuple | None]:
@@ -277,13 +283,12 @@ async def sample_admin(settings: Any) -> str | None:
     from edge.catalog.store import open_catalog
     from edge.services.accounts_setup import open_accounts
     from edge.services.accounts_setup import sample_admin as make
-    from edge.signing import parse_keyring
 
     if settings.accounts.admin_email:
         return None
     catalog = await open_catalog(settings.database.url.reveal())
     try:
-        configured = parse_keyring(settings.cloud.url.reveal(), settings.api.keys.reveal())
+        configured = _configured(settings)
         accounts = await open_accounts(catalog, settings.accounts, configured, database_url=settings.database.url.reveal())
         return await make(accounts.users)
     finally:

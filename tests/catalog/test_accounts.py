@@ -11,7 +11,7 @@ from edge.catalog.accounts import AccountsCatalog, Environment, StoredKey
 from edge.catalog.audit import AuditCatalog, AuditEntry, AuditQuery
 from edge.catalog.people import Group, PeopleCatalog, User
 from edge.catalog.store import Catalog, open_catalog
-from tests.pg import postgres_schema
+from tests.helpers.pg import postgres_schema
 
 NOW = "2026-11-30T12:00:00Z"
 

@@ -24,9 +24,9 @@ from cloudinary.provisioning import account as provisioning  # before call_accou
 from cloudinary.api_client.call_account_api import _call_account_api
 from cloudinary.exceptions import AuthorizationRequired, BadRequest, NotAllowed, NotFound
 
-from tests.images import RED, decode, near, pixel
-from tests.pg import postgres_schema
-from tests.servers import EdgeNode, fetch, redis_key_prefix
+from tests.helpers.images import RED, decode, near, pixel
+from tests.helpers.pg import postgres_schema
+from tests.helpers.servers import EdgeNode, fetch, redis_key_prefix
 
 ACCOUNT, PKEY, PSECRET = "acct42", "prov-key-1", "prov-secret-Zq8LmT3"
 SECRET_KEY = "edge-secret-key-for-tests-4f1a9c"
