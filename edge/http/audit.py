@@ -57,8 +57,7 @@ async def api_calls(request: web.Request, handler: web.Handler) -> web.StreamRes
 
 
 async def _record(request: web.Request, call: ApiCall, response: web.StreamResponse) -> None:
-    details: dict[str, Any] = {k: v for k, v in request.query.items() if k in SAFE_FIELDS}
-    details.update(call.details)
+    details: dict[str, Any] = dict(call.details)  # the call's parameters (read_params) and signed ones
     details.update({k: v for k, v in request.match_info.items() if k not in ("cloud", "account_id")})
     if isinstance(response, web.Response) and response.content_type == "application/json" and response.body:
         try:

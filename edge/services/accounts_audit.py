@@ -31,7 +31,9 @@ class Audit:
     ) -> None:
         now = self._clock()
         safe = {k: _scalar(v) for k, v in (details or {}).items() if k in SAFE_FIELDS and v not in (None, "")}
-        target = str(safe.get("public_id") or safe.get("name") or safe.get("api_key") or safe.get("id")
+        public_ids = safe.get("public_ids")
+        first = ",".join(public_ids) if isinstance(public_ids, list) else public_ids
+        target = str(safe.get("public_id") or first or safe.get("name") or safe.get("api_key") or safe.get("id")
                      or safe.get("email") or safe.get("cloud_name") or "")
         entry = AuditEntry(
             id=f"{int(now * 1e9):020d}{secrets.token_hex(4)}", at=_iso(now), cloud=cloud, actor=actor or "anonymous",

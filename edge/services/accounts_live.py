@@ -50,6 +50,12 @@ class ApiCall:
 API_CALL: ContextVar[ApiCall | None] = ContextVar("edge_api_call", default=None)
 
 
+def note_call_params(params: Mapping[str, object]) -> None:
+    """The current API call's parameters that the audit log may record (SAFE_FIELDS only)."""
+    if (call := API_CALL.get()) is not None:
+        call.details.update({k: v for k, v in params.items() if k in SAFE_FIELDS})
+
+
 def configured_env_id(cloud: str) -> str:
     """The id of an environment configured by the environment (never stored)."""
     return f"env-{cloud}"

@@ -186,6 +186,12 @@ def test_a_key_limited_to_upload_uploads_but_may_not_delete(cluster: Deployment)
     full = env["api_access_keys"][0]
     cloudinary.api.delete_resources(["red"], cloud_name="limited", api_key=full["key"], api_secret=full["secret"],
                                     upload_prefix=b.base)
+    log = cloudinary.api.call_api("get", ["audit_log"], {}, cloud_name="limited", api_key=full["key"],
+                                  api_secret=full["secret"], upload_prefix=a.base)["entries"]
+    # Newest first: the refused call left no entry; the upload by the limited key did.
+    assert [(e["action"], e["actor"]) for e in log][:1] == [("delete_resources", f"key:{full['key']}")]
+    assert log[0]["details"].get("public_ids") == ["red"] and log[0]["target"] == "red", log[0]
+    assert ("upload", f"key:{made['api_key']}") in {(e["action"], e["actor"]) for e in log}
 
 
 def test_a_disabled_environment_is_refused_everywhere_and_deleting_needs_its_assets_gone(cluster: Deployment):
