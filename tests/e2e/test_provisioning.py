@@ -453,3 +453,9 @@ def test_the_cli_changes_the_catalog_and_running_workers_follow_within_a_second(
     _cli(where, "envs", "disable", "cli_env")
     within(1.0, lambda: all(pings(node, "cli_env", key, secret) == 404 for _ in range(8)))
     assert "disabled" in _cli(where, "envs", "list")
+    import sqlite3
+
+    with sqlite3.connect(where / "edge.db") as db:  # the catalog, read as it is stored
+        stored = json.dumps([db.execute(f"SELECT * FROM {t}").fetchall() for t in ("api_keys", "users", "audit_log")])
+    assert secret[:6] and not [s for s in single.secrets if s in stored]
+    assert "a-long-password" not in stored
