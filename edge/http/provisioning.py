@@ -70,13 +70,22 @@ ROUTES: list[tuple[str, str, str, Call]] = [
      lambda s, p, r: s.users.add_member(_m(r, "group_id"), _m(r, "user_id"))),
     ("DELETE", "user_groups/{group_id}/users/{user_id}", "remove_user_from_group",
      lambda s, p, r: s.users.remove_member(_m(r, "group_id"), _m(r, "user_id"))),
-    # edge's own: the whole account's audit log (every cloud and the account level).
+    # edge's own: the whole account's audit log (every cloud and the account level) and more
+    # account-level (provisioning) keys, beside CLOUDINARY_ACCOUNT_URL's.
     ("GET", "audit_log", "audit_log", lambda s, p, r: s.audit.query(None, p)),
+    ("GET", "access_keys", "provisioning_access_keys", lambda s, p, r: s.account_keys.list()),
+    ("POST", "access_keys", "generate_provisioning_access_key", lambda s, p, r: s.account_keys.generate(p)),
+    ("PUT", "access_keys/{api_key}", "update_provisioning_access_key",
+     lambda s, p, r: s.account_keys.update(_m(r, "api_key"), p)),
+    ("DELETE", "access_keys/{api_key}", "delete_provisioning_access_key",
+     lambda s, p, r: s.account_keys.delete(_m(r, "api_key"), p)),
+    ("DELETE", "access_keys", "delete_provisioning_access_key", lambda s, p, r: s.account_keys.delete(None, p)),
 ]
 
 
 def add_routes(app: web.Application) -> None:
     for verb, path, method, call in ROUTES:
         # The route's name holds the SDK's method name (third part): the audit log reads it.
-        name = f"provisioning.{verb.lower()}.{method}" + (".by_name" if path.endswith("access_keys") and verb == "DELETE" else "")
+        by_name = path.endswith("access_keys") and verb == "DELETE"
+        name = f"provisioning.{verb.lower()}.{method}" + (".by_name" if by_name else "")
         app.router.add_route(verb, PREFIX + path, _route(call), name=name)

@@ -69,9 +69,12 @@ class LiveKeyring(Keyring):
         self._permissions: dict[tuple[str, str], frozenset[str]] = {}
         self._webhooks: dict[str, str] = {}  # cloud -> secret of its key dedicated_for webhooks
         self.disabled: frozenset[str] = frozenset()  # catalog environments switched off
+        self.provisioning: dict[str, str] = {}  # enabled account-level keys made through the API: key -> secret
         self.on_change: list[Callable[[frozenset[str]], None]] = []
 
-    def rebuild(self, environments: list[Environment], keys: list[StoredKey], box: SecretBox) -> None:
+    def rebuild(
+        self, environments: list[Environment], keys: list[StoredKey], box: SecretBox, account_keys: list[StoredKey] = (),
+    ) -> None:
         by_cloud = {cloud: self.configured.keys(cloud) for cloud in self.configured.clouds}
         enabled = {e.id: e.cloud_name for e in environments if e.enabled}
         enabled.update({configured_env_id(c): c for c in self.configured.clouds})
@@ -95,6 +98,8 @@ class LiveKeyring(Keyring):
         # One assignment each: readers see the old state or the new one.
         self._by_cloud, self._permissions, self._webhooks = by_cloud, permissions, webhooks
         self.disabled = frozenset(e.cloud_name for e in environments if not e.enabled)
+        opened = ((k.api_key, box.open(k.secret)) for k in account_keys if k.enabled)
+        self.provisioning = {key: secret for key, secret in opened if secret is not None}
         clouds = self.clouds
         for notify in self.on_change:
             notify(clouds)
@@ -153,7 +158,8 @@ class AccountsWatcher:
                 return
             environments = await self.catalog.environments()
             keys = await self.catalog.keys()
-            self.keyring.rebuild(environments, keys, self.box)
+            account_keys = await self.catalog.keys(kind="provisioning")
+            self.keyring.rebuild(environments, keys, self.box, account_keys)
             self.version = version
 
     async def changed(self) -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from edge.cache.redis import RedisTier
 from edge.catalog.accounts import AccountsCatalog
@@ -19,6 +20,7 @@ from edge.catalog.store import Catalog
 from edge.errors import InvalidCredentials, SettingsError
 from edge.services.accounts import Environments
 from edge.services.accounts_audit import Audit
+from edge.services.accounts_keys import AccountKeys
 from edge.services.accounts_crypto import SecretBox, load_secret_key, secret_key_file
 from edge.services.accounts_live import AccountsWatcher, LiveKeyring
 from edge.services.accounts_users import Users
@@ -34,6 +36,8 @@ class Provisioning:
     account_id: str
     key: str
     secret: str
+    # The secret of an account-level key made through the API (LiveKeyring.provisioning), if enabled.
+    more: Callable[[str], str | None] = field(default=lambda key: None)
 
     def __repr__(self) -> str:
         return f"Provisioning(account_id={self.account_id!r}, key={self.key!r})"
@@ -46,10 +50,11 @@ class Provisioning:
             raise InvalidCredentials("Must supply provisioning_api_key")
         if not self.key or not hmac.compare_digest(account_id.encode(), self.account_id.encode()):
             raise InvalidCredentials("Invalid account or provisioning credentials")
-        key_ok = hmac.compare_digest(pair[0].encode(), self.key.encode())
-        if not (key_ok and hmac.compare_digest(pair[1].encode(), self.secret.encode())):
+        key, secret = pair
+        expected = self.secret if hmac.compare_digest(key.encode(), self.key.encode()) else self.more(key)
+        if expected is None or not hmac.compare_digest(secret.encode(), expected.encode()):
             raise InvalidCredentials("Invalid account or provisioning credentials")
-        return f"provisioning:{self.key}"
+        return f"provisioning:{key}"
 
 
 @dataclass(slots=True)
@@ -61,6 +66,7 @@ class AccountServices:
     users: Users
     audit: Audit
     provisioning: Provisioning
+    account_keys: AccountKeys
 
 
 async def open_accounts(
@@ -73,9 +79,10 @@ async def open_accounts(
     watcher = AccountsWatcher(AccountsCatalog(catalog.db), keyring, box, settings.refresh_seconds, redis)
     await watcher.reload()
     provisioning = await _provisioning(AccountsCatalog(catalog.db), settings)
+    provisioning.more = lambda key: keyring.provisioning.get(key)
     return AccountServices(
         box, keyring, watcher, Environments(catalog, box, keyring, watcher, store), Users(catalog, box), Audit(catalog),
-        provisioning,
+        provisioning, AccountKeys(AccountsCatalog(catalog.db), box, watcher),
     )
 
 

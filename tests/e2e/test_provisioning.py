@@ -346,6 +346,26 @@ def test_every_call_is_refused_without_provisioning_credentials(cluster: Deploym
         provisioning.sub_accounts(**cluster.prov(a, account_id="wrong"))
 
 
+def test_more_provisioning_keys_are_made_through_the_api_and_live_on_both_nodes(cluster: Deployment):
+    a, b = cluster.nodes
+    made = _call_account_api("post", ["access_keys"], {"name": "automation"}, **cluster.prov(a))
+    cluster.secrets.append(made["api_secret"])
+    theirs = {"provisioning_api_key": made["api_key"], "provisioning_api_secret": made["api_secret"]}
+    for node in (a, b):
+        within(1.0, lambda node=node: _raw(node, "GET", "users", made["api_key"], made["api_secret"])[0] == 200)
+    env = provisioning.create_sub_account("Made by automation", cloud_name="automated", **cluster.prov(b, **theirs))
+    cluster.secrets.extend(k["secret"] for k in env["api_access_keys"])
+    listed = _call_account_api("get", ["access_keys"], {}, **cluster.prov(b))
+    assert [k["name"] for k in listed["access_keys"]] == ["automation"]
+    _call_account_api("put", ["access_keys", made["api_key"]], {"enabled": False}, **cluster.prov(b))
+    for node in (a, b):
+        within(1.0, lambda node=node: _raw(node, "GET", "users", made["api_key"], made["api_secret"])[0] == 401)
+    _call_account_api("delete", ["access_keys"], {"name": "automation"}, **cluster.prov(a))
+    assert _call_account_api("get", ["access_keys"], {}, **cluster.prov(b))["access_keys"] == []
+    env_key = env["api_access_keys"][0]  # an environment's key is no provisioning key
+    assert _raw(a, "GET", "users", env_key["key"], env_key["secret"])[0] == 401
+
+
 def test_audit_log_records_who_what_and_from_where_without_secrets(cluster: Deployment):
     a, b = cluster.nodes
     env = cluster.new_environment(a, "Audited", cloud_name="audited")
