@@ -9,6 +9,7 @@ within a second.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import time
@@ -21,7 +22,7 @@ from edge.services.accounts_crypto import SecretBox
 from edge.services.accounts_live import AccountsWatcher, LiveKeyring, configured_env_id
 from edge.services.accounts_roles import parse_permissions
 from edge.services.assets import AssetStore
-from edge.signing import ApiKey, new_key_pair
+from edge.signing import new_key_pair
 
 Params = dict[str, Any]
 
@@ -272,9 +273,6 @@ class Environments:
     def _now(self) -> str:
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self._clock()))
 
-    def describe_url(self, api_key: ApiKey) -> str:
-        return f"cloudinary://{api_key.key}:{api_key.secret}@{api_key.cloud}"
-
 
 def _cloud_from(name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "env"
@@ -285,8 +283,6 @@ def _attributes(value: Any) -> dict[str, Any]:
     if value in (None, ""):
         return {}
     if isinstance(value, str):
-        import json
-
         try:
             value = json.loads(value)
         except ValueError:

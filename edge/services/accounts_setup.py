@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from edge.cache.redis import RedisTier
 from edge.catalog.accounts import AccountsCatalog
 from edge.catalog.store import Catalog
-from edge.errors import InvalidCredentials, SettingsError
+from edge.errors import AlreadyExists, InvalidCredentials, SettingsError
 from edge.services.accounts import Environments
 from edge.services.accounts_audit import Audit
 from edge.services.accounts_keys import AccountKeys
@@ -90,8 +91,6 @@ async def _provisioning(accounts: AccountsCatalog, settings: AccountSettings) ->
     url = settings.url.reveal()
     if not url:  # the Provisioning API is off; the id stays free for a later CLOUDINARY_ACCOUNT_URL
         return Provisioning(await accounts.account_id(), "", "")
-    import urllib.parse
-
     parts = urllib.parse.urlsplit(url)
     wanted = parts.hostname or ""
     account_id = await accounts.claim_account_id(wanted)
@@ -106,8 +105,6 @@ async def first_admin(users: Users, settings: AccountSettings) -> None:
     """EDGE_ADMIN_EMAIL + EDGE_ADMIN_PASSWORD make the first master_admin when no user exists."""
     if not settings.admin_email or await users.people.count_users():
         return
-    from edge.errors import AlreadyExists
-
     try:
         await users.create(
             {"email": settings.admin_email, "name": "Administrator", "role": "master_admin"},
