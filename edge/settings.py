@@ -193,6 +193,11 @@ class ApiSettings:
     )
     webhook_attempts: int = setting(5, "EDGE_API_WEBHOOK_ATTEMPTS", "Deliveries tried per notification (backoff 1 s, 2 s, 4 s...).")
     webhook_timeout_seconds: float = setting(10.0, "EDGE_API_WEBHOOK_TIMEOUT_SECONDS", "Time limit for one notification POST.")
+    cors_origins: str = setting(
+        "*", "EDGE_API_CORS_ORIGINS",
+        "Origins (scheme://host[:port], comma-separated, * = any) whose pages may call the Upload API from a browser"
+        " (the Upload Widget); others get no CORS headers. Credentials travel in the request, never in cookies.",
+    )
 
 
 @dataclass(frozen=True, slots=True)
