@@ -198,7 +198,7 @@ PG.zoom = function () {  // PhotoSwipe over the page: the full image (limited to
   if (!asset) return Promise.resolve();
   var level = (o.zoomProps && o.zoomProps.level) || 2;
   var width = Math.min(2400, Math.ceil((this._viewer.clientWidth || 600) * level * (window.devicePixelRatio || 1)));
-  var src = this._url(asset, width, "c_limit,w_" + width + ",h_" + width);
+  var src = this._url(asset, width, "c_limit,h_" + width + ",w_" + width);
   stylesheet(VENDOR + "photoswipe-5.4.4/photoswipe.css");
   var probe = new Image();
   var size = new Promise(function (resolve) {

@@ -21,8 +21,8 @@ var UW_TEXT = {
     errors: {
       file_too_large: "File size ({{size}}) exceeds maximum allowed ({{max}})",
       format: "File format not allowed ({{format}})",
-      too_small: "Image is smaller than the minimum allowed ({{width}}×{{height}})",
-      too_large: "Image is larger than the maximum allowed ({{width}}×{{height}})",
+      too_small: "Image is smaller than the minimum allowed ({{size}})",
+      too_large: "Image is larger than the maximum allowed ({{size}})",
       max_files: "Too many files: at most {{max}} at a time",
       unreadable: "The image could not be read",
       network: "Network error"
@@ -71,6 +71,11 @@ function humanBytes(n) {
   if (n >= 1048576) return (n / 1048576).toFixed(n % 1048576 ? 1 : 0) + " MB";
   if (n >= 1024) return Math.round(n / 1024) + " KB";
   return n + " bytes";
+}
+
+function limitText(width, height) {
+  if (width && height) return width + "×" + height + " px";
+  return width ? width + " px wide" : height + " px high";
 }
 
 function extensionOf(name) {
@@ -144,12 +149,13 @@ UW._build = function () {
   var self = this, o = this._options, inline = resolveElement(o.inlineContainer);
   this._inline = inline;
   var titleId = nextId("cldw-title");
-  this._live = el("div", { class: "cldw-live", role: "alert", "aria-live": "assertive" });
+  this._live = el("div", { class: "cldw-visually-hidden", role: "alert", "aria-live": "assertive" });
+  this._notice = el("p", { class: "cldw-notice", hidden: true });
   this._tabs = el("div", { class: "cldw-tabs", role: "tablist", "aria-label": this._t("title") });
   this._panel = el("div", { class: "cldw-panel", role: "tabpanel", tabindex: "-1" });
   this._queue = el("ul", { class: "cldw-queue", "aria-label": this._t("queue.title") });
   this._actions = el("div", { class: "cldw-actions" });
-  this._body = el("div", { class: "cldw-body" }, [this._tabs, this._panel, this._queue, this._actions, this._live]);
+  this._body = el("div", { class: "cldw-body" }, [this._tabs, this._panel, this._notice, this._queue, this._actions, this._live]);
   this._title = el("h2", { id: titleId, class: "cldw-title", text: this._t("title") });
   var header = el("div", { class: "cldw-header" }, [
     this._title,
@@ -246,8 +252,8 @@ UW._cameraPanel = function () {
   if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
     navigator.mediaDevices.getUserMedia({ video: true }).then(function (stream) {
       self._stream = stream; video.srcObject = stream;
-    }, function () { self._say(self._t("camera.camera_error")); });
-  } else this._say(this._t("camera.camera_error"));
+    }, function () { self._say(self._t("camera.camera_error"), true); });
+  } else this._say(this._t("camera.camera_error"), true);
   return box;
 };
 
@@ -273,7 +279,11 @@ UW._advancedPanel = function () {
 
 UW._advancedId = function () { return "uw-file" + (this._fileCount + 1); };
 
-UW._say = function (message) { this._live.textContent = message; };
+UW._say = function (message, visible) {  // every message is announced; batch-level ones are shown too
+  this._live.textContent = message;
+  this._notice.textContent = visible ? message : "";
+  this._notice.hidden = !visible;
+};
 
 // -- adding files: the client-side checks refuse before any byte is sent -----------------------
 
@@ -282,7 +292,7 @@ UW._add = function (files, source) {
   if (!files.length) return;
   if (o.multiple === false) files = files.slice(0, 1);
   if (o.maxFiles && files.length > o.maxFiles) {
-    this._say(this._t("errors.max_files", { max: o.maxFiles }));
+    this._say(this._t("errors.max_files", { max: o.maxFiles }), true);
     this._emit("batch-cancelled", { reason: "MAX_EXCEEDED" });
     return;
   }
@@ -332,11 +342,11 @@ UW._check = function (file) {
   return imageSize(file).then(function (size) {
     if (!size) return self._t("errors.unreadable");
     if ((o.minImageWidth && size.width < o.minImageWidth) || (o.minImageHeight && size.height < o.minImageHeight)) {
-      return self._t("errors.too_small", { width: o.minImageWidth || 0, height: o.minImageHeight || 0 });
+      return self._t("errors.too_small", { size: limitText(o.minImageWidth, o.minImageHeight) });
     }
     var over = (o.maxImageWidth && size.width > o.maxImageWidth) || (o.maxImageHeight && size.height > o.maxImageHeight);
     if (over && o.validateMaxWidthHeight) {
-      return self._t("errors.too_large", { width: o.maxImageWidth || size.width, height: o.maxImageHeight || size.height });
+      return self._t("errors.too_large", { size: limitText(o.maxImageWidth, o.maxImageHeight) });
     }
     return null;  // larger without validateMaxWidthHeight: scaled down before upload, as Cloudinary does
   });
@@ -731,7 +741,7 @@ var UPLOAD_CSS = [
   ".cldw-success .cldw-progress span{background:var(--cldw-complete)}.cldw-success .cldw-status{color:var(--cldw-complete)}",
   ".cldw-failed .cldw-status,.cldw-error{color:var(--cldw-error)}.cldw-error{grid-column:1/-1;margin:0}",
   ".cldw-actions{display:flex;justify-content:flex-end;gap:8px;margin-top:12px}",
-  ".cldw-live{margin-top:8px;color:var(--cldw-error);min-height:1em}",
+  ".cldw-notice{margin:10px 0 0;color:var(--cldw-error)}",
   ".cldw-crop-area{max-height:50vh}.cldw-crop-image{display:block;max-width:100%}",
   ".cldw-row{display:flex;gap:8px;margin-top:10px}.cldw-dims{margin:6px 0 0}"
 ].join("\n");

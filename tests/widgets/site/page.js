@@ -7,7 +7,9 @@ function record(error, result) {
     (result.info && result.info.file instanceof File ? { file: { name: result.info.file.name, size: result.info.file.size }, publicId: result.info.publicId } : result.info) })));
 }
 // The site's back end signs (here: /sign on this page's origin), as Cloudinary's docs show.
+window.__signed = [];
 function signer(callback, paramsToSign) {
+  window.__signed.push(paramsToSign);
   fetch("/sign", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(paramsToSign) })
     .then(function (r) { return r.text(); }).then(callback);
 }
