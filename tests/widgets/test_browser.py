@@ -101,6 +101,10 @@ def test_signed_upload_through_a_signature_function(page, sdk, tmp_path):
     page.evaluate("makeUpload({cloudName: 'demo', apiKey: 'key', signed: true, folder: 'signed', tags: ['a', 'b'],"
                   " context: {alt: 'blue'}, multiple: false})")
     page.click("#open")
+    inside = "document.querySelector('.cldw-dialog').contains(document.activeElement)"
+    for key in ["Tab"] * 8 + ["Shift+Tab"] * 8:  # the modal keeps the focus (a focus trap)
+        page.keyboard.press(key)
+        assert page.evaluate(inside), key
     page.set_input_files(".cldw-file-input", str(picture))
     page.wait_for_function("window.__events.some(e => e.event === 'queues-end')", timeout=30_000)
     assert page.evaluate("window.__errors") == []
@@ -140,13 +144,21 @@ def test_client_checks_refuse_before_any_byte_is_sent(page, sdk, tmp_path, artif
     assert page.locator(".cldw-error").last.inner_text() == "Upload preset not found - no_such_preset"
     assert len(requests) == 1
 
+    # Retry, once the cause is fixed: Cloudinary's `retry` event, then the upload.
+    page.evaluate("widget.update({uploadPreset: 'shop_strict'})")
+    page.click(".cldw-item[data-status=failed] [data-action=retry]")
+    page.wait_for_function("window.__events.some(e => e.event === 'success')")
+    retry = page.evaluate("window.__events.find(e => e.event === 'retry').info")
+    assert retry["all"] is False and len(retry["ids"]) == 1
+    assert len(requests) == 2
+
     # maxFiles: the whole batch is cancelled, with Cloudinary's reason.
     page.evaluate("widget.update({maxFiles: 1})")
     page.set_input_files(".cldw-file-input", [str(small), str(small)])
     page.wait_for_function("window.__events.some(e => e.event === 'batch-cancelled')")
     assert page.evaluate("window.__events.find(e => e.event === 'batch-cancelled').info") == {"reason": "MAX_EXCEEDED"}
     assert page.locator(".cldw-notice").inner_text() == "Too many files: at most 1 at a time"
-    assert len(requests) == 1
+    assert len(requests) == 2
 
 
 def test_cropping_sends_the_crop_coordinates(page, sdk, tmp_path, artifacts):

@@ -15,7 +15,7 @@ var UW_TEXT = {
     crop: { title: "Crop", crop_btn: "Crop", skip_btn: "Skip", image_label: "Image to crop", dimensions: "{{width}} × {{height}}" },
     advanced: { public_id: "Public ID", tags: "Tags (comma-separated)" },
     queue: { title: "Upload Queue", title_uploading_with_counter: "Uploading {{num}} assets", done: "Done",
-      abort_all: "Abort all", retry_failed: "Retry failed", upload_more: "Upload more", mini_title: "Uploaded",
+      abort_all: "Abort all", retry: "Retry", upload_more: "Upload more", mini_title: "Uploaded",
       mini_title_uploading: "Uploading", progress_label: "Upload progress of {{name}}",
       statuses: { queued: "Queued", uploading: "Uploading...", error: "Error", uploaded: "Done", aborted: "Aborted" } },
     errors: {
@@ -595,7 +595,7 @@ UW._renderQueue = function () {
         [el("span", { style: "width:" + item.progress + "%" })]),
       item.error ? el("p", { class: "cldw-error", text: item.error }) : null,
       item.status === "failed" && !item.localError && item.file ? el("button", { type: "button", class: "cldw-button", "data-action": "retry",
-        text: self._t("queue.retry_failed"), onclick: function () { self._retry([item.id]); } }) : null
+        text: self._t("queue.retry"), onclick: function () { self._retry([item.id]); } }) : null
     ]);
     self._queue.appendChild(row);
   });
@@ -740,6 +740,8 @@ var UPLOAD_CSS = [
   ".cldw-progress span{display:block;height:100%;background:var(--cldw-inProgress)}",
   ".cldw-success .cldw-progress span{background:var(--cldw-complete)}.cldw-success .cldw-status{color:var(--cldw-complete)}",
   ".cldw-failed .cldw-status,.cldw-error{color:var(--cldw-error)}.cldw-error{grid-column:1/-1;margin:0}",
+  ".cldw-failed .cldw-progress span,.cldw-aborted .cldw-progress span{background:var(--cldw-error)}",
+  ".cldw-item .cldw-button{grid-column:1/-1;justify-self:start;padding:4px 12px}",
   ".cldw-actions{display:flex;justify-content:flex-end;gap:8px;margin-top:12px}",
   ".cldw-notice{margin:10px 0 0;color:var(--cldw-error)}",
   ".cldw-crop-area{max-height:50vh}.cldw-crop-image{display:block;max-width:100%}",
