@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
 
 from edge.errors import InvalidParameter, NotImplementedHere, ResourceNotFound
 from edge.http.api_body import base_url, read_params
 from edge.http.keys import SETTINGS, UPLOADS
 from edge.services.upload import FileInput, Uploads
+
+log = logging.getLogger(__name__)
 
 UPLOAD_PATH = "/v1_1/{cloud}/{resource_type}/{action}"
 _CORS_ROUTES = frozenset({"upload", "upload_preflight"})
@@ -21,6 +25,8 @@ def add_cors(app: web.Application) -> None:
     Allow-Credentials), or only the origins in EDGE_API_CORS_ORIGINS."""
     listed = frozenset(o.strip().rstrip("/") for o in app[SETTINGS].api.cors_origins.split(",") if o.strip())
     any_origin = "*" in listed
+    if odd := sorted(o for o in listed if o != "*" and "://" not in o):
+        log.warning("EDGE_API_CORS_ORIGINS: %s never match: an origin is scheme://host[:port]", ", ".join(odd))
 
     def allowed(request: web.Request) -> str | None:
         origin = request.headers.get("Origin")
