@@ -77,3 +77,14 @@ def test_the_widgets_request_nothing_from_third_parties():
     for path in [STATIC / "core.js", *[STATIC / p for parts in WIDGETS.values() for p in parts]]:
         text = path.read_text()
         assert "https://" not in text.replace('"https://" + host', "").replace("https://example.com", ""), path
+
+
+def test_every_widget_file_is_within_its_size_budget():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "widgets_size.py"
+    spec = importlib.util.spec_from_file_location("widgets_size", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    over = [(widget, what, gz, budget) for widget, what, _, gz, budget in module.measure() if gz > budget]
+    assert over == []
