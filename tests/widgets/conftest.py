@@ -39,7 +39,10 @@ def browser():
         pytest.skip("no Chromium: `make test` installs Debian's chromium (scripts/with_services.py)")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        browser = playwright.chromium.launch(executable_path=path, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",  # a test pattern as the camera
+        ])
         yield browser
         browser.close()
 
@@ -53,6 +56,7 @@ def edge(tmp_path_factory) -> Iterator[EdgeNode]:
         "EDGE_DATABASE_URL": f"sqlite:///{root / 'edge.db'}",
         "EDGE_LIST_CLOUDS": CLOUD,
         "EDGE_LIST_MAX_AGE_SECONDS": "0",
+        "EDGE_API_FETCH_ALLOW_PRIVATE": "true",  # the `url` source: the site's image is on loopback
     })
     try:
         node.wait_ready()
@@ -89,7 +93,14 @@ def site(edge: EdgeNode) -> Iterator[str]:
     app = web.Application()
     app.router.add_get("/", page)
     app.router.add_get("/page.js", script)
+    async def picture(request: web.Request) -> web.Response:
+        import pyvips
+
+        image = (pyvips.Image.black(300, 200, bands=3) + [250, 200, 0]).cast("uchar")
+        return web.Response(body=image.pngsave_buffer(), content_type="image/png")
+
     app.router.add_post("/sign", sign)
+    app.router.add_get("/pictures/yellow.png", picture)
     port = free_port()
     loop = asyncio.new_event_loop()
     runner = web.AppRunner(app)

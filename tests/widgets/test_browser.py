@@ -117,6 +117,32 @@ def test_signed_upload_through_a_signature_function(page, sdk, tmp_path):
     assert event_names(page)[-3:] == ["queues-end", "close", "display-changed"]  # singleUploadAutoClose
 
 
+def test_url_and_camera_sources_and_scaling_down_in_the_browser(page, sdk, site, artifacts):
+    cloudinary.api.create_upload_preset(name="shop_sources", unsigned=True)
+    page.evaluate("makeUpload({cloudName: 'demo', uploadPreset: 'shop_sources', maxImageWidth: 320, folder: 'sources'})")
+    page.click("#open")
+    page.click(".cldw-tab[data-source=url]")
+    page.fill(".cldw-url input", f"{site}/pictures/yellow.png")
+    page.click(".cldw-url button[type=submit]")
+    page.wait_for_function("window.__events.filter(e => e.event === 'success').length === 1", timeout=30_000)
+    page.click(".cldw-tab[data-source=camera]")
+    page.wait_for_function("document.querySelector('.cldw-video').videoWidth > 0", timeout=15_000)
+    page.screenshot(path=str(artifacts / "upload-camera.png"))
+    assert page.evaluate("document.querySelector('.cldw-video').videoWidth") > 320
+    page.click(".cldw-camera button")
+    page.wait_for_function("window.__events.filter(e => e.event === 'success').length === 2", timeout=30_000)
+    assert page.evaluate("window.__errors") == []
+    events = page.evaluate("window.__events")
+    assert [e["info"] for e in events if e["event"] == "source-changed"] == [{"source": "local"}, {"source": "url"}, {"source": "camera"}]
+    by_url, by_camera = [e["info"] for e in events if e["event"] == "success"]
+    assert (by_url["width"], by_url["height"], by_url["format"]) == (300, 200, "png")
+    assert by_camera["width"] == 320 and by_camera["format"] == "jpg"  # scaled down before it was sent
+    assert cloudinary.api.resource(by_camera["public_id"])["width"] == 320
+    page.evaluate("widget.close()")  # the camera stops with the widget
+    assert page.evaluate("document.querySelector('.cldw-video') === null || !document.querySelector('.cldw-video').srcObject || "
+                         "document.querySelector('.cldw-video').srcObject.getTracks().every(t => t.readyState === 'ended')")
+
+
 def test_client_checks_refuse_before_any_byte_is_sent(page, sdk, tmp_path, artifacts):
     cloudinary.api.create_upload_preset(name="shop_strict", unsigned=True)
     large = solid_png(tmp_path / "large.png", 300, 300, (1, 2, 3), compression=0)
