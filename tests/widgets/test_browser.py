@@ -260,3 +260,41 @@ def test_product_gallery_by_tag_zoom_and_keyboard(page, sdk, artifacts):
     page.wait_for_function("document.querySelectorAll('.cldg-thumb').length === 0 && document.querySelector('.cldg-image').src.endsWith('shoes/2-green')")
     page.evaluate("gallery.destroy()")
     assert page.locator(".cldg").count() == 0
+
+
+def test_inline_container_instance_methods_and_abort(page, sdk, tmp_path, artifacts):
+    cloudinary.api.create_upload_preset(name="shop_inline", unsigned=True)
+    picture = solid_png(tmp_path / "held.png", 100, 100, (5, 5, 5))
+    page.evaluate("document.body.appendChild(Object.assign(document.createElement('div'), {id: 'here'}))")
+    page.evaluate("makeUpload({cloudName: 'demo', uploadPreset: 'shop_inline', inlineContainer: '#here', sources: ['local'],"
+                  " styles: {palette: {action: '#00543C'}}, text: {en: {local: {browse: 'Choose pictures'}}}})")
+    page.evaluate("widget.open()")
+    assert page.locator("#here .cldw-dialog[role=region]").count() == 1 and page.locator(".cldw-overlay").count() == 0
+    assert page.locator("#here label.cldw-button").inner_text() == "Choose pictures"
+    assert page.locator(".cldw-tabs").is_hidden()  # one source: no tabs
+    page.evaluate("widget.hide(); widget.show(); widget.minimize()")
+    assert page.evaluate("widget.isMinimized()") is True
+    assert [e["info"] for e in page.evaluate("window.__events") if e["event"] == "display-changed"] == [
+        "shown", "hidden", "shown", "minimized"]
+    page.evaluate("widget.open()")
+
+    held = []
+    page.route("**/v1_1/demo/image/upload", lambda route: held.append(route))  # the upload never answers
+    page.set_input_files(".cldw-file-input", str(picture))
+    page.wait_for_selector("[data-action=abort]")
+    page.screenshot(path=str(artifacts / "upload-inline.png"))
+    page.click("[data-action=abort]")
+    page.wait_for_function("window.__events.some(e => e.event === 'queues-end')")
+    abort = page.evaluate("window.__events.find(e => e.event === 'abort').info")
+    assert abort["all"] is True and len(abort["ids"]) == 1
+    assert page.get_attribute(".cldw-item", "data-status") == "aborted"
+    assert page.evaluate("window.__errors") == []
+    page.unroute("**/v1_1/demo/image/upload")
+    for route in held:
+        try:
+            route.abort()
+        except Exception:  # noqa: BLE001 (the browser already cancelled it)
+            pass
+
+    page.evaluate("widget.destroy()")
+    assert page.evaluate("widget.isDestroyed()") is True and page.locator("#here .cldw-dialog").count() == 0

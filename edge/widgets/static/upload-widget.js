@@ -14,7 +14,7 @@ var UW_TEXT = {
       video_label: "Camera preview" },
     crop: { title: "Crop", crop_btn: "Crop", skip_btn: "Skip", image_label: "Image to crop", dimensions: "{{width}} × {{height}}" },
     advanced: { public_id: "Public ID", tags: "Tags (comma-separated)" },
-    queue: { title: "Upload Queue", title_uploading_with_counter: "Uploading {{num}} assets", done: "Done",
+    queue: { title: "Upload Queue", title_uploading_with_counter: "Uploading {{num}} assets", title_uploading_one: "Uploading 1 asset", done: "Done",
       abort_all: "Abort all", retry: "Retry", upload_more: "Upload more", mini_title: "Uploaded",
       mini_title_uploading: "Uploading", progress_label: "Upload progress of {{name}}",
       statuses: { queued: "Queued", uploading: "Uploading...", error: "Error", uploaded: "Done", aborted: "Aborted" } },
@@ -600,7 +600,8 @@ UW._renderQueue = function () {
     self._queue.appendChild(row);
   });
   var active = this._files.filter(function (f) { return f.status === "uploading" || f.status === "queued"; }).length;
-  this._title.textContent = active ? this._t("queue.title_uploading_with_counter", { num: active }) : this._t("title");
+  this._title.textContent = !active ? this._t("title") :
+    active === 1 ? this._t("queue.title_uploading_one") : this._t("queue.title_uploading_with_counter", { num: active });
   this._actions.textContent = "";
   if (active) {
     this._actions.appendChild(el("button", { type: "button", class: "cldw-button", "data-action": "abort",
@@ -711,7 +712,7 @@ cld.applyUploadWidget = function (element, options, callback) {
 
 var UPLOAD_CSS = [
   ".cldw-overlay{position:fixed;inset:0;background:rgba(0,0,0,.55);display:flex;align-items:center;justify-content:center;z-index:2147483000}",
-  ".cldw-overlay[hidden],.cldw-dialog[hidden]{display:none}",
+  ".cldw-overlay[hidden],.cldw-dialog[hidden],.cldw-dialog [hidden]{display:none!important}",
   ".cldw-overlay.cldw-overlay-minimized{inset:auto 16px 16px auto;background:none}",
   ".cldw-dialog{box-sizing:border-box;font:15px/1.4 var(--cldw-font,system-ui,-apple-system,'Segoe UI',Roboto,sans-serif);color:var(--cldw-textDark);background:var(--cldw-window);border:1px solid var(--cldw-windowBorder);border-radius:8px;width:min(640px,94vw);max-height:90vh;overflow:auto;box-shadow:0 10px 40px rgba(0,0,0,.3)}",
   ".cldw-dialog.cldw-inline{width:100%;box-shadow:none;max-height:none}",
