@@ -32,8 +32,11 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One browser for all the browser tests (they live in one module). Module-scoped, not
+    session-scoped: sync Playwright keeps an event loop running in this thread while it is open,
+    and the aiohttp tests that run after it need to start their own."""
     path = chromium_path()
     if path is None:
         pytest.skip("no Chromium: `make test` installs Debian's chromium (scripts/with_services.py)")
