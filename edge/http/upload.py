@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 UPLOAD_PATH = "/v1_1/{cloud}/{resource_type}/{action}"
 _CORS_ROUTES = frozenset({"upload", "upload_preflight"})
 # What a browser may send cross-origin: the widget's chunk headers (the SDK's upload_large protocol).
-_CORS_REQUEST_HEADERS = "Content-Range, X-Unique-Upload-Id, X-Requested-With, X-Prefer-Filename"
+_CORS_REQUEST_HEADERS = "Content-Range, X-Unique-Upload-Id, X-Requested-With"
 
 
 def add_cors(app: web.Application) -> None:

@@ -119,7 +119,8 @@ def test_signed_upload_through_a_signature_function(page, sdk, tmp_path):
 
 def test_url_and_camera_sources_and_scaling_down_in_the_browser(page, sdk, site, artifacts):
     cloudinary.api.create_upload_preset(name="shop_sources", unsigned=True)
-    page.evaluate("makeUpload({cloudName: 'demo', uploadPreset: 'shop_sources', maxImageWidth: 320, folder: 'sources'})")
+    page.evaluate("makeUpload({cloudName: 'demo', uploadPreset: 'shop_sources', maxImageWidth: 320, folder: 'sources',"
+                  " captionFromName: true})")
     page.click("#open")
     page.click(".cldw-tab[data-source=url]")
     page.fill(".cldw-url input", f"{site}/pictures/yellow.png")
@@ -138,6 +139,7 @@ def test_url_and_camera_sources_and_scaling_down_in_the_browser(page, sdk, site,
     assert (by_url["width"], by_url["height"], by_url["format"]) == (300, 200, "png")
     assert by_camera["width"] == 320 and by_camera["format"] == "jpg"  # scaled down before it was sent
     assert cloudinary.api.resource(by_camera["public_id"])["width"] == 320
+    assert cloudinary.api.resource(by_url["public_id"])["context"]["custom"] == {"caption": "from yellow.png"}  # prepareUploadParams
     page.evaluate("widget.close()")  # the camera stops with the widget
     assert page.evaluate("document.querySelector('.cldw-video') === null || !document.querySelector('.cldw-video').srcObject || "
                          "document.querySelector('.cldw-video').srcObject.getTracks().every(t => t.readyState === 'ended')")
@@ -184,6 +186,14 @@ def test_client_checks_refuse_before_any_byte_is_sent(page, sdk, tmp_path, artif
     page.wait_for_function("window.__events.some(e => e.event === 'batch-cancelled')")
     assert page.evaluate("window.__events.find(e => e.event === 'batch-cancelled').info") == {"reason": "MAX_EXCEEDED"}
     assert page.locator(".cldw-notice").inner_text() == "Too many files: at most 1 at a time"
+    assert len(requests) == 2
+
+    # preBatch may cancel a batch before anything is sent.
+    page.evaluate("widget.destroy(); makeUpload({cloudName: 'demo', uploadPreset: 'shop_strict', refuseBatches: true}); widget.open()")
+    page.set_input_files(".cldw-file-input", str(small))
+    page.wait_for_function("window.__batches !== undefined")
+    assert page.evaluate("window.__batches") == {"files": [{"name": "small.png", "type": "image/png", "size": small.stat().st_size}]}
+    page.wait_for_timeout(300)
     assert len(requests) == 2
 
 

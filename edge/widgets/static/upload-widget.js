@@ -683,7 +683,7 @@ UW.update = function (options) {
 
 UW.destroy = function (options) {
   if (this._state.destroyed) return Promise.resolve();
-  this._abort();
+  if (this._files.some(function (f) { return f.status === "queued" || f.status === "uploading"; })) this._abort();
   if (this._state.showing) this.close(options && options.removeThumbnails === false ? {} : { quiet: true });
   this._stopCamera();
   if (this._untrap) this._untrap();

@@ -15,6 +15,14 @@ function signer(callback, paramsToSign) {
 }
 window.makeUpload = function (options) {
   if (options.signed) { delete options.signed; options.uploadSignature = signer; }
+  if (options.captionFromName) {  // the site adds a caption per file, as Cloudinary's docs show
+    delete options.captionFromName;
+    options.prepareUploadParams = function (cb, params) { cb({ context: { caption: "from " + params.filename } }); };
+  }
+  if (options.refuseBatches) {
+    delete options.refuseBatches;
+    options.preBatch = function (cb, data) { window.__batches = data; cb({ cancel: true }); };
+  }
   window.widget = cloudinary.createUploadWidget(options, record);
   document.getElementById("open").onclick = function () { window.widget.open(); };
   return true;
