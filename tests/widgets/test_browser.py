@@ -277,8 +277,15 @@ def test_inline_container_instance_methods_and_abort(page, sdk, tmp_path, artifa
     picture = solid_png(tmp_path / "held.png", 100, 100, (5, 5, 5))
     page.evaluate("document.body.appendChild(Object.assign(document.createElement('div'), {id: 'here'}))")
     page.evaluate("makeUpload({cloudName: 'demo', uploadPreset: 'shop_inline', inlineContainer: '#here', sources: ['local'],"
-                  " styles: {palette: {action: '#00543C'}}, text: {en: {local: {browse: 'Choose pictures'}}}})")
+                  " styles: {palette: {action: '#00543C'}}, text: {en: {local: {browse: 'Choose pictures'}}},"
+                  " showAdvancedOptions: true})")
     page.evaluate("widget.open()")
+    page.fill(".cldw-advanced input >> nth=0", "held/one")
+    page.fill(".cldw-advanced input >> nth=1", "x, y")
+    page.keyboard.press("Tab")
+    events = page.evaluate("window.__events")
+    assert next(e["info"] for e in events if e["event"] == "publicid")["publicId"] == "held/one"
+    assert next(e["info"] for e in events if e["event"] == "tags") == {"tags": ["x", "y"]}
     assert page.locator("#here .cldw-dialog[role=region]").count() == 1 and page.locator(".cldw-overlay").count() == 0
     assert page.locator("#here label.cldw-button").inner_text() == "Choose pictures"
     assert page.locator(".cldw-tabs").is_hidden()  # one source: no tabs
