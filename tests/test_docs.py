@@ -52,7 +52,7 @@ def test_every_setting_has_one_row_with_its_default():
         assert len(rows) == 1, env
         assert rows[0].count(" | ") == 4, rows[0]  # env, key, type, default, description
     assert "| `EDGE_CACHE_MEMORY_BYTES` | `memory_bytes` | `int` | `268435456` (256 MiB) |" in text
-    assert "| `EDGE_RENDER_WORKERS` | `workers` | `int` | the number of CPUs |" in text  # not this machine's count
+    assert "| `EDGE_RENDER_WORKERS` | `workers` | `int` | `0` |" in text  # 0 = per core: not this machine's count
     assert "| `CLOUDINARY_URL` | `url` | `Secret` | `cloudinary://edge:edge-secret@demo` |" in text
 
 

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from edge.settings import describe
-from tests import prom
+from tests.helpers import prom
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "k8s"

@@ -14,7 +14,7 @@ from edge.imaging.encode import OutputSpec
 from edge.imaging.limits import Limits
 from edge.imaging.render import render
 from tests.golden import THRESHOLD, assert_matches, distance, phash
-from tests.images import BLUE, GREEN, RED, YELLOW, decode, geometry, geometry_png, near, pixel, with_alpha_png
+from tests.helpers.images import BLUE, GREEN, RED, YELLOW, decode, geometry, geometry_png, near, pixel, with_alpha_png
 
 runtime.configure()
 GEOMETRY = geometry_png()  # 400x300: red | green / blue | yellow
@@ -305,7 +305,7 @@ def test_a_killed_render_stops_between_steps():
 
 
 def test_angle_ignore_keeps_the_stored_orientation():
-    from tests.images import geometry_jpeg
+    from tests.helpers.images import geometry_jpeg
 
     data = geometry_jpeg(orientation=6)  # stored 400x300, displayed 300x400
     assert (run("w_150", data=data).width, run("w_150", data=data).height) == (150, 200)

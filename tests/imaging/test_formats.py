@@ -15,7 +15,7 @@ from edge.imaging.encode import OutputSpec, negotiate
 from edge.imaging.formats import sanitise_svg, sniff
 from edge.imaging.limits import Limits
 from edge.imaging.render import render
-from tests.images import near, pixel
+from tests.helpers.images import near, pixel
 
 runtime.configure()
 COLOURS = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]

@@ -10,7 +10,7 @@ from edge.imaging import runtime
 from edge.imaging.encode import OutputSpec
 from edge.imaging.limits import Limits
 from edge.imaging.render import render
-from tests.images import BLUE, GREEN, RED, YELLOW, decode, geometry_png, near, pixel, with_alpha_png
+from tests.helpers.images import BLUE, GREEN, RED, YELLOW, decode, geometry_png, near, pixel, with_alpha_png
 
 runtime.configure()
 GEOMETRY = geometry_png()  # 400x300: red | green / blue | yellow

@@ -15,7 +15,8 @@ import cloudinary.api
 import cloudinary.utils
 import pytest
 
-from tests.servers import EdgeNode, free_port, wait_for_port
+from tests.helpers.net import free_port, wait_for_port
+from tests.helpers.servers import EdgeNode
 
 KEY, SECRET, CLOUD = "key", "secret", "demo"
 SITE = Path(__file__).parent / "site"

@@ -12,7 +12,7 @@ import cloudinary.uploader
 import pytest
 import pyvips
 
-from tests.servers import fetch
+from tests.helpers.servers import fetch
 
 AXE = Path(__file__).resolve().parents[2] / "edge/widgets/static/vendor/axe-core-4.14.1/axe.min.js"
 STORED = ("public_id", "version", "version_id", "asset_id", "format", "width", "height", "bytes", "etag", "type",

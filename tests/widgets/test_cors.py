@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import io
-import time
 
-import cloudinary.utils
+import pytest
 
-from tests.images import geometry_png
+from tests.helpers.api import signed
+from tests.helpers.images import geometry_png
 
 PREFLIGHT = {"Origin": "https://shop.example", "Access-Control-Request-Method": "POST",
              "Access-Control-Request-Headers": "content-range, x-unique-upload-id"}
@@ -24,10 +24,7 @@ async def test_preflight_allows_any_origin_without_credentials(client):
 
 
 async def test_signed_upload_and_refusals_carry_cors_headers(client):
-    params = {"timestamp": str(int(time.time())), "public_id": "cors/one"}
-    params["signature"] = cloudinary.utils.api_sign_request(params, "edge-secret")
-    params["api_key"] = "edge"
-    data = dict(params, file=io.BytesIO(geometry_png()))
+    data = dict(signed({"public_id": "cors/one"}), file=io.BytesIO(geometry_png()))
     response = await client.post("/v1_1/demo/image/upload", data=data, headers={"Origin": "https://shop.example"})
     assert response.status == 200 and (await response.json())["public_id"] == "cors/one"
     assert response.headers["Access-Control-Allow-Origin"] == "*"
@@ -59,3 +56,14 @@ async def test_restricted_origins(client_for, make_settings):
     assert other.status == 204 and "Access-Control-Allow-Origin" not in other.headers
     posted = await client.post("/v1_1/demo/image/upload", data={"file": io.BytesIO(geometry_png())}, headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in posted.headers and posted.headers["Vary"] == "Origin"
+
+
+def test_the_origins_setting_is_checked_at_start_up():
+    from edge.errors import SettingsError
+    from edge.settings import Settings
+
+    assert Settings.load({}).api.cors_origins == frozenset({"*"})
+    parsed = Settings.load({"EDGE_API_CORS_ORIGINS": "https://shop.example/, http://127.0.0.1:3000"}).api.cors_origins
+    assert parsed == frozenset({"https://shop.example", "http://127.0.0.1:3000"})
+    with pytest.raises(SettingsError, match="EDGE_API_CORS_ORIGINS"):
+        Settings.load({"EDGE_API_CORS_ORIGINS": "shop.example"})  # no scheme: it would never match an Origin
