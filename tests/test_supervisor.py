@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests import prom
-from tests.servers import EdgeNode
+from tests.helpers import prom
+from tests.helpers.servers import EdgeNode
 
 
 def _children(pid: int) -> set[int]:

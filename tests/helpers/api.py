@@ -9,6 +9,7 @@ import cloudinary.utils
 
 from tests.helpers.images import geometry_png
 
+BASE = "http://edge.test"  # the base URL in-process services build answers' URLs from
 SECRET = "edge-secret"  # the default CLOUDINARY_URL: cloudinary://edge:edge-secret@demo
 
 

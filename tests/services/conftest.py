@@ -3,12 +3,10 @@ store, a real render pool and memory cache. Each test module calls the services 
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import cloudinary.utils
 import pytest
 
 from edge.cache.memory import MemoryCache
@@ -34,17 +32,8 @@ from edge.services.strict import StrictTransformations
 from edge.services.upload import Uploads
 from edge.services.webhooks import Notifier
 from edge.signing import parse_keyring
+from tests.helpers.api import SECRET
 
-SECRET = "edge-secret"
-BASE = "http://edge.test"
-
-
-def signed(params: dict) -> dict:
-    """Upload API parameters signed as the SDK signs them (key `edge` of cloud `demo`)."""
-    params = {**params, "timestamp": str(int(time.time()))}
-    params["signature"] = cloudinary.utils.api_sign_request(params, SECRET)
-    params["api_key"] = "edge"
-    return params
 
 
 @dataclass

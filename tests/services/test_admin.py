@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from edge.grammar.delivery_path import parse_delivery_path
 from edge.services.intake import FileInput
-from tests.images import geometry_png
-from tests.services.conftest import BASE, SECRET, signed
+from tests.helpers.images import geometry_png
+from tests.helpers.api import BASE, SECRET, signed
 
 
 async def test_update_clears_tags_sent_empty(services):

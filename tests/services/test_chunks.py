@@ -6,8 +6,9 @@ import pytest
 
 from edge.errors import InvalidParameter
 from edge.services.intake import FileInput
-from tests.images import geometry_png
-from tests.services.conftest import BASE, signed
+from tests.helpers.images import geometry_png
+from tests.helpers.api import signed
+from tests.helpers.api import BASE
 
 
 async def test_chunks_in_any_order_make_one_upload(services):

@@ -6,7 +6,7 @@ import pytest
 
 from edge.errors import InvalidImage, ResourceNotFound
 from edge.grammar.delivery_path import parse_delivery_path
-from tests.images import decode, geometry_jpeg, geometry_png
+from tests.helpers.images import decode, geometry_jpeg, geometry_png
 
 
 def _put(services, name: str, data: bytes) -> None:

@@ -7,8 +7,9 @@ import pytest
 from edge.errors import AlreadyExists, InvalidParameter, ResourceNotFound
 from edge.services.edits import apply_edits, given, present
 from edge.services.intake import FileInput
-from tests.images import geometry_png
-from tests.services.conftest import BASE, signed
+from tests.helpers.images import geometry_png
+from tests.helpers.api import signed
+from tests.helpers.api import BASE
 
 
 async def _upload(services, public_id: str, **params) -> dict:

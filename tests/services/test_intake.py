@@ -7,7 +7,7 @@ import pytest
 from edge.catalog.models import UploadPreset
 from edge.errors import InvalidCredentials, InvalidParameter
 from edge.services.intake import FileInput, md5_hex, merge, public_id_for
-from tests.services.conftest import signed
+from tests.helpers.api import signed
 
 
 def test_an_unsigned_preset_decides_everything_but_the_name_and_description():

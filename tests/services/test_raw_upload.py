@@ -8,7 +8,8 @@ import pytest
 
 from edge.errors import InvalidParameter
 from edge.services.intake import FileInput
-from tests.services.conftest import BASE, signed
+from tests.helpers.api import signed
+from tests.helpers.api import BASE
 
 
 async def test_raw_bytes_are_stored_as_sent_with_their_md5(services):

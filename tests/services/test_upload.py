@@ -11,14 +11,15 @@ import pytest
 from edge.errors import InvalidParameter, Overloaded
 from edge.grammar.delivery_path import parse_delivery_path
 from edge.services.intake import FileInput
-from tests.images import decode, geometry_png
+from tests.helpers.images import decode, geometry_png
 
 
 def strip_png(width: int) -> bytes:
     import pyvips
 
     return (pyvips.Image.black(width, 1, bands=3) + [200, 30, 30]).cast("uchar").pngsave_buffer()
-from tests.services.conftest import BASE, signed
+from tests.helpers.api import signed
+from tests.helpers.api import BASE
 
 
 async def test_an_upload_is_stored_catalogued_and_answered_with_its_md5(services):
