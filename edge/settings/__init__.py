@@ -25,6 +25,7 @@ from edge.settings.areas import (
 from edge.settings.loading import check, load_areas, read_file
 from edge.settings.parsers import (
     address_ports, cloud_domains, cloud_names, cloud_urls, cloudinary_urls, header_names, hex_keys, named_transformations,
+    web_origins,
 )
 from edge.settings.values import FrozenMap, Secret, setting
 
@@ -33,7 +34,7 @@ __all__ = [
     "DeliverySettings", "FetchSettings", "FrozenMap", "LimitSettings", "ListSettings", "RedisSettings",
     "RenderSettings", "S3Settings", "Secret", "ServerSettings", "Settings", "StorageSettings",
     "TransformationSettings", "address_ports", "cloud_domains", "cloud_names", "cloud_urls", "cloudinary_urls",
-    "cores", "describe", "header_names", "hex_keys", "named_transformations", "setting",
+    "cores", "describe", "header_names", "hex_keys", "named_transformations", "setting", "web_origins",
 ]
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from edge.settings.parsers import (
     address_ports, cloud_domains, cloud_names, cloud_urls, cloudinary_urls, header_names, hex_keys, named_transformations,
+    web_origins,
 )
 from edge.settings.values import FrozenMap, Secret, setting
 
@@ -171,6 +172,12 @@ class ApiSettings:
     )
     webhook_attempts: int = setting(5, "EDGE_API_WEBHOOK_ATTEMPTS", "Deliveries tried per notification (backoff 1 s, 2 s, 4 s...).")
     webhook_timeout_seconds: float = setting(10.0, "EDGE_API_WEBHOOK_TIMEOUT_SECONDS", "Time limit for one notification POST.")
+    cors_origins: frozenset[str] = setting(
+        frozenset({"*"}), "EDGE_API_CORS_ORIGINS",
+        "Origins (scheme://host[:port], comma-separated, * = any) whose pages may call the Upload API from a browser"
+        " (the Upload Widget); others get no CORS headers. Credentials travel in the request, never in cookies.",
+        web_origins,
+    )
 
 
 @dataclass(frozen=True, slots=True)

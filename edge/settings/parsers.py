@@ -16,6 +16,7 @@ from edge.settings.values import FrozenMap, Secret
 
 _CLOUD = re.compile(r"[A-Za-z0-9_.-]+|\*")
 _HEADER = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|\*")
 
 
 def _items(raw: Any, separators: str = ",") -> list[str]:
@@ -51,6 +52,15 @@ def cloud_names(raw: Any) -> frozenset[str]:
         if not _CLOUD.fullmatch(name):
             raise ValueError(f"expected cloud names, comma-separated, got {name!r}")
     return frozenset(names)
+
+
+def web_origins(raw: Any) -> frozenset[str]:
+    """`https://shop.example,http://127.0.0.1:3000` (or `*` = any), as browsers send `Origin`."""
+    origins = [item.rstrip("/") for item in _items(raw)]
+    for origin in origins:
+        if not _ORIGIN.fullmatch(origin):
+            raise ValueError(f"expected origins (scheme://host[:port]) or *, comma-separated, got {origin!r}")
+    return frozenset(origins)
 
 
 def header_names(raw: Any) -> tuple[str, ...]:
