@@ -28,8 +28,8 @@ from edge.http import upload as upload_http
 from edge.http.conditional import cache_control
 from edge.http import lists as lists_http
 from edge.http.keys import (
-    ADMIN, CACHE, CACHE_CONTROL, CHUNKS, CREDENTIALS, DELIVERY, DRAINING, EDITS, LISTS, METRICS, ORIGINS, POOL, RAW,
-    RAW_UPLOADS, REDIS, SETTINGS, SURROGATE_HEADERS, UPLOADS,
+    ADMIN, CACHE_CONTROL, CHUNKS, CREDENTIALS, DELIVERY, DRAINING, EDITS, LISTS, METRICS, POOL, RAW, RAW_UPLOADS,
+    SETTINGS, SURROGATE_HEADERS, UPLOADS,
 )
 from edge.http.middleware import errors_and_metrics
 from edge.http.provisioning import ACCOUNTS
@@ -37,6 +37,7 @@ from edge.grammar.named import parse_named_settings
 from edge.imaging import runtime
 from edge.imaging.limits import Limits
 from edge.metrics import Metrics
+from edge.origins.base import OriginStore
 from edge.origins.local import LocalOriginStore
 from edge.origins.remote import RemoteFetcher
 from edge.origins.s3 import S3OriginStore
@@ -63,7 +64,7 @@ from edge.services.strict import StrictTransformations
 from edge.services.upload import Uploads
 from edge.services.webhooks import Notifier
 from edge.settings import Settings
-from edge.signing import Keyring, parse_cloudinary_url
+from edge.signing import Keyring
 from edge import widgets
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,11 @@ class _Clients:
     notifier: Notifier  # notifications and the CDN purge hook
 
 
-# Wiring between the contexts below; the HTTP handlers never see these.
+# Wiring between the contexts below; the HTTP handlers never see these (edge.http reaches the
+# stores and caches only through the services).
+ORIGINS = web.AppKey("origins", OriginStore)
+CACHE = web.AppKey("cache", TieredCache)
+REDIS = web.AppKey("redis", RedisTier)  # only when EDGE_REDIS_URL is set
 _CATALOG = web.AppKey("catalog", Catalog)
 _NAMED = web.AppKey("named", NamedTransformations)
 _STRICT = web.AppKey("strict", StrictTransformations)
@@ -222,7 +227,7 @@ async def catalog_and_credentials(app: web.Application) -> AsyncIterator[None]:
         app[_NAMED] = named
         app[_STRICT] = strict
         app[CREDENTIALS] = Credentials(
-            Keyring(parse_cloudinary_url(url.reveal()) for url in (settings.cloud.url, *settings.api.keys)),
+            Keyring.from_urls(url.reveal() for url in (settings.cloud.url, *settings.api.keys)),
             strict,
             {cloud: key.reveal() for cloud, key in settings.auth.token_keys.items()},
         )
