@@ -51,6 +51,16 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE pending_writes (id TEXT PRIMARY KEY, staged TEXT NOT NULL, asset TEXT NOT NULL,"
         " created_at TEXT NOT NULL)",
     ],
+    [
+        # Search (edge/catalog/search.py): the default order, prefixes, size ranges, facets, and
+        # an asset's own tags and context (also what put and delete look up).
+        "CREATE INDEX assets_by_created ON assets (cloud, created_at{C}, asset_id{C})",
+        "CREATE INDEX assets_by_public_id ON assets (cloud, public_id)",
+        "CREATE INDEX assets_by_bytes ON assets (cloud, bytes)",
+        "CREATE INDEX assets_by_format ON assets (cloud, format)",
+        "CREATE INDEX asset_tags_by_asset ON asset_tags (cloud, type, public_id)",
+        "CREATE INDEX asset_context_by_asset ON asset_context (cloud, type, public_id)",
+    ],
 ]
 
 _ASSET_COLUMNS = (

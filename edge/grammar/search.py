@@ -7,7 +7,7 @@ Pure: parsed with lark (LALR, positions kept), then checked field by field. Noth
     public_id=shoes/red           exact (case-sensitive); `=abc*` is a prefix of the whole value
     folder:shoes/*  public_id:shoes/*   a value holding a `/` with a trailing `*`: prefix of the whole value
     tags:sho*                     otherwise a trailing `*` is a prefix of the last word
-    bytes>1mb  width<=100  [a TO b] {a TO b} [a TO b}  `*` for an open end
+    bytes>1mb  bytes:>1mb  width<=100  [a TO b] {a TO b} [a TO b}  `*` for an open end
     uploaded_at>1d  (1h 1d 1w 1m 1y: within the last …)  created_at<2024-01-31  created_at:2024-01-31 (that day)
     NOT a AND (b OR c)            juxtaposition is AND; "quoted \\" values"; backslash escapes a character
     shoe                          a bare term: public_id, filename, tags or a context value
@@ -267,12 +267,18 @@ class _Build(Transformer):  # type: ignore[type-arg]
     def clause(self, fieldop: Token, raw: _Raw) -> Node:
         field, op = _field_and_op(fieldop)
         position = fieldop.start_pos or 0
+        if op is Op.TOKENS and field.kind is not Kind.TEXT and not raw.quoted:  # Lucene's bytes:>100000
+            for compare in (Op.LE, Op.GE, Op.LT, Op.GT):
+                if raw.text.startswith(compare.value):
+                    shift = len(compare.value)
+                    op, raw = compare, _Raw(raw.text[shift:], raw.prefix, False, raw.position + shift)
+                    break
         if raw.prefix and not raw.text and op is Op.TOKENS:
             return Exists(field, position)
         if field.kind is Kind.TEXT:
             if op not in (Op.TOKENS, Op.EXACT):
                 raise _fail(f"{fieldop.value[:-len(op.value)]} takes : or =, not {op.value}", position)
-            if not raw.text:
+            if not raw.text and not (field.name == "folder" and raw.quoted):  # folder="" is the root
                 raise _fail(f"empty value for {field.name}", raw.position)
             return Match(field, op, Text(raw.text, raw.prefix), position)
         value = _typed(field, raw)
