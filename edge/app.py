@@ -21,6 +21,7 @@ from edge.catalog.store import open_catalog
 from edge.http import admin as admin_http
 from edge.http import delivery as delivery_http
 from edge.http import ops
+from edge.http import search as search_http
 from edge.http import upload as upload_http
 from edge.http.conditional import cache_control
 from edge.http import lists as lists_http
@@ -48,6 +49,7 @@ from edge.services.raw import RawFiles
 from edge.services.delivery import Delivery, DeliveryLimits
 from edge.services.named import NamedTransformations
 from edge.services.render_pool import RenderPool
+from edge.services.search import Search
 from edge.services.upload import UploadOptions, Uploads, parse_cloud_urls
 from edge.services.webhooks import Notifier
 from edge.settings import Settings
@@ -75,12 +77,14 @@ def create_app(settings: Settings) -> web.Application:
         [vips_runtime, origin_store, redis_tier, tiered_cache, render_pool, delivery_service, invalidation_listener]
     )
     app.cleanup_ctx.append(api_services)  # after delivery_service: it reads ORIGINS, DELIVERY, POOL
+    app.cleanup_ctx.append(search_service)  # after api_services: it reads ADMIN
     app.on_shutdown.append(_mark_draining)
     app.router.add_get("/healthz", ops.healthz, name="healthz")
     app.router.add_get("/readyz", ops.readyz, name="readyz")
     app.router.add_get("/metrics", ops.metrics, name="metrics")
     # The API routes come first: GET /v1_1/<cloud>/resources/image would also match the delivery
     # pattern; the Admin ones before the Upload one, whose pattern also matches POST folders/<x>.
+    search_http.add_routes(app)  # before the Admin routes: POST folders/<path> would take folders/search
     admin_http.add_routes(app)
     app.router.add_post("/v1_1/{cloud}/{resource_type}/{action}", upload_http.action, name="upload")
     app.router.add_get(r"/{cloud}/image/list/{rest:.+}", lists_http.tag_list, name="list")
@@ -293,6 +297,13 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
     await fetch_client.close()
     await fetcher.close()
     await catalog.close()
+
+
+async def search_service(app: web.Application) -> AsyncIterator[None]:
+    """The Search API, on nodes that have the Admin API (its catalog and credentials)."""
+    if (admin := app.get(ADMIN)) is not None:
+        app[search_http.SEARCH] = Search(admin.catalog, admin.credentials)
+    yield
 
 
 def _metadata_lookup(catalog):  # type: ignore[no-untyped-def]

@@ -360,3 +360,19 @@ def _decode_cursor(cursor: str, sort: tuple[SortKey, ...]) -> list[Any]:
     if not isinstance(values[-1], str):
         raise InvalidParameter("Invalid next_cursor")
     return values
+
+
+async def search_folder_paths(db: Database, cloud: str) -> list[str]:
+    """Every folder: those created, and every ancestor of an asset's public_id."""
+    rows = await db.fetch(
+        "SELECT public_id AS path FROM assets WHERE cloud = $1 AND public_id LIKE '%/%'"
+        " UNION SELECT path || '/x' FROM folders WHERE cloud = $1",
+        cloud,
+    )
+    found: set[str] = set()
+    for row in rows:
+        parts = row["path"].split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            found.add("/".join(parts[:depth]))
+    found.discard("")
+    return sorted(found)

@@ -60,6 +60,8 @@ FIELDS: dict[str, Field] = {
     }.items()
 }
 ALIASES = {"tag": "tags", "asset_folder": "folder", "uploaded_at": "created_at", "size": "bytes"}
+# SearchFolders: what a folder has.
+FOLDER_FIELDS: dict[str, Field] = {"name": Field("name", Kind.TEXT), "path": Field("path", Kind.TEXT)}
 BARE = Field("", Kind.TEXT)
 _KEYED = ("context", "metadata")
 
@@ -183,8 +185,9 @@ _TERMINAL_NAMES = {
 }
 
 
-def parse_search(expression: str) -> Node:
-    """The expression as a validated tree; `InvalidSearch` (400) says what is wrong and where."""
+def parse_search(expression: str, fields: dict[str, Field] = FIELDS) -> Node:
+    """The expression as a validated tree; `InvalidSearch` (400) says what is wrong and where.
+    `fields`: the assets' (FIELDS, with context.<key> and metadata.<id>) or the folders' (FOLDER_FIELDS)."""
     if len(expression) > MAX_EXPRESSION_CHARS:
         raise InvalidSearch(f"Invalid search expression - longer than {MAX_EXPRESSION_CHARS} characters")
     if not expression.strip():
@@ -194,7 +197,7 @@ def parse_search(expression: str) -> Node:
     except UnexpectedInput as exc:
         raise InvalidSearch(_describe(exc, expression)) from None
     try:
-        node = _Build().transform(tree)
+        node = _Build(fields).transform(tree)
     except VisitError as exc:
         if isinstance(exc.orig_exc, InvalidSearch):
             raise exc.orig_exc from None
@@ -230,6 +233,10 @@ class _Raw:
 
 
 class _Build(Transformer):  # type: ignore[type-arg]
+    def __init__(self, fields: dict[str, Field]) -> None:
+        super().__init__()
+        self.fields = fields
+
     def start(self, items: list[Node]) -> Node:
         return items[0] if items else Everything()
 
@@ -265,7 +272,7 @@ class _Build(Transformer):  # type: ignore[type-arg]
 
     @v_args(inline=True)
     def clause(self, fieldop: Token, raw: _Raw) -> Node:
-        field, op = _field_and_op(fieldop)
+        field, op = _field_and_op(fieldop, self.fields)
         position = fieldop.start_pos or 0
         if op is Op.TOKENS and field.kind is not Kind.TEXT and not raw.quoted:  # Lucene's bytes:>100000
             for compare in (Op.LE, Op.GE, Op.LT, Op.GT):
@@ -293,7 +300,7 @@ class _Build(Transformer):  # type: ignore[type-arg]
 
     @v_args(inline=True)
     def range_clause(self, fieldop: Token, bounds: tuple[bool, _Raw, _Raw, bool]) -> Node:
-        field, op = _field_and_op(fieldop)
+        field, op = _field_and_op(fieldop, self.fields)
         position = fieldop.start_pos or 0
         if op is not Op.TOKENS:
             raise _fail(f"a range takes ':' ({fieldop.value}[…])", position)
@@ -320,14 +327,18 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text, flags=re.DOTALL)
 
 
-def _field_and_op(fieldop: Token) -> tuple[Field, Op]:
+def _field_and_op(fieldop: Token, fields: dict[str, Field]) -> tuple[Field, Op]:
     text = str(fieldop)
     op = next(o for o in (Op.LE, Op.GE, Op.TOKENS, Op.EXACT, Op.LT, Op.GT) if text.endswith(o.value))
     name = text[: -len(op.value)]
-    return field_named(name, fieldop.start_pos or 0), op
+    return field_named(name, fieldop.start_pos or 0, fields), op
 
 
-def field_named(name: str, position: int = 0) -> Field:
+def field_named(name: str, position: int = 0, fields: dict[str, Field] = FIELDS) -> Field:
+    if fields is not FIELDS:
+        if name not in fields:
+            raise _fail(f"unknown field '{name}'", position)
+        return fields[name]
     head, dot, key = name.partition(".")
     if head in _KEYED:
         if not dot or not key:
@@ -416,3 +427,30 @@ def token_pattern(value: str, prefix: bool, filename: bool = False) -> str | Non
 def like_pattern(value: str) -> str:
     """A LIKE pattern every text matched by `token_pattern` also matches (a cheap pre-filter)."""
     return "%" + "%".join(words(value)) + "%"
+
+
+def evaluate(node: Node, values: dict[str, str], bare: tuple[str, ...]) -> bool:
+    """Whether a record of text fields (a folder's name and path) matches; the same rules as the SQL."""
+    if isinstance(node, Everything):
+        return True
+    if isinstance(node, And):
+        return all(evaluate(p, values, bare) for p in node.parts)
+    if isinstance(node, Or):
+        return any(evaluate(p, values, bare) for p in node.parts)
+    if isinstance(node, Not):
+        return not evaluate(node.part, values, bare)
+    if isinstance(node, Exists):
+        return bool(values.get(node.field.name))
+    if isinstance(node, Match) and isinstance(node.value, Text):
+        names = bare if not node.field.name else (node.field.name,)
+        return any(_text_matches(values.get(n, ""), node.op, node.value) for n in names)
+    return False
+
+
+def _text_matches(text: str, op: Op, value: Text) -> bool:
+    if value.prefix and (op is Op.EXACT or "/" in value.value or not words(value.value)):
+        return text.startswith(value.value)
+    pattern = None if op is Op.EXACT else token_pattern(value.value, value.prefix)
+    if pattern is None:
+        return text == value.value
+    return re.search(pattern, text) is not None
