@@ -64,6 +64,7 @@ ALIASES = {"tag": "tags", "asset_folder": "folder", "uploaded_at": "created_at",
 FOLDER_FIELDS: dict[str, Field] = {"name": Field("name", Kind.TEXT), "path": Field("path", Kind.TEXT)}
 BARE = Field("", Kind.TEXT)
 _KEYED = ("context", "metadata")
+_KEYWORDS = {"AND", "OR", "NOT", "TO"}
 
 
 # -- the tree -----------------------------------------------------------------------------------
@@ -268,6 +269,8 @@ class _Build(Transformer):  # type: ignore[type-arg]
         raw = items[0]
         if raw.prefix and not raw.text:
             return Everything()
+        if not raw.quoted and raw.text in _KEYWORDS:  # where a keyword cannot stand (`a OR OR b`)
+            raise _fail(f"unexpected '{raw.text}'", raw.position)
         return Match(BARE, Op.TOKENS, Text(raw.text, raw.prefix), raw.position)
 
     @v_args(inline=True)
