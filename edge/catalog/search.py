@@ -39,6 +39,7 @@ from edge.grammar.search import (
     like_pattern,
     token_pattern,
 )
+from edge.grammar.search import words as search_words
 
 MAX_RESULTS = 500
 _LAST_CHAR = "\U0010ffff"
@@ -182,15 +183,18 @@ def _text(field: Field, op: Op, value: Text, sql: _Sql) -> str:
     if name == "":  # a bare term: public_id (so the filename too), a tag, or a context value
         return " OR ".join([
             _tokens("a.public_id", value, sql),
-            _in_tags(_tokens("t.tag", value, sql), sql),
-            _in_context(None, _tokens("c.value", value, sql), sql),
+            _in_tags(_tokens("t.tag", value, sql, words=_TAG_WORDS), sql),
+            _in_context(None, _tokens("c.value", value, sql, words=_CONTEXT_WORDS), sql),
         ])
+    if name in ("type", "format", "resource_type"):  # one lower-case word: `:` is `=` (and an index serves it)
+        return _compare(_COLUMNS[name], Op.EXACT, Text(value.value.lower() if op is Op.TOKENS else value.value,
+                                                        value.prefix), sql)
     if name == "folder":
         return _folder(value, sql)
     if name == "tags":
-        return _in_tags(_compare("t.tag", op, value, sql), sql)
+        return _in_tags(_compare("t.tag", op, value, sql, words=_TAG_WORDS), sql)
     if name == "context":
-        return _in_context(field.key, _compare("c.value", op, value, sql), sql)
+        return _in_context(field.key, _compare("c.value", op, value, sql, words=_CONTEXT_WORDS), sql)
     if name == "metadata":
         return _compare(_metadata(field.key, sql), op, value, sql)
     if name == "filename":
@@ -202,12 +206,12 @@ def _text(field: Field, op: Op, value: Text, sql: _Sql) -> str:
     return _compare(_COLUMNS[name], op, value, sql)
 
 
-def _compare(column: str, op: Op, value: Text, sql: _Sql) -> str:
+def _compare(column: str, op: Op, value: Text, sql: _Sql, words: str = "") -> str:
     if value.prefix and (op is Op.EXACT or "/" in value.value or not token_pattern(value.value, True)):
         return _prefix(column, value.value, sql)
     if op is Op.EXACT or not token_pattern(value.value, value.prefix):
         return f"{column} = {sql.arg(value.value)}"
-    return _tokens(column, value, sql)
+    return _tokens(column, value, sql, words=words)
 
 
 def _prefix(column: str, prefix: str, sql: _Sql) -> str:
@@ -215,10 +219,20 @@ def _prefix(column: str, prefix: str, sql: _Sql) -> str:
     return f"{column} >= {sql.arg(prefix)} AND {column} < {sql.arg(prefix + _LAST_CHAR)}"
 
 
-def _tokens(column: str, value: Text, sql: _Sql, *, filename: bool = False) -> str:
+# SQLite's FTS5 word indexes (search_schema.py): (table, alias of the row it indexes).
+_TAG_WORDS, _CONTEXT_WORDS = "asset_tags_words:t", "asset_context_words:c"
+
+
+def _tokens(column: str, value: Text, sql: _Sql, *, filename: bool = False, words: str = "") -> str:
     pattern = token_pattern(value.value, value.prefix, filename)
     if pattern is None:
         return f"{column} = {sql.arg(value.value)}"
+    if words and sql.dialect == "sqlite":
+        # The word index finds the candidate rows; the pattern confirms them.
+        table, alias = words.split(":")
+        phrase = '"' + " ".join(search_words(value.value)) + '"' + ("*" if value.prefix else "")
+        return (f"{alias}.rowid IN (SELECT rowid FROM {table} WHERE {table} MATCH {sql.arg(phrase)})"
+                f" AND {column} REGEXP {sql.arg(pattern)}")
     return _regex(column, like_pattern(value.value), pattern, sql)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from edge.catalog.db import Database, Row
 from edge.catalog.models import Asset, Derived, NamedTransformation, Page, Revision, UploadPreset
+from edge.catalog.search_schema import SEARCH_INDEXES
 from edge.errors import CatalogUnavailable, InvalidParameter
 
 # `{C}` is byte-order collation on PostgreSQL (SQLite's BINARY default is already that), so the
@@ -51,16 +52,7 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE pending_writes (id TEXT PRIMARY KEY, staged TEXT NOT NULL, asset TEXT NOT NULL,"
         " created_at TEXT NOT NULL)",
     ],
-    [
-        # Search (edge/catalog/search.py): the default order, prefixes, size ranges, facets, and
-        # an asset's own tags and context (also what put and delete look up).
-        "CREATE INDEX assets_by_created ON assets (cloud, created_at{C}, asset_id{C})",
-        "CREATE INDEX assets_by_public_id ON assets (cloud, public_id)",
-        "CREATE INDEX assets_by_bytes ON assets (cloud, bytes)",
-        "CREATE INDEX assets_by_format ON assets (cloud, format)",
-        "CREATE INDEX asset_tags_by_asset ON asset_tags (cloud, type, public_id)",
-        "CREATE INDEX asset_context_by_asset ON asset_context (cloud, type, public_id)",
-    ],
+    SEARCH_INDEXES,  # edge/catalog/search_schema.py
 ]
 
 _ASSET_COLUMNS = (
@@ -85,6 +77,11 @@ class Catalog:
             current = (row or {}).get("version") or 0
             for number, statements in enumerate(MIGRATIONS[current:], start=current + 1):
                 for statement in statements:
+                    only, tagged, rest = statement[1:].partition("}") if statement.startswith("{") else ("", "", "")
+                    if tagged and only in ("sqlite", "postgresql"):  # `{sqlite}…`: that engine only
+                        if only != tx.dialect:
+                            continue
+                        statement = rest
                     await tx.execute(statement.replace("{C}", ' COLLATE "C"' if tx.dialect == "postgresql" else ""))
                 await tx.execute("INSERT INTO edge_schema (version) VALUES ($1)", number)
             return len(MIGRATIONS)

@@ -45,10 +45,18 @@ def test_no_value_reaches_the_sql_text(value):
 
 
 def test_dialects():
-    sqlite_sql, _ = compiled("tags:shoe", "sqlite")
-    pg_sql, _ = compiled("tags:shoe", "postgresql")
+    sqlite_sql, _ = compiled("public_id:shoe", "sqlite")
+    pg_sql, _ = compiled("public_id:shoe", "postgresql")
     assert " LIKE $" in sqlite_sql and " REGEXP $" in sqlite_sql
     assert " ILIKE $" in pg_sql and " ~ $" in pg_sql
+    # SQLite finds tokenised tags and context values through its FTS5 word indexes, then confirms
+    sqlite_sql, args = compiled("tags:red-sho*", "sqlite")
+    assert "t.rowid IN (SELECT rowid FROM asset_tags_words WHERE asset_tags_words MATCH $2)" in sqlite_sql
+    assert args[1] == '"red sho"*' and " REGEXP $3" in sqlite_sql
+    sqlite_sql, args = compiled("context.k:blue", "sqlite")
+    assert "asset_context_words MATCH" in sqlite_sql and '"blue"' in args
+    assert "asset_tags_words" not in compiled("tags:x", "postgresql")[0]
+    assert compiled("format:JPG")[1][1] == "jpg"  # a one-word field: `:` is `=`, lower-cased
     assert 'COLLATE "C"' in compiled("created_at>1d", "postgresql")[0]
     assert "COLLATE" not in compiled("created_at>1d", "sqlite")[0]
     assert "json_extract(a.metadata, $2)" in compiled("metadata.sku=1")[0]
