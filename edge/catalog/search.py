@@ -281,7 +281,8 @@ async def search(db: Database, query: SearchQuery) -> SearchPage:
     sql.args = list(args)
     columns = [SORTABLE[k.field] + (sql.collate if _is_text(k.field) else "") for k in query.sort]
     columns.append("a.asset_id" + sql.collate)
-    directions = [k.descending for k in query.sort] + [False]
+    # The tie-breaker runs the way the last key does, so one index scanned forwards or backwards serves both.
+    directions = [k.descending for k in query.sort] + [query.sort[-1].descending]
     page_where = where
     if query.cursor:
         values = _decode_cursor(query.cursor, query.sort)

@@ -57,6 +57,7 @@ SEARCH_INDEXES: list[str] = [
     "CREATE INDEX assets_facets ON assets (cloud, format, type, bytes, width, height)",
     "CREATE INDEX asset_tags_by_asset ON asset_tags (cloud, type, public_id)",
     "CREATE INDEX asset_context_by_asset ON asset_context (cloud, type, public_id)",
+    "CREATE INDEX asset_context_by_value ON asset_context (cloud, key, value)",
     *_words("asset_tags", "tag"),
     *_words("asset_context", "value"),
     _TRIGRAM,
