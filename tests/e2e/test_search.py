@@ -147,6 +147,28 @@ def test_pages_with_next_cursor_and_a_string_max_results(sdk):
     assert seen == ["catalog/hats/cap", "catalog/shoes/blue_boot", "catalog/shoes/red_sneaker", "logo"]
 
 
+def test_pages_hold_still_while_assets_arrive(sdk):
+    """Newest first, keyset pages: what arrives between pages never makes a page repeat or skip one
+    that was there (an arrival in the cursor's own second may show up, after it)."""
+    try:
+        for n in range(5):
+            cloudinary.uploader.upload(png(8 + n, 8), public_id=f"stream/old{n}", tags=["stream"])
+        seen, cursor, arrived = [], None, 0
+        while True:
+            search = cloudinary.Search().expression("tags=stream").max_results(2).sort_by("created_at", "desc")
+            result = (search.next_cursor(cursor) if cursor else search).execute()
+            seen += public_ids(result)
+            cloudinary.uploader.upload(png(8, 9), public_id=f"stream/new{arrived}", tags=["stream"])
+            arrived += 1
+            if not (cursor := result.get("next_cursor")):
+                break
+        assert len(seen) == len(set(seen))
+        assert {f"stream/old{n}" for n in range(5)} <= set(seen)
+        assert cloudinary.Search().expression("tags=stream").execute()["total_count"] == 5 + arrived
+    finally:
+        cloudinary.api.delete_resources_by_prefix("stream/")
+
+
 def test_aggregations(sdk):
     result = (cloudinary.Search().expression("").aggregate("format").aggregate("type").aggregate("resource_type")
               .aggregate({"type": "bytes", "ranges": [{"key": "all", "from": 0}, {"key": "none", "to": 1}]})
