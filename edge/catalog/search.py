@@ -195,8 +195,9 @@ def _text(field: Field, op: Op, value: Text, sql: _Sql) -> str:
         return _in_tags(_compare("t.tag", op, value, sql, words=_TAG_WORDS), sql)
     if name == "context":
         return _in_context(field.key, _compare("c.value", op, value, sql, words=_CONTEXT_WORDS), sql)
-    if name == "metadata":
-        return _compare(_metadata(field.key, sql), op, value, sql)
+    if name == "metadata":  # absent is NULL: guarded, so that NOT metadata.x=1 keeps the assets without x
+        column = _metadata(field.key, sql)
+        return f"{column} IS NOT NULL AND ({_compare(column, op, value, sql)})"
     if name == "filename":
         if op is Op.EXACT or not token_pattern(value.value, value.prefix, True):
             # the last segment of the path equal to (or starting with) the value, case-sensitive

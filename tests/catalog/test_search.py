@@ -95,6 +95,7 @@ CASES = [
     ("metadata.sku=B-42", ["shoes/blue-boot"]),
     ("metadata.sku:b", ["shoes/blue-boot"]),
     ("metadata.missing:x", []),
+    ("NOT metadata.sku=B-42", ["hats/Red Cap", "logo", "private/secret", "shoes/kids/tiny", "shoes/red_sneaker"]),
     ("resource_type:image", ["hats/Red Cap", "logo", "private/secret", "shoes/blue-boot", "shoes/kids/tiny", "shoes/red_sneaker"]),
     ("resource_type:video", []),
     ("type:private", ["private/secret"]),
