@@ -132,6 +132,7 @@ def queries(repeat: int) -> dict[str, list[SearchQuery]]:
         "size range (bytes:[a TO b])": [q(sizes()) for _ in range(repeat)],
         "context (context.color=)": [q(f"context.color={rnd.choice(COLOURS)} AND tags={tag(rnd.randrange(1000))}")
                                      for _ in range(repeat)],
+        "bare term (public_id, tags, context)": [q(tag(rnd.randrange(1000))) for _ in range(repeat)],
         "count + aggregations (all)": [
             q("", max_results=50, facets=("format", "resource_type", "type"), ranges=ranges) for _ in range(repeat)],
         "count + aggregations (type:upload AND format:jpg)": [

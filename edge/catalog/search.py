@@ -182,7 +182,7 @@ def _text(field: Field, op: Op, value: Text, sql: _Sql) -> str:
     name = field.name
     if name == "":  # a bare term: public_id (so the filename too), a tag, or a context value
         return " OR ".join([
-            _tokens("a.public_id", value, sql),
+            _tokens("a.public_id", value, sql, words=_PUBLIC_ID_WORDS),
             _in_tags(_tokens("t.tag", value, sql, words=_TAG_WORDS), sql),
             _in_context(None, _tokens("c.value", value, sql, words=_CONTEXT_WORDS), sql),
         ])
@@ -203,8 +203,8 @@ def _text(field: Field, op: Op, value: Text, sql: _Sql) -> str:
             # the last segment of the path equal to (or starting with) the value, case-sensitive
             pattern = "(^|/)" + re.escape(value.value) + ("[^/]*$" if value.prefix else "$")
             return _regex("a.public_id", "%" + _escape_like(value.value) + "%", pattern, sql)
-        return _tokens("a.public_id", value, sql, filename=True)
-    return _compare(_COLUMNS[name], op, value, sql)
+        return _tokens("a.public_id", value, sql, filename=True, words=_PUBLIC_ID_WORDS)
+    return _compare(_COLUMNS[name], op, value, sql, words=_PUBLIC_ID_WORDS if name == "public_id" else "")
 
 
 def _compare(column: str, op: Op, value: Text, sql: _Sql, words: str = "") -> str:
@@ -221,7 +221,7 @@ def _prefix(column: str, prefix: str, sql: _Sql) -> str:
 
 
 # SQLite's FTS5 word indexes (search_schema.py): (table, alias of the row it indexes).
-_TAG_WORDS, _CONTEXT_WORDS = "asset_tags_words:t", "asset_context_words:c"
+_TAG_WORDS, _CONTEXT_WORDS, _PUBLIC_ID_WORDS = "asset_tags_words:t", "asset_context_words:c", "assets_words:a"
 
 
 def _tokens(column: str, value: Text, sql: _Sql, *, filename: bool = False, words: str = "") -> str:

@@ -5,10 +5,12 @@ A statement that starts with `{sqlite}` or `{postgresql}` runs on that engine on
 - Both: the default order (created_at, then asset_id), public_id prefixes, size ranges, facets
   (a covering index: the count with its aggregations reads nothing else),
   and an asset's own tags and context (which put and delete also look up).
-- SQLite: FTS5 word indexes over tags and context values, kept by triggers, so a tokenised
-  match (`tags:sale`) finds its rows without reading every tag. They index by the tables' rowids,
+- SQLite: FTS5 word indexes over public_ids, tags and context values, kept by triggers, so a
+  tokenised match (`tags:sale`, `public_id:sneaker`, a bare term) finds its rows without reading
+  every one. They index by the tables' rowids,
   which a VACUUM may renumber: after one, `INSERT INTO asset_tags_words(asset_tags_words)
-  VALUES ('rebuild')` (and the same for asset_context_words). edge never runs VACUUM.
+  VALUES ('rebuild')` (and the same for assets_words and asset_context_words). edge never runs
+  VACUUM.
 - PostgreSQL: trigram GIN indexes (pg_trgm) for the same ILIKE pre-filters, on tags, context
   values and public_ids. Best effort: where the extension cannot be created (no privilege), the
   searches work without them, only slower.
@@ -25,7 +27,7 @@ def _words(table: str, column: str) -> list[str]:
         f" INSERT INTO {fts}(rowid, {column}) VALUES (new.rowid, new.{column}); END",
         f"{{sqlite}}CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN"
         f" INSERT INTO {fts}({fts}, rowid, {column}) VALUES ('delete', old.rowid, old.{column}); END",
-        f"{{sqlite}}CREATE TRIGGER {fts}_update AFTER UPDATE ON {table} BEGIN"
+        f"{{sqlite}}CREATE TRIGGER {fts}_update AFTER UPDATE OF {column} ON {table} BEGIN"
         f" INSERT INTO {fts}({fts}, rowid, {column}) VALUES ('delete', old.rowid, old.{column});"
         f" INSERT INTO {fts}(rowid, {column}) VALUES (new.rowid, new.{column}); END",
         f"{{sqlite}}INSERT INTO {fts}({fts}) VALUES ('rebuild')",
@@ -58,6 +60,7 @@ SEARCH_INDEXES: list[str] = [
     "CREATE INDEX asset_tags_by_asset ON asset_tags (cloud, type, public_id)",
     "CREATE INDEX asset_context_by_asset ON asset_context (cloud, type, public_id)",
     "CREATE INDEX asset_context_by_value ON asset_context (cloud, key, value)",
+    *_words("assets", "public_id"),
     *_words("asset_tags", "tag"),
     *_words("asset_context", "value"),
     _TRIGRAM,
