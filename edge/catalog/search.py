@@ -181,11 +181,22 @@ def _scalar(field: Field, value: Any, sql: _Sql) -> str:
 def _text(field: Field, op: Op, value: Text, sql: _Sql) -> str:
     name = field.name
     if name == "":  # a bare term: public_id (so the filename too), a tag, or a context value
-        return " OR ".join([
-            _tokens("a.public_id", value, sql, words=_PUBLIC_ID_WORDS),
-            _in_tags(_tokens("t.tag", value, sql, words=_TAG_WORDS), sql),
-            _in_context(None, _tokens("c.value", value, sql, words=_CONTEXT_WORDS), sql),
-        ])
+        if sql.dialect == "sqlite":  # an OR of indexed terms: SQLite's MULTI-INDEX OR serves each
+            return " OR ".join([
+                _tokens("a.public_id", value, sql, words=_PUBLIC_ID_WORDS),
+                _in_tags(_tokens("t.tag", value, sql, words=_TAG_WORDS), sql),
+                _in_context(None, _tokens("c.value", value, sql, words=_CONTEXT_WORDS), sql),
+            ])
+        # PostgreSQL does not use an index for an OR of INs: one IN over a UNION, each branch indexed.
+        return (
+            "(a.type, a.public_id) IN ("
+            f"SELECT s.type, s.public_id FROM assets s WHERE s.cloud = $1"
+            f" AND ({_tokens('s.public_id', value, sql, words='assets_words:s')})"
+            f" UNION SELECT t.type, t.public_id FROM asset_tags t WHERE t.cloud = $1"
+            f" AND ({_tokens('t.tag', value, sql, words=_TAG_WORDS)})"
+            f" UNION SELECT c.type, c.public_id FROM asset_context c WHERE c.cloud = $1"
+            f" AND ({_tokens('c.value', value, sql, words=_CONTEXT_WORDS)}))"
+        )
     if name in ("type", "format", "resource_type"):  # one lower-case word: `:` is `=` (and an index serves it)
         return _compare(_COLUMNS[name], Op.EXACT, Text(value.value.lower() if op is Op.TOKENS else value.value,
                                                         value.prefix), sql)
