@@ -160,7 +160,7 @@ range: LOW bound _TO bound HIGH
 bound: value
 value: WORD | QUOTED
 
-FIELDOP.3: /[A-Za-z_][A-Za-z0-9_.]*(<=|>=|:|=|<|>)/
+FIELDOP.3: /[A-Za-z_][A-Za-z0-9_.-]*(<=|>=|:|=|<|>)/
 _AND.2: /AND(?![^\s()])/ | "&&"
 _OR.2: /OR(?![^\s()])/ | "||"
 NOT.2: /NOT(?![^\s()])/

@@ -110,6 +110,9 @@ CASES = [
     ("asset_folder:shoes", m("folder", ":", Text("shoes"))),
     ("context.color=red", m("context", "=", Text("red"), "color")),
     ("metadata.sku_id:abc", m("metadata", ":", Text("abc"), "sku_id")),
+    ("metadata.sku-id=abc", m("metadata", "=", Text("abc"), "sku-id")),  # external ids may hold '-'
+    ("context.alt-text:x", m("context", ":", Text("x"), "alt-text")),
+    ("blue-boot", m("", ":", Text("blue-boot"))),
     ("resource_type:image", m("resource_type", ":", Text("image"))),
     ("type=private", m("type", "=", Text("private"))),
     ("format:jpg", m("format", ":", Text("jpg"))),
