@@ -213,6 +213,8 @@ def _text(field: Field, op: Op, value: Text, sql: _Sql) -> str:
         if op is Op.EXACT or not token_pattern(value.value, value.prefix, True):
             # the last segment of the path equal to (or starting with) the value, case-sensitive
             pattern = "(^|/)" + re.escape(value.value) + ("[^/]*$" if value.prefix else "$")
+            if sql.dialect == "sqlite" and search_words(value.value):
+                return _indexed_words("a.public_id", value, pattern, sql, _PUBLIC_ID_WORDS)
             return _regex("a.public_id", "%" + _escape_like(value.value) + "%", pattern, sql)
         return _tokens("a.public_id", value, sql, filename=True, words=_PUBLIC_ID_WORDS)
     return _compare(_COLUMNS[name], op, value, sql, words=_PUBLIC_ID_WORDS if name == "public_id" else "")
@@ -240,12 +242,17 @@ def _tokens(column: str, value: Text, sql: _Sql, *, filename: bool = False, word
     if pattern is None:
         return f"{column} = {sql.arg(value.value)}"
     if words and sql.dialect == "sqlite":
-        # The word index finds the candidate rows; the pattern confirms them.
-        table, alias = words.split(":")
-        phrase = '"' + " ".join(search_words(value.value)) + '"' + ("*" if value.prefix else "")
-        return (f"{alias}.rowid IN (SELECT rowid FROM {table} WHERE {table} MATCH {sql.arg(phrase)})"
-                f" AND {column} REGEXP {sql.arg(pattern)}")
+        return _indexed_words(column, value, pattern, sql, words)
     return _regex(column, like_pattern(value.value), pattern, sql)
+
+
+def _indexed_words(column: str, value: Text, pattern: str, sql: _Sql, words: str) -> str:
+    """SQLite: the FTS5 word index finds the rows holding the value's words in order (a superset
+    of what the pattern matches: both split words on punctuation); the pattern confirms them."""
+    table, alias = words.split(":")
+    phrase = '"' + " ".join(search_words(value.value)) + '"' + ("*" if value.prefix else "")
+    return (f"{alias}.rowid IN (SELECT rowid FROM {table} WHERE {table} MATCH {sql.arg(phrase)})"
+            f" AND {column} REGEXP {sql.arg(pattern)}")
 
 
 def _regex(column: str, like: str, pattern: str, sql: _Sql) -> str:

@@ -45,11 +45,12 @@ def test_no_value_reaches_the_sql_text(value):
 
 
 def test_dialects():
-    sqlite_sql, _ = compiled("filename=shoe", "sqlite")
+    sqlite_sql, _ = compiled('filename="--"', "sqlite")  # no words for the FTS5 index: a LIKE
     pg_sql, _ = compiled("public_id:shoe", "postgresql")
     assert " LIKE $" in sqlite_sql and " REGEXP $" in sqlite_sql
     assert " ILIKE $" in pg_sql and "(a.public_id || '') ~ $" in pg_sql  # the trigram index serves the ILIKE only
     assert "a.rowid IN (SELECT rowid FROM assets_words WHERE assets_words MATCH $2)" in compiled("public_id:shoe")[0]
+    assert "assets_words MATCH" in compiled("filename=shoe")[0]
     # SQLite finds tokenised tags and context values through its FTS5 word indexes, then confirms
     sqlite_sql, args = compiled("tags:red-sho*", "sqlite")
     assert "t.rowid IN (SELECT rowid FROM asset_tags_words WHERE asset_tags_words MATCH $2)" in sqlite_sql
