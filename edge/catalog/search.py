@@ -296,12 +296,24 @@ def _escape_like(text: str) -> str:
 
 # -- running it ---------------------------------------------------------------------------------
 
+# At most this many matches: the page is found from the filter's own index, then sorted
+# (the sort-order index is kept out). Above it, walking the sort-order index finds the page's rows
+# quickly, since the matches are dense. Planners guess this badly: PostgreSQL at 1,000,000 assets
+# walked the created_at index for a 2,000-asset tag, probing 50,000 rows (1.3 s instead of 40 ms).
+SPARSE_MATCHES = 5000
+
+
 async def search(db: Database, query: SearchQuery) -> SearchPage:
+    """The count (and aggregations) first: how many match decides how the page is found."""
     where, args = compile_where(query.tree, db.dialect, query.cloud, query.now)
+    total, aggregations = -1, {}
+    if query.count or query.facets or query.ranges:
+        total, aggregations = await _count(db, query, where, args)
     sql = _Sql(db.dialect, query.cloud, query.now)
     sql.args = list(args)
-    columns = [SORTABLE[k.field] + (sql.collate if _is_text(k.field) else "") for k in query.sort]
-    columns.append("a.asset_id" + sql.collate)
+    sparse = 0 <= total <= SPARSE_MATCHES
+    columns = [_sort_column(SORTABLE[k.field], _is_text(k.field), sparse, sql) for k in query.sort]
+    columns.append(_sort_column("a.asset_id", True, sparse, sql))
     # The tie-breaker runs the way the last key does, so one index scanned forwards or backwards serves both.
     directions = [k.descending for k in query.sort] + [query.sort[-1].descending]
     page_where = where
@@ -317,10 +329,14 @@ async def search(db: Database, query: SearchQuery) -> SearchPage:
     )
     assets = [_asset(r) for r in rows[:limit]]
     cursor = _encode_cursor(assets[-1], query.sort) if len(rows) > limit and assets else None
-    total, aggregations = len(assets), {}
-    if query.count or query.facets or query.ranges:
-        total, aggregations = await _count(db, query, where, args)
-    return SearchPage(assets, total, cursor, aggregations)
+    return SearchPage(assets, total if total >= 0 else len(assets), cursor, aggregations)
+
+
+def _sort_column(column: str, text: bool, sparse: bool, sql: _Sql) -> str:
+    """The column, or (sparse) the same values through a no-op expression no index can serve."""
+    if sparse:
+        column = f"({column} || '')" if text else f"({column} + 0)"
+    return column + (sql.collate if text else "")
 
 
 def _is_text(name: str) -> bool:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from edge.catalog.models import Asset
+from edge.catalog import search as search_module
 from edge.catalog.search import Bucket, RangeAggregation, SearchQuery, SortKey, search
 from edge.catalog.store import Catalog, open_catalog
 from edge.errors import InvalidParameter
@@ -139,7 +140,15 @@ async def test_expression(catalog: Catalog, expression: str, expected: list[str]
     assert len(await ids(catalog, "")) == 6  # the table is intact
 
 
-async def test_pages_are_a_stable_keyset_under_inserts(catalog: Catalog):
+@pytest.fixture(params=["sparse", "dense"])
+def page_plan(request, monkeypatch):
+    """Both ways of finding a page: from the filter's index then sorted, or walking the order's index."""
+    if request.param == "dense":
+        monkeypatch.setattr(search_module, "SPARSE_MATCHES", 0)
+    return request.param
+
+
+async def test_pages_are_a_stable_keyset_under_inserts(catalog: Catalog, page_plan):
     for i in range(30):
         await catalog.put(asset(f"page/{i:02d}", bytes=i % 4, created_at=f"2026-03-01T00:00:{i:02d}Z"))
     sort = (SortKey("bytes", True), SortKey("public_id", False))
@@ -171,7 +180,7 @@ def page_cursor(sort) -> str:
     return base64.urlsafe_b64encode(json.dumps([tag, [1, "x", "y"]]).encode()).decode()
 
 
-async def test_default_order_is_newest_first(catalog: Catalog):
+async def test_default_order_is_newest_first(catalog: Catalog, page_plan):
     page = await search(catalog.db, SearchQuery("c", parse_search("type:upload"), NOW, max_results=2))
     assert [a.public_id for a in page.assets] == ["shoes/red_sneaker", "shoes/blue-boot"]
     assert page.total_count == 5 and page.next_cursor
