@@ -6,8 +6,53 @@ from aiohttp import web
 
 from edge.errors import InvalidParameter, NotImplementedHere, ResourceNotFound
 from edge.http.api_body import base_url, read_params
-from edge.http.keys import SETTINGS, UPLOADS
-from edge.services.upload import FileInput, Uploads
+from edge.http.keys import CHUNKS, EDITS, RAW_UPLOADS, SETTINGS, UPLOADS
+from edge.services.edits import AssetEdits
+from edge.services.intake import FileInput
+from edge.services.raw_upload import RawUploads
+
+UPLOAD_PATH = "/v1_1/{cloud}/{resource_type}/{action}"
+_CORS_ROUTES = frozenset({"upload", "upload_preflight"})
+# What a browser may send cross-origin: the widget's chunk headers (the SDK's upload_large protocol).
+_CORS_REQUEST_HEADERS = "Content-Range, X-Unique-Upload-Id, X-Requested-With"
+
+
+def add_cors(app: web.Application) -> None:
+    """CORS for the Upload API, as Cloudinary answers it: any origin by default (the credentials
+    are a signature or an unsigned preset inside the request, never a cookie, so no
+    Allow-Credentials), or only the origins in EDGE_API_CORS_ORIGINS."""
+    listed = app[SETTINGS].api.cors_origins  # checked at start-up (settings.web_origins)
+    any_origin = "*" in listed
+
+    def allowed(request: web.Request) -> str | None:
+        origin = request.headers.get("Origin")
+        if origin is None:
+            return None
+        return "*" if any_origin else origin if origin in listed else None
+
+    async def preflight(request: web.Request) -> web.Response:
+        headers = {"Vary": "Origin"} if not any_origin else {}
+        if (origin := allowed(request)) is not None:
+            headers |= {
+                "Access-Control-Allow-Origin": origin,
+                "Access-Control-Allow-Methods": "POST, OPTIONS",
+                "Access-Control-Allow-Headers": _CORS_REQUEST_HEADERS,
+                "Access-Control-Max-Age": "600",
+            }
+        return web.Response(status=204, headers=headers)
+
+    async def on_prepare(request: web.Request, response: web.StreamResponse) -> None:
+        # Every response, errors from the middleware included: cheap to leave for non-CORS requests.
+        if "Origin" not in request.headers or request.match_info.route.name not in _CORS_ROUTES:
+            return
+        if (origin := allowed(request)) is not None:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Expose-Headers"] = "X-Cld-Error, X-Request-Id"
+        if not any_origin:
+            response.headers["Vary"] = "Origin"
+
+    app.router.add_route("OPTIONS", UPLOAD_PATH, preflight, name="upload_preflight")
+    app.on_response_prepare.append(on_prepare)
 
 
 async def action(request: web.Request) -> web.Response:
@@ -21,37 +66,40 @@ async def action(request: web.Request) -> web.Response:
     params, file = await read_params(request, request.app[SETTINGS].api.max_upload_bytes)
     base = base_url(request)
     upload_id = request.headers.get("X-Unique-Upload-Id")
-    if resource_type == "raw":
-        content_range = request.headers.get("Content-Range", "")
-        return web.json_response(await _raw(uploads, cloud, name, params, file, base, upload_id, content_range))
+    content_range = request.headers.get("Content-Range", "")
     if name == "upload" and upload_id:
-        body = await uploads.upload_part(cloud, params, file, base, upload_id, request.headers.get("Content-Range", ""))
+        body = await request.app[CHUNKS].upload_part(
+            cloud, params, file, base, upload_id, content_range, raw=resource_type == "raw"
+        )
+    elif resource_type == "raw":
+        body = await _raw(request.app[RAW_UPLOADS], cloud, name, params, file, base)
     elif name == "upload":
         body = await uploads.upload(cloud, params, file, base)
-    elif name == "destroy":
-        body = await uploads.destroy(cloud, params)
-    elif name == "rename":
-        body = await uploads.rename(cloud, params, base)
-    elif name == "explicit":
-        body = await uploads.explicit(cloud, params, base)
-    elif name == "tags":
-        body = await uploads.tags(cloud, params)
-    elif name == "context":
-        body = await uploads.context(cloud, params)
-    elif name == "metadata":
-        body = await uploads.metadata(cloud, params)
     else:
-        raise ResourceNotFound(f"Unknown action - {name}")
+        body = await _edit(request.app[EDITS], cloud, name, params, base)
     return web.json_response(body)
 
 
-async def _raw(uploads: Uploads, cloud: str, name: str, params: dict, file: FileInput, base: str,
-               upload_id: str | None, content_range: str) -> dict:
-    """raw files: upload (chunked too) and destroy (they are not in the catalog: no rename, tags or explicit)."""
-    if name == "upload" and upload_id:
-        return await uploads.upload_part(cloud, params, file, base, upload_id, content_range, raw=True)
-    if name == "upload":
-        return await uploads.upload_raw(cloud, params, file, base)
+async def _edit(edits: AssetEdits, cloud: str, name: str, params: dict, base: str) -> dict:
     if name == "destroy":
-        return await uploads.destroy_raw(cloud, params)
+        return await edits.destroy(cloud, params)
+    if name == "rename":
+        return await edits.rename(cloud, params, base)
+    if name == "explicit":
+        return await edits.explicit(cloud, params, base)
+    if name == "tags":
+        return await edits.tags(cloud, params)
+    if name == "context":
+        return await edits.context(cloud, params)
+    if name == "metadata":
+        return await edits.metadata(cloud, params)
+    raise ResourceNotFound(f"Unknown action - {name}")
+
+
+async def _raw(raw: RawUploads, cloud: str, name: str, params: dict, file: FileInput, base: str) -> dict:
+    """raw files: upload and destroy (they are not in the catalog: no rename, tags or explicit)."""
+    if name == "upload":
+        return await raw.upload(cloud, params, file, base)
+    if name == "destroy":
+        return await raw.destroy(cloud, params)
     raise InvalidParameter(f"Unsupported for raw files - {name} (upload and destroy only)")

@@ -16,7 +16,7 @@ from edge.catalog.search import Bucket, RangeAggregation, SearchQuery, SortKey, 
 from edge.catalog.store import Catalog, open_catalog
 from edge.errors import InvalidParameter
 from edge.grammar.search import parse_search
-from tests.pg import postgres_schema
+from tests.helpers.pg import postgres_schema
 
 NOW = datetime.datetime(2026, 6, 15, 12, 0, 0, tzinfo=datetime.UTC)
 

@@ -14,8 +14,8 @@ import cloudinary.uploader
 import pyvips
 import pytest
 
-from tests.pg import postgres_schema
-from tests.servers import EdgeNode, fetch
+from tests.helpers.pg import postgres_schema
+from tests.helpers.servers import EdgeNode, fetch
 
 CLOUD, KEY, SECRET = "finder", "111222333444555", "search-Secret_value"
 OTHER_KEY, OTHER_SECRET = "555444333222111", "second-secret"
