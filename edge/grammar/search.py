@@ -25,10 +25,13 @@ from enum import Enum
 from functools import lru_cache
 from typing import Union
 
-from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from typing import TYPE_CHECKING, Any
 
 from edge.errors import InvalidParameter
+
+if TYPE_CHECKING:
+    from lark import Token
+    from lark.exceptions import UnexpectedInput
 
 MAX_EXPRESSION_CHARS = 4096
 
@@ -172,7 +175,17 @@ WORD: /(?:[^\s()"\[\]{}\\]|\\.)+/s
 %ignore /\s+/
 """
 
-_PARSER = Lark(_GRAMMAR, parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=False)
+
+
+@lru_cache(maxsize=1)
+def _lark() -> tuple[Any, type, Any]:
+    """(parser, transformer class, lark.exceptions), made on the first search: importing lark and
+    building the tables costs 0.3-0.5 s, which every worker would otherwise pay at start-up."""
+    import lark
+    import lark.exceptions
+
+    parser = lark.Lark(_GRAMMAR, parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=False)
+    return parser, type("_Transformer", (_Build, lark.Transformer), {}), lark.exceptions
 
 _UNITS = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3, "tb": 1024**4}
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb)?", re.IGNORECASE)
@@ -193,26 +206,27 @@ def parse_search(expression: str, fields: dict[str, Field] = FIELDS) -> Node:
         raise InvalidSearch(f"Invalid search expression - longer than {MAX_EXPRESSION_CHARS} characters")
     if not expression.strip():
         return Everything()
+    parser, transformer, errors = _lark()
     try:
-        tree = _PARSER.parse(expression)
-    except UnexpectedInput as exc:
-        raise InvalidSearch(_describe(exc, expression)) from None
+        tree = parser.parse(expression)
+    except errors.UnexpectedInput as exc:
+        raise InvalidSearch(_describe(exc, expression, errors)) from None
     try:
-        node = _Build(fields).transform(tree)
-    except VisitError as exc:
+        node = transformer(fields).transform(tree)
+    except errors.VisitError as exc:
         if isinstance(exc.orig_exc, InvalidSearch):
             raise exc.orig_exc from None
         raise
-    return node if not isinstance(node, Token) else Everything()
+    return node if isinstance(node, Match | Range | Exists | And | Or | Not | Everything) else Everything()
 
 
-def _describe(exc: UnexpectedInput, text: str) -> str:
+def _describe(exc: UnexpectedInput, text: str, errors: Any) -> str:
     position = getattr(exc, "pos_in_stream", None)
-    if isinstance(exc, UnexpectedEOF) or position is None:
+    if isinstance(exc, errors.UnexpectedEOF) or position is None:
         return f"Invalid search expression - unexpected end of expression at position {len(text) + 1}"
-    if isinstance(exc, UnexpectedCharacters):
+    if isinstance(exc, errors.UnexpectedCharacters):
         return f"Invalid search expression - unexpected '{text[position]}' at position {position + 1}"
-    if isinstance(exc, UnexpectedToken):
+    if isinstance(exc, errors.UnexpectedToken):
         if exc.token.type == "$END":
             return f"Invalid search expression - unexpected end of expression at position {len(text) + 1}"
         expected = sorted({_TERMINAL_NAMES.get(t, t) for t in exc.expected})
@@ -233,7 +247,9 @@ class _Raw:
     position: int
 
 
-class _Build(Transformer):  # type: ignore[type-arg]
+class _Build:
+    """The rules' callbacks (mixed into lark's Transformer by `_lark`): lark tree -> Node."""
+
     def __init__(self, fields: dict[str, Field]) -> None:
         super().__init__()
         self.fields = fields
@@ -273,8 +289,8 @@ class _Build(Transformer):  # type: ignore[type-arg]
             raise _fail(f"unexpected '{raw.text}'", raw.position)
         return Match(BARE, Op.TOKENS, Text(raw.text, raw.prefix), raw.position)
 
-    @v_args(inline=True)
-    def clause(self, fieldop: Token, raw: _Raw) -> Node:
+    def clause(self, items: list[Any]) -> Node:
+        fieldop, raw = items
         field, op = _field_and_op(fieldop, self.fields)
         position = fieldop.start_pos or 0
         if op is Op.TOKENS and field.kind is not Kind.TEXT and not raw.quoted:  # Lucene's bytes:>100000
@@ -301,8 +317,8 @@ class _Build(Transformer):  # type: ignore[type-arg]
                 raise _fail(f"a relative time needs < or > ({raw.text})", raw.position)
         return Match(field, Op.EXACT if op is Op.TOKENS else op, value, position)
 
-    @v_args(inline=True)
-    def range_clause(self, fieldop: Token, bounds: tuple[bool, _Raw, _Raw, bool]) -> Node:
+    def range_clause(self, items: list[Any]) -> Node:
+        fieldop, bounds = items
         field, op = _field_and_op(fieldop, self.fields)
         position = fieldop.start_pos or 0
         if op is not Op.TOKENS:
