@@ -24,6 +24,7 @@ from edge.http import audit as audit_http
 from edge.http import provisioning as provisioning_http
 from edge.http import delivery as delivery_http
 from edge.http import ops
+from edge.http import search as search_http
 from edge.http import upload as upload_http
 from edge.http.conditional import cache_control
 from edge.http import lists as lists_http
@@ -55,6 +56,7 @@ from edge.services.raw import RawFiles
 from edge.services.delivery import Delivery, DeliveryLimits
 from edge.services.named import NamedTransformations
 from edge.services.render_pool import RenderPool
+from edge.services.search import Search
 from edge.services.chunks import ChunkedUploads
 from edge.services.edits import AssetEdits
 from edge.services.intake import Intake, UploadOptions
@@ -106,7 +108,7 @@ def create_app(settings: Settings) -> web.Application:
     # teardown runs it bottom to top, also after a start-up that failed part-way.
     app.cleanup_ctx.extend([
         vips_runtime, origin_store, redis_tier, tiered_cache, render_pool, catalog_and_credentials, accounts_service,
-        http_clients, delivery_service, invalidation_listener, api_services,
+        http_clients, delivery_service, invalidation_listener, api_services, search_service,
     ])
     app.on_shutdown.append(_mark_draining)
     app.router.add_get("/healthz", ops.healthz, name="healthz")
@@ -117,6 +119,7 @@ def create_app(settings: Settings) -> web.Application:
     provisioning_http.add_routes(app)
     audit_http.add_routes(app)
     widgets.add_routes(app, settings.cloud.name)  # before delivery: /widgets/x/global/all.js matches its pattern
+    search_http.add_routes(app)  # before the Admin routes: POST folders/<path> would take folders/search
     admin_http.add_routes(app)
     upload_http.add_cors(app)
     app.router.add_post("/v1_1/{cloud}/{resource_type}/{action}", upload_http.action, name="upload")
@@ -376,6 +379,12 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await uploads.drain()
+
+
+async def search_service(app: web.Application) -> AsyncIterator[None]:
+    """The Search API (its routes authorise as the Admin API's; signed search URLs work on every node)."""
+    app[search_http.SEARCH] = Search(app[_CATALOG], app[CREDENTIALS])
+    yield
 
 
 def _metadata_lookup(catalog):  # type: ignore[no-untyped-def]

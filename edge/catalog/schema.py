@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from edge.catalog.accounts import ACCOUNTS_MIGRATION
 from edge.catalog.db import Database
+from edge.catalog.search_schema import SEARCH_INDEXES
 
 # `{C}` is byte-order collation on PostgreSQL (SQLite's BINARY default is already that), so the
 # order of listings, cursors and prefix ranges is the same on both engines and index-friendly.
@@ -45,6 +46,7 @@ MIGRATIONS: list[list[str]] = [
         " created_at TEXT NOT NULL)",
     ],
     ACCOUNTS_MIGRATION,  # environments, API keys, users, groups, login throttle, audit log
+    SEARCH_INDEXES,  # edge/catalog/search_schema.py
 ]
 
 
@@ -58,6 +60,11 @@ async def migrate(db: Database) -> int:
         current = (row or {}).get("version") or 0
         for number, statements in enumerate(MIGRATIONS[current:], start=current + 1):
             for statement in statements:
+                only, tagged, rest = statement[1:].partition("}") if statement.startswith("{") else ("", "", "")
+                if tagged and only in ("sqlite", "postgresql"):  # `{sqlite}…`: that engine only
+                    if only != tx.dialect:
+                        continue
+                    statement = rest
                 await tx.execute(statement.replace("{C}", ' COLLATE "C"' if tx.dialect == "postgresql" else ""))
             await tx.execute("INSERT INTO edge_schema (version) VALUES ($1)", number)
         return len(MIGRATIONS)
