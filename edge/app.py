@@ -19,15 +19,10 @@ from edge.cache.redis import RedisTier
 from edge.cache.redis import open_client as open_redis
 from edge.cache.tiered import TieredCache
 from edge.catalog.store import Catalog, open_catalog
-from edge.http import admin as admin_http
 from edge.http import audit as audit_http
-from edge.http import provisioning as provisioning_http
-from edge.http import delivery as delivery_http
-from edge.http import ops
 from edge.http import search as search_http
-from edge.http import upload as upload_http
+from edge.http import routes
 from edge.http.conditional import cache_control
-from edge.http import lists as lists_http
 from edge.http.keys import (
     ADMIN, CACHE_CONTROL, CHUNKS, CREDENTIALS, DELIVERY, DRAINING, EDITS, LISTS, METRICS, POOL, RAW, RAW_UPLOADS,
     SETTINGS, SURROGATE_HEADERS, UPLOADS,
@@ -111,20 +106,9 @@ def create_app(settings: Settings) -> web.Application:
         http_clients, delivery_service, invalidation_listener, api_services, search_service,
     ])
     app.on_shutdown.append(_mark_draining)
-    app.router.add_get("/healthz", ops.healthz, name="healthz")
-    app.router.add_get("/readyz", ops.readyz, name="readyz")
-    app.router.add_get("/metrics", ops.metrics, name="metrics")
-    # The API routes come first: GET /v1_1/<cloud>/resources/image would also match the delivery
-    # pattern; the Admin ones before the Upload one, whose pattern also matches POST folders/<x>.
-    provisioning_http.add_routes(app)
-    audit_http.add_routes(app)
+    routes.add_api_routes(app)
     widgets.add_routes(app, settings.cloud.name)  # before delivery: /widgets/x/global/all.js matches its pattern
-    search_http.add_routes(app)  # before the Admin routes: POST folders/<path> would take folders/search
-    admin_http.add_routes(app)
-    upload_http.add_cors(app)
-    app.router.add_post("/v1_1/{cloud}/{resource_type}/{action}", upload_http.action, name="upload")
-    app.router.add_get(r"/{cloud}/image/list/{rest:.+}", lists_http.tag_list, name="list")
-    app.router.add_get(r"/{cloud}/{resource_type}/{type}/{rest:.+}", delivery_http.deliver, name="delivery")
+    routes.add_delivery_routes(app)
     return app
 
 
