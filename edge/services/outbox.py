@@ -175,12 +175,15 @@ class Outbox:
             if not keys:
                 raise DeliveryFailed(f"unknown cloud {row.cloud}")
             api_key = keys[0]
+        secret = api_key.secret
+        if hasattr(self.keyring, "webhook_secret"):  # the cloud's key dedicated_for webhooks, when it has one
+            secret = self.keyring.webhook_secret(secret)
         body = json.dumps(row.payload)
         timestamp = int(time.time())
         headers = {
             "Content-Type": "application/json",
             "X-Cld-Timestamp": str(timestamp),
-            "X-Cld-Signature": notification_signature(body, timestamp, api_key.secret),
+            "X-Cld-Signature": notification_signature(body, timestamp, secret),
         }
         try:
             async with self._session.post(row.target, data=body.encode(), headers=headers) as response:

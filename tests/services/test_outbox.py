@@ -12,7 +12,7 @@ import pytest
 from edge.catalog import outbox as rows
 from edge.catalog.store import Catalog, open_catalog
 from edge.services.outbox import DeliveryFailed, Outbox
-from edge.signing import parse_keyring
+from edge.signing import Keyring
 from tests.helpers.pg import postgres_schema
 
 
@@ -30,7 +30,7 @@ async def catalog(request, tmp_path) -> AsyncIterator[Catalog]:
 
 
 def _outbox(catalog: Catalog, **kwargs) -> Outbox:
-    return Outbox(catalog.db, parse_keyring("cloudinary://k:s@demo", ""), attempts=kwargs.pop("attempts", 3),
+    return Outbox(catalog.db, Keyring.from_urls(["cloudinary://k:s@demo"]), attempts=kwargs.pop("attempts", 3),
                   timeout=1.0, backoff=kwargs.pop("backoff", 0.05), **kwargs)
 
 
