@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import cloudinary
+import cloudinary.search
 import cloudinary.api
 import cloudinary.exceptions
 import cloudinary.uploader
@@ -110,6 +111,10 @@ def test_values_on_upload_update_and_update_metadata_and_in_listings(sdk):
     listed = api.resources(prefix="m/", metadata=True)["resources"]
     assert [r["metadata"]["sku"] for r in listed] == ["OK", "OK"]
     assert "metadata" not in api.resources(prefix="m/")["resources"][0]
+    found = cloudinary.Search().expression("metadata.sku=OK AND metadata.launch=2025-06-01").with_field("metadata").execute()
+    assert [(r["public_id"], r["metadata"]["stock"]) for r in found["resources"]] == [("m/two", 7)]
+    coloured = cloudinary.Search().expression("metadata.colours:blue").execute()
+    assert [r["public_id"] for r in coloured["resources"]] == ["m/one"]
     overwritten = up.upload(solid_png(BLUE, 8, 8), public_id="m/one", overwrite=True)
     assert overwritten["metadata"] == {"stock": 1}  # cleared but for the mandatory default
 
