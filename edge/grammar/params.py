@@ -32,11 +32,16 @@ from edge.grammar.parsers import (
     parse_colour,
     parse_format,
     parse_named_list,
+    UNSUPPORTED_FORMATS,
+    parse_dpr,
     parse_opacity,
+    parse_page,
     parse_quality,
     parse_radius,
+    parse_width,
     unsupported_or,
 )
+from edge.errors import InvalidTransformation
 from edge.grammar.values import CropMode, Gravity
 
 # Tables of the other grammar modules, named here for the code that reads the whole dialect
@@ -44,7 +49,7 @@ from edge.grammar.values import CropMode, Gravity
 __all__ = [
     "AUTO_FORMAT", "EFFECTS", "EXPRESSION_CODES", "FETCH_LAYER_PREFIX", "FLAGS", "FORMAT_NAMES", "PARAMS",
     "PARTIAL_PARAMS", "UNSUPPORTED_CROPS", "UNSUPPORTED_EFFECTS", "UNSUPPORTED_FLAGS", "UNSUPPORTED_GRAVITIES",
-    "UNSUPPORTED_PARAMS", "ParamSpec", "code_for",
+    "UNSUPPORTED_FORMATS", "UNSUPPORTED_PARAMS", "ParamSpec", "code_for",
 ]
 
 
@@ -69,24 +74,37 @@ UNSUPPORTED_GRAVITIES = {
     "body": "needs a body detection model",
     "liquid": "content-aware (seam carving) resizing is not offered",
 }
+# g_auto:<anything else> names an object (g_auto:dog, g_auto:bicycle_30): object detection.
+OBJECT_GRAVITY_REASON = "object gravities need an object detection model that is not shipped"
+
+
+def _gravity(raw: str) -> Gravity:
+    parse = _gravity
+    if raw.startswith("auto:") and raw not in {g.value for g in Gravity}:
+        rest = raw[len("auto:"):]
+        key = next((k for k in UNSUPPORTED_GRAVITIES if rest == k or rest.startswith(k + ":")), None)
+        reason = UNSUPPORTED_GRAVITIES[key] if key else OBJECT_GRAVITY_REASON
+        raise InvalidTransformation(f"Unsupported gravity - {raw} ({reason})")
+    return parse(raw)
+
 UNSUPPORTED_CROPS = {
     "imagga_crop": "third-party add-on",
     "imagga_scale": "third-party add-on",
 }
 
 PARAMS: dict[str, ParamSpec] = {
-    "w": ParamSpec("width", "width", dimension("width"), "Width in px; a decimal up to 1.0 is relative to the input."),
+    "w": ParamSpec("width", "width", parse_width, "Width in px; a decimal up to 1.0 is relative to the input; auto[:<step>[:<fallback>]] takes the client's width hint."),
     "h": ParamSpec("height", "height", dimension("height"), "Height in px; a decimal up to 1.0 is relative to the input."),
     "c": ParamSpec("crop", "crop", unsupported_or(member_of("crop", CropMode), "crop", UNSUPPORTED_CROPS), "Crop/resize mode: " + " ".join(m.value for m in CropMode)),
-    "g": ParamSpec("gravity", "gravity", unsupported_or(member_of("gravity", Gravity), "gravity", UNSUPPORTED_GRAVITIES), "Which part to keep: compass points, center, auto, face(s)[:center], auto:face(s)."),
+    "g": ParamSpec("gravity", "gravity", _gravity, "Which part to keep: compass points, center, auto, face(s)[:center], auto:face(s)."),
     "x": ParamSpec("x", "x", dimension("x", allow_negative=True), "Horizontal offset (px or relative): c_crop, layers, regions."),
     "y": ParamSpec("y", "y", dimension("y", allow_negative=True), "Vertical offset (px or relative): c_crop, layers, regions."),
     "ar": ParamSpec("aspect_ratio", "aspect ratio", parse_aspect_ratio, "Aspect ratio, 16:9 or a decimal."),
-    "dpr": ParamSpec("dpr", "dpr", bounded_number("dpr", 0, 8, low_open=True), "Device pixel ratio: multiplies the dimensions (0 < dpr <= 8)."),
-    "q": ParamSpec("quality", "quality", parse_quality, "Quality 1-100, auto, or auto:best|good|eco|low."),
-    "f": ParamSpec("format", "format", parse_format, "Output format: jpg png webp avif gif auto."),
+    "dpr": ParamSpec("dpr", "dpr", parse_dpr, "Device pixel ratio: multiplies the dimensions (0 < dpr <= 8); auto takes the client's DPR hint."),
+    "q": ParamSpec("quality", "quality", parse_quality, "Quality 1-100 or auto[:best|good|eco|low], then :420|:444 (chroma subsampling) and :qmax_<n>."),
+    "f": ParamSpec("format", "format", parse_format, "Output format: jpg png webp avif gif tiff heic bmp ico jp2 jxl pdf, auto."),
     "a": ParamSpec("angle", "angle", parse_angle, "Rotation in degrees, hflip, vflip, auto_right, auto_left, ignore; several joined with '.'."),
-    "b": ParamSpec("background", "color", parse_background, "Background colour (name, rgb:RRGGBB[AA]) or auto[:border|predominant] for the pad modes."),
+    "b": ParamSpec("background", "color", parse_background, "Background colour (name, rgb:RRGGBB[AA]), or for the pad modes auto[:border|predominant][_gradient][_contrast][:2|4][:<direction>][:palette_<colours>]."),
     "fl": ParamSpec("flags", "flag", parse_flags, "Flags, joined with '.': see the support table."),
     "e": ParamSpec("effect", "effect", parse_effect, "Effect with its parameters: e_<name>[:<arg>...]."),
     "r": ParamSpec("radius", "radius", parse_radius, "Rounded corners: px, 1-4 values a:b:c:d, or max (ellipse)."),
@@ -98,11 +116,11 @@ PARAMS: dict[str, ParamSpec] = {
     "l": ParamSpec("overlay", "overlay", parse_layer, "Overlay: public_id (folders as ':') or text:<font>_<size>[_style...]:<text>."),
     "u": ParamSpec("underlay", "underlay", parse_layer, "Underlay: public_id (folders as ':')."),
     "t": ParamSpec("named", "named transformation", parse_named_list, "Named transformation(s), from the Admin API or the config, joined with '.'."),
-    "pg": ParamSpec("page", "page", bounded_int("page", 1, 10_000), "Page (frame) number of a multi-page or animated image, from 1."),
-    "if": ParamSpec("condition", "condition", parse_condition, "Condition: if_<expr> ... [if_else ...] if_end; w h ar iw ih iar pc fc tags ctx."),
+    "pg": ParamSpec("page", "page", parse_page, "Page (frame) of a PDF, multi-page or animated image, from 1; ranges a-b;c;d- for multi-page results."),
+    "if": ParamSpec("condition", "condition", parse_condition, "Condition: if_<expr> ... [if_else ...] if_end, or one component with an if_else in the next; w h ar iw ih iar pc fc cp px py tags ctx md."),
     "d": ParamSpec("default_image", "default image", parse_default_image, "Public_id (folders as ':') served when the asset is missing."),
     "dl": ParamSpec("delay", "delay", bounded_int("delay", 0, 65_535), "Milliseconds between the frames of an animated result."),
-    "dn": ParamSpec("density", "density", bounded_int("density", 1, 600), "DPI for rasterising SVG (1-600; default 72)."),
+    "dn": ParamSpec("density", "density", bounded_int("density", 1, 600), "DPI for rasterising PDF (default 150) and SVG (1-600)."),
 }
 
 # Parameters whose value may be an expression ($var, iw_div_2, ...), evaluated by the plan.
@@ -116,14 +134,19 @@ PARTIAL_PARAMS: dict[str, str] = {
          "w_ with c_fit wraps text",
     "u": "as l",
     "cs": "every value delivers sRGB (no CMYK output)",
-    "f": "output: jpg png webp avif gif (no tiff, bmp, heic, jxl, pdf, svg output)",
+    "f": "HEIC is written by libheif (pillow-heif), BMP, ICO, JPEG 2000, JPEG XL and PDF by Pillow (and its plugins); "
+         "ICO holds one image of at most 256x256; f_auto picks only AVIF, WebP, JPEG or PNG",
     "if": "only the image characteristics listed here; tags and ctx come from the catalog (assets uploaded "
           "through the API; files dropped into storage have none)",
-    "dn": "accepted; SVG is rasterised at its own size",
-    "q": "q_auto maps to fixed levels per format (no content analysis)",
+    "dn": "PDF pages are rasterised at this density; SVG is rasterised at its own size",
+    "q": "q_auto maps to fixed levels per format (no content analysis); qmax_ is accepted and ignored for images; "
+         "lossless formats (PNG, GIF, TIFF, BMP, ICO) ignore q",
     "t": "named transformations come from the Admin API (per cloud) and the config file (EDGE_TRANSFORMATIONS_NAMED)",
     "z": "applies with face gravities (c_thumb, c_crop); ignored with compass gravities",
-    "pg": "single pages only (no ranges); animated GIF/WebP and multi-page TIFF",
+    "pg": "PDF pages, frames of animated GIF/WebP and pages of TIFF; a range gives an animated GIF/WebP or a multi-page TIFF "
+         "(other formats take its first page)",
+    "w": "w_auto without a width hint and without a fallback keeps the image's width",
+    "dpr": "dpr_auto without a hint is 1",
 }
 
 # Cloudinary image parameters this build does not implement, and why (answered with a 400).
