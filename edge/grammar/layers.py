@@ -15,6 +15,10 @@ from edge.grammar.values import LayerSource, TextStyle
 _FONT_STYLES = {"bold", "italic", "underline", "strikethrough", "normal", "light", "semibold", "thin", "black",
                 "left", "right", "center", "justify", "start", "end"}
 _SPACING = re.compile(r"(letter|line)_spacing_(-?\d+(?:\.\d+)?)")
+# Cairo's font options, as Cloudinary spells them (antialias_none ... hinting_full).
+ANTIALIAS = ("default", "none", "gray", "subpixel", "fast", "good", "best")
+HINTING = ("default", "none", "slight", "medium", "full")
+_FONT_OPTION = re.compile(r"(antialias|hinting)_([a-z]+)")
 _PUBLIC_ID_PART = re.compile(r"[A-Za-z0-9_\-.@ ]{1,255}")
 TEXT_MAX_CHARS = 1000
 FETCH_LAYER_PREFIX = "fetch:"  # a public_id never holds ':' (it is the layer's folder separator)
@@ -79,6 +83,12 @@ def _text_layer(rest: str, raw: str) -> LayerSource:
     for match in _SPACING.finditer(remaining):
         options[f"{match.group(1)}_spacing"] = float(match.group(2))
     remaining = _SPACING.sub("", remaining)
+    for match in _FONT_OPTION.finditer(remaining):
+        kind, value = match.groups()
+        if value not in (ANTIALIAS if kind == "antialias" else HINTING):
+            raise invalid("text style", match.group(0))
+        options[kind] = value
+    remaining = _FONT_OPTION.sub("", remaining)
     for token in filter(None, remaining.split("_")):
         if token not in _FONT_STYLES:
             raise invalid("text style", token)

@@ -268,6 +268,9 @@ def parse_angle(raw: str) -> Angle:
         if part in (HFLIP, VFLIP, AUTO_RIGHT, AUTO_LEFT, IGNORE):
             steps.append(part)
             continue
+        if part == "auto":  # as the JavaScript SDK writes it: rotate clockwise when the box's orientation differs
+            steps.append(AUTO_RIGHT)
+            continue
         value = number(part)
         if value is None or abs(value) > 3600:
             raise invalid("angle", raw)

@@ -185,6 +185,8 @@ class TextStyle:
     align: str = "left"
     letter_spacing: float = 0
     line_spacing: float = 0
+    antialias: str = "default"  # none: hard glyph edges; the other modes draw Pango's greyscale antialiasing
+    hinting: str = "default"  # accepted; libvips renders unhinted outlines at 72 dpi
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,7 +49,7 @@ def _placed_alpha(layer: pyvips.Image, width: int, height: int, left: int, top: 
 
 def render_text(text: str, font: str, size: int, *, bold: bool, italic: bool, underline: bool, strikethrough: bool,
                 align: str, letter_spacing: float, line_spacing: float, colour: Colour, background: Colour | None,
-                max_pixels: int, wrap_width: int | None = None) -> pyvips.Image:
+                max_pixels: int, wrap_width: int | None = None, antialias: str = "default") -> pyvips.Image:
     """A text layer with Pango (libvips text): coloured glyphs on transparent (or the b_ colour)."""
     markup = html.escape(text, quote=False)
     if underline:
@@ -65,6 +65,8 @@ def render_text(text: str, font: str, size: int, *, bold: bool, italic: bool, un
                              spacing=round(line_spacing) if line_spacing else 0, **options)
     if mask.width * mask.height > max_pixels:
         raise SourceTooLarge("Text layer too large")
+    if antialias == "none":  # antialias_none: every pixel is glyph or background
+        mask = (mask > 127).ifthenelse(255, 0).cast("uchar")
     glyphs = solid(mask, colour).bandjoin((mask * (colour.alpha / 255)).cast("uchar")).copy(interpretation="srgb")
     if background is None:
         return glyphs

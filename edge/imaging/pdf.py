@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pyvips
 
 from edge.errors import InvalidImage, InvalidTransformation, SourceTooLarge
+from edge.imaging.probe import SourceInfo, probe
 
 DEFAULT_DENSITY = 150
 POINTS_PER_INCH = 72
@@ -100,3 +101,11 @@ def rasterise(data: bytes, pages: tuple[int, ...], density: int, max_pixels: int
     if len(frames) > 1:
         stacked.set_type(pyvips.GValue.gint_type, "page-height", first.height)
     return stacked.tiffsave_buffer(compression="none")
+
+
+def probe_document(data: bytes) -> SourceInfo:
+    """probe(), with PDFs described too (loader 'pdf', page 1's size at the default density)."""
+    if not is_pdf(data):
+        return probe(data)
+    found = info(data)
+    return SourceInfo(found.width, found.height, found.pages, "pdf", 1, False)

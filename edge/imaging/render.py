@@ -274,7 +274,7 @@ def _layer_sources(chain: Chain, originals: Mapping[str, bytes], limits: Limits,
                 strikethrough=style.strikethrough, align=style.align, letter_spacing=style.letter_spacing,
                 line_spacing=style.line_spacing, colour=t.colour or BLACK,
                 background=t.background if isinstance(t.background, Colour) else None, max_pixels=max(0, budget),
-                wrap_width=text_wrap_width(t),
+                wrap_width=text_wrap_width(t), antialias=style.antialias,
             )
             budget -= image.width * image.height
         sources[key] = image

@@ -24,6 +24,7 @@ from edge.errors import (
 from edge.grammar.chain import Chain
 from edge.grammar.delivery_path import DeliveryPath
 from edge.grammar.expressions import references_metadata
+from edge.grammar.hints import ClientHints, apply_hints, hints_used
 from edge.grammar.named import expand, uses_named
 from edge.grammar.params import FETCH_LAYER_PREFIX
 from edge.imaging.encode import OutputSpec, negotiate
@@ -57,6 +58,7 @@ class Derivative:
     immutable: bool = False  # fl_immutable_cache: cache as if the URL were versioned
     default_image: str | None = None  # d_<id> was served because the asset is missing
     surrogate_keys: tuple[str, ...] = ()  # the assets it was made from (CDN purge by asset)
+    varies: tuple[str, ...] = ()  # client hint headers the answer depends on (dpr_auto, w_auto): Vary
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +133,7 @@ class Delivery:
         self.metrics.cache_result("memory", True)
         a = seen.answer
         return Derivative(entry, a.etag, a.negotiated, "memory", a.versioned, a.disposition, a.immutable,
-                          a.default_image, a.surrogate_keys)
+                          a.default_image, a.surrogate_keys, a.varies)
 
     def forget_recent(self) -> None:
         """Call on any invalidation: the memo may name a derivative of the old original."""
@@ -143,17 +145,22 @@ class Delivery:
         # Never the bytes: the memo must not keep a derivative alive after the memory tier evicts it.
         self._recent.put(memo_key, _Recent(key, dataclasses.replace(derivative, entry=_NO_BYTES)))
 
-    async def get(self, path: DeliveryPath, accept: str, memo_key: object = None) -> Derivative:
+    async def get(self, path: DeliveryPath, accept: str, memo_key: object = None,
+                  hints: ClientHints = ClientHints()) -> Derivative:
+        """hints: the request's client hints, for dpr_auto and w_auto (memo_key must hold them too)."""
         try:
-            return await self._get(path, accept, memo_key)
+            return await self._get(path, accept, memo_key, hints)
         except OriginChanged:  # replaced between lookup and read: the store forgot it, look again once
-            return await self._get(path, accept, memo_key)
+            return await self._get(path, accept, memo_key, hints)
 
-    async def _get(self, path: DeliveryPath, accept: str, memo_key: object) -> Derivative:
+    async def _get(self, path: DeliveryPath, accept: str, memo_key: object, hints: ClientHints) -> Derivative:
         if path.cloud not in self.clouds:
             raise ResourceNotFound(f"Unknown cloud - {path.cloud}")
         if uses_named(path.chain):
             path = dataclasses.replace(path, chain=await self.expand_named(path.cloud, path.chain))
+        varies = hints_used(path.chain)
+        if varies:  # the resolved numbers are in the chain's canonical text, hence in the key
+            path = dataclasses.replace(path, chain=apply_hints(path.chain, hints))
         output = negotiate(path.requested_format, path.chain.last("quality"), path.chain.flags, accept)
         started = time.perf_counter()
         variant = f"{path.resource_type}/{path.delivery_type}/{path.chain.canonical}/{output.token}"
@@ -167,7 +174,7 @@ class Delivery:
         metadata = await self._metadata(path)
         material = "".join(v.token for _, v in sorted(layers.items()))
         if metadata is not None:  # the result depends on them: so does the key
-            material += repr((sorted(metadata[0]), sorted(metadata[1].items())))
+            material += repr([sorted(part) if isinstance(part, tuple) else sorted(map(repr, part.items())) for part in metadata])
         key = derivative_key(path, output, version, material)
         hit = await self.cache.get(key)
         self.metrics.observe_stage("cache", time.perf_counter() - started)
@@ -186,7 +193,8 @@ class Delivery:
             self.cluster.remember(path.cloud, path.public_id, variant, key, share=source == "render")
             source = source if led else "shared"
         derivative = Derivative(
-            entry, _etag(key), output.negotiated, source, versioned, *response_extras(path, entry.media_type), *extras
+            entry, _etag(key), output.negotiated, source, versioned, *response_extras(path, entry.media_type), *extras,
+            varies=varies,
         )
         # Only public uploads are remembered: for every other type, access (or the original's
         # freshness) depends on more than the path, and is checked on every request.
@@ -265,7 +273,8 @@ class Delivery:
         return found, fetched
 
     async def _metadata(self, path: DeliveryPath) -> tuple[tuple[str, ...], dict[str, str]] | None:
-        """The asset's tags and context, when the chain's conditions read them (None otherwise)."""
+        """The asset's tags and context (and structured metadata, when the lookup gives it), when the
+        chain's conditions read them (None otherwise)."""
         if self.asset_metadata is None or not references_metadata(path.chain):
             return None
         return await self.asset_metadata(path.cloud, path.delivery_type, path.public_id)
@@ -344,7 +353,8 @@ def derivative_key(path: DeliveryPath, output: OutputSpec, version: OriginVersio
 
 _DEFAULT_FORMATS = frozenset({"jpg", "jpeg", "png", "webp", "avif", "gif", "bmp", "tif", "tiff", "heic", "heif", "svg", "ico"})
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/avif": "avif",
-               "image/gif": "gif", "application/json": "json"}
+               "image/gif": "gif", "application/json": "json", "image/tiff": "tif", "image/heic": "heic",
+               "image/bmp": "bmp", "image/x-icon": "ico", "image/jp2": "jp2", "image/jxl": "jxl", "application/pdf": "pdf"}
 
 
 def response_extras(path: DeliveryPath, media_type: str) -> tuple[str | None, bool]:
