@@ -91,6 +91,24 @@ def looks_like_component(segment: str) -> tuple[bool, bool]:
 
 
 def parse_component(segment: str) -> Transformation:
+    """Parse one component. When several parameters are wrong, a feature this build does not
+    offer is named before a value it does not understand: either way the URL cannot render,
+    and "Unsupported" tells the user the URL is not at fault."""
+    try:
+        return _parse_component(segment)
+    except InvalidTransformation as first:
+        if first.public_message.startswith("Unsupported"):
+            raise
+        for part in segment.split(","):
+            try:
+                _parse_component(part)
+            except InvalidTransformation as exc:
+                if exc.public_message.startswith("Unsupported"):
+                    raise exc from None
+        raise
+
+
+def _parse_component(segment: str) -> Transformation:
     values: dict[str, Any] = {}
     tokens = []
     variables: list[tuple[str, tuple[Any, ...]]] = []

@@ -29,9 +29,9 @@ PREDEFINED_VARIABLES = {
 # Operands Cloudinary documents that this build cannot compute, and why (a 400 naming them).
 UNSUPPORTED_OPERANDS = {
     "ils": "the illustration score needs Cloudinary's image classifier",
-    "tar": "the trimmed aspect ratio is known only after decoding (use e_trim, then a condition on ar)",
-    "du": "video duration (use the video pipeline)",
-    "idu": "video duration (use the video pipeline)",
+    "tar": "the trimmed aspect ratio is known only after decoding; use e_trim, then a condition on ar",
+    "du": "video duration; use the video pipeline",
+    "idu": "video duration; use the video pipeline",
     "pgnames": "Photoshop layers are not read",
 }
 CASTS = {"f": "to_float", "i": "to_integer"}  # `<operand>_to_f`, `<operand>_to_i`
@@ -168,8 +168,14 @@ def parse_condition(raw: str) -> tuple[Any, ...]:
     return ("if", tuple(clauses[:-1]))
 
 
+UNSUPPORTED_VALUES = {"ref": "values read from a file asset (ref:!public_id!) are not offered"}
+
+
 def parse_variable_value(raw: str) -> tuple[Any, ...]:
     """`$name_<value>`: a number, a !string!, or an expression."""
+    kind = raw.partition(":")[0]
+    if kind in UNSUPPORTED_VALUES and ":" in raw:
+        raise InvalidTransformation(f"Unsupported variable value - {raw} ({UNSUPPORTED_VALUES[kind]})")
     if (match := _STRING.fullmatch(raw)) is not None:
         return (("string", match.group(1)),)
     return parse_expression(raw)

@@ -58,7 +58,9 @@ def _fetch_layer(encoded: str, raw: str) -> LayerSource:
         url = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
     except (ValueError, UnicodeDecodeError):
         raise invalid("fetch layer", raw) from None
-    url = urllib.parse.unquote(url)
+    unquoted = urllib.parse.unquote(url)
+    if not any(c in unquoted for c in "\0\r\n "):  # a URL whose query needs escaping stays escaped
+        url = unquoted
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or any(c in url for c in "\0\r\n "):
         raise invalid("fetch layer", raw)

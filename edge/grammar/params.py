@@ -67,19 +67,33 @@ UNSUPPORTED_GRAVITIES = {
     "xy_center": "not offered",
     "custom": "custom coordinates come from the upload API",
     "ocr_text": "needs an OCR model",
-    "adv_face": "third-party add-on (plain g_face works)",
-    "adv_faces": "third-party add-on (plain g_faces works)",
+    "adv_face": "third-party add-on; plain g_face works",
+    "adv_faces": "third-party add-on; plain g_faces works",
     "adv_eyes": "third-party add-on",
     "face:auto": "use g_auto:face",
     "body": "needs a body detection model",
-    "liquid": "content-aware (seam carving) resizing is not offered",
+    "liquid": "content-aware resizing (seam carving) is not offered",
 }
-# g_auto:<anything else> names an object (g_auto:dog, g_auto:bicycle_30): object detection.
+# g_auto:<anything else> names an object (g_auto:dog, g_auto:bicycle_30): object detection; so do
+# g_<object>[:<object>...] with the objects Cloudinary's object-aware cropping knows (COCO's).
 OBJECT_GRAVITY_REASON = "object gravities need an object detection model that is not shipped"
+OBJECTS = frozenset("""person bicycle car motorcycle airplane bus train truck boat traffic_light fire_hydrant
+stop_sign parking_meter bench bird cat dog horse sheep cow elephant bear zebra giraffe backpack umbrella handbag
+tie suitcase frisbee skis snowboard sports_ball kite baseball_bat baseball_glove skateboard surfboard tennis_racket
+bottle wine_glass cup fork knife spoon bowl banana apple sandwich orange broccoli carrot hot_dog pizza donut cake
+chair couch potted_plant bed dining_table toilet tv laptop mouse remote keyboard cell_phone microwave oven toaster
+sink refrigerator book clock vase scissors teddy_bear hair_drier toothbrush animal vehicle food sport appliance
+electronic furniture kitchen accessory outdoor indoor""".split())
+# g_auto modes that mean plain g_auto here.
+AUTO_ALIASES = {"auto:custom_no_override": Gravity.AUTO}
 
 
 def _gravity(raw: str) -> Gravity:
-    parse = _gravity
+    parse = unsupported_or(member_of("gravity", Gravity), "gravity", UNSUPPORTED_GRAVITIES)
+    if raw in AUTO_ALIASES:
+        return AUTO_ALIASES[raw]
+    if raw.split(":")[0].rsplit("_", 1)[0] in OBJECTS or raw.split(":")[0] in OBJECTS:
+        raise InvalidTransformation(f"Unsupported gravity - {raw} ({OBJECT_GRAVITY_REASON})")
     if raw.startswith("auto:") and raw not in {g.value for g in Gravity}:
         rest = raw[len("auto:"):]
         key = next((k for k in UNSUPPORTED_GRAVITIES if rest == k or rest.startswith(k + ":")), None)
@@ -128,8 +142,8 @@ EXPRESSION_CODES = ("w", "h", "x", "y", "ar", "o", "r", "a", "z", "dpr")
 
 # Where this build differs from Cloudinary for a supported parameter (for the support table).
 PARTIAL_PARAMS: dict[str, str] = {
-    "g": "face gravities use OpenCV's Haar cascade (frontal faces); g_auto uses libvips attention, not Cloudinary's AI; "
-         "object gravities (g_auto:<object>, g_<object>) are not offered",
+    "g": "face gravities use OpenCV's Haar cascade (frontal faces); g_auto (and g_auto:custom_no_override) uses libvips "
+         "attention, not Cloudinary's AI; object gravities (g_auto:<object>, g_<object>) are not offered",
     "l": "video/subtitles layers are not offered (l_fetch: goes through the fetch allow-list and guard); text uses the fonts the machine has (fontconfig names, Pango), no custom font files; "
          "w_ with c_fit wraps text",
     "u": "as l",

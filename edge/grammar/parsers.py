@@ -120,7 +120,7 @@ def parse_dpr(raw: str) -> float | str:
 
 
 _AUTO_WIDTH = re.compile(r"auto(?::(\d{1,4}))?(?::(\d{1,5}))?")
-UNSUPPORTED_WIDTHS = {"auto:breakpoints": "automatic breakpoints need Cloudinary's image analysis (use w_auto:<step>)"}
+UNSUPPORTED_WIDTHS = {"auto:breakpoints": "automatic breakpoints need Cloudinary's image analysis; use w_auto:<step>"}
 
 
 def parse_width(raw: str) -> Dimension | AutoWidth:
@@ -203,7 +203,7 @@ def parse_quality(raw: str) -> Quality:
     for option in options:
         if option in CHROMA_SUBSAMPLING and chroma is None:
             chroma = int(option)
-        elif option.startswith("qmax_") and option[5:].isdigit() and 1 <= int(option[5:]) <= 100 and qmax is None:
+        elif option.startswith("qmax_") and option[5:].isdigit() and 1 <= int(option[5:]) <= 1000 and qmax is None:
             qmax = int(option[5:])
         else:
             raise invalid("quality", raw)
@@ -236,17 +236,17 @@ UNSUPPORTED_FORMATS = {
     "psd": "Photoshop documents are not written",
     "eps": "vector formats are not written",
     "ai": "vector formats are not written",
-    "svg": "vector formats are not written (SVG originals are delivered rasterised)",
+    "svg": "vector formats are not written; SVG originals are delivered rasterised",
     "wdp": "JPEG XR has no encoder here",
     "jxr": "JPEG XR has no encoder here",
     "hdp": "JPEG XR has no encoder here",
     "flif": "FLIF has no encoder here",
-    "jpc": "JPEG 2000 codestreams are not written (use f_jp2)",
-    "j2k": "JPEG 2000 codestreams are not written (use f_jp2)",
+    "jpc": "JPEG 2000 codestreams are not written; use f_jp2",
+    "j2k": "JPEG 2000 codestreams are not written; use f_jp2",
     "apng": "libvips cannot write animated PNG",
     "arw": "camera raw formats are read-only", "cr2": "camera raw formats are read-only",
-    "djvu": "DjVu is not written", "tga": "TGA is not written", "webm": "video output (use the video pipeline)",
-    "mp4": "video output (use the video pipeline)", "ogv": "video output (use the video pipeline)",
+    "djvu": "DjVu is not written", "tga": "TGA is not written", "webm": "video output; use the video pipeline",
+    "mp4": "video output; use the video pipeline", "ogv": "video output; use the video pipeline",
     "usdz": "3D models", "glb": "3D models", "gltf": "3D models", "fbx": "3D models",
 }
 
@@ -325,7 +325,19 @@ def parse_background(raw: str) -> Colour | str:
         raise InvalidTransformation(f"Unsupported background - {raw} ({UNSUPPORTED_BACKGROUNDS[name]})")
     if raw == "auto" or raw.startswith("auto:"):
         return parse_auto_background(raw)
+    if raw == "blurred" or raw.startswith("blurred:"):
+        return parse_blurred_background(raw)
     return parse_colour(raw)
+
+
+def parse_blurred_background(raw: str) -> str:
+    """`blurred[:<intensity 1-2000, 100>[:<brightness -300..100, 0>]]`: the image itself, filled and blurred."""
+    args = raw.split(":")[1:]
+    intensity = number(args[0]) if args else 100.0
+    brightness = number(args[1]) if len(args) > 1 else 0.0
+    if len(args) > 2 or intensity is None or brightness is None or not 1 <= intensity <= 2000 or not -300 <= brightness <= 100:
+        raise invalid("background", raw)
+    return f"blurred:{intensity:g}:{brightness:g}"
 
 
 def parse_auto_background(raw: str) -> str:

@@ -146,3 +146,20 @@ def gradient(width: int, height: int, colours: list[Colour], direction: str) -> 
             value = value + ramp * (colours[index].rgba[band] - colours[index - 1].rgba[band])
         bands.append(value)
     return bands[0].bandjoin(bands[1:]).cast("uchar").copy(interpretation="srgb")
+
+
+def blurred(image: pyvips.Image, width: int, height: int, intensity: float, brightness: float) -> pyvips.Image:
+    """b_blurred's canvas: the image scaled to cover width x height, blurred (intensity 100 = a
+    sigma of 2% of the canvas' longer side) and brightened or darkened (brightness -300..100)."""
+    rgb, _ = split_alpha(image)
+    scale = max(width / rgb.width, height / rgb.height)
+    cover = rgb.resize(scale, vscale=scale) if scale != 1 else rgb
+    left, top = max(0, (cover.width - width) // 2), max(0, (cover.height - height) // 2)
+    cover = cover.crop(left, top, min(width, cover.width), min(height, cover.height))
+    if (cover.width, cover.height) != (width, height):
+        cover = cover.gravity("centre", width, height, extend="copy")
+    sigma = max(0.5, max(width, height) * 0.02 * intensity / 100)
+    out = cover.gaussblur(sigma, precision="approximate")
+    if brightness:
+        out = out * (1 + brightness / 100) if brightness < 0 else out + (255 - out) * (brightness / 100)
+    return out.cast("uchar").copy(interpretation="srgb")
