@@ -63,7 +63,7 @@ class ParamSpec:
 
 UNSUPPORTED_GRAVITIES = {
     "auto:subject": "needs an object detection model that is not shipped",
-    "auto:classic": "Cloudinary's classic saliency algorithm; use g_auto (libvips attention)",
+    "auto:classic": "Cloudinary's classic saliency algorithm; g_auto uses libvips attention",
     "xy_center": "not offered",
     "custom": "custom coordinates come from the upload API",
     "ocr_text": "needs an OCR model",
@@ -90,6 +90,8 @@ AUTO_ALIASES = {"auto:custom_no_override": Gravity.AUTO}
 
 def _gravity(raw: str) -> Gravity:
     parse = unsupported_or(member_of("gravity", Gravity), "gravity", UNSUPPORTED_GRAVITIES)
+    if any(raw == k or raw.startswith(k + ":") for k in UNSUPPORTED_GRAVITIES):
+        return parse(raw)  # raises, with the reason
     if raw in AUTO_ALIASES:
         return AUTO_ALIASES[raw]
     if raw.split(":")[0].rsplit("_", 1)[0] in OBJECTS or raw.split(":")[0] in OBJECTS:

@@ -138,8 +138,7 @@ def parse_width(raw: str) -> Dimension | AutoWidth:
     return dimension("width")(raw)
 
 
-UNSUPPORTED_PAGES = {"name": "Photoshop layers are not read", "embedded": "Photoshop layers are not read",
-                     "index": "Photoshop layers are not read"}
+UNSUPPORTED_PAGES = {"name": "Photoshop layers are not read", "embedded": "Photoshop layers are not read"}
 _PAGE_RANGE = re.compile(r"(\d{1,5})(?:(-)(\d{1,5})?)?")
 MAX_PAGE = 10_000
 
