@@ -97,7 +97,8 @@ _PARAM_EXAMPLES = {
 def _values() -> list[Row]:
     rows = []
     for mode in CropMode:
-        rows.append(Row("Crop modes", f"c_{mode.value}", SUPPORTED, "", f"c_{mode.value},h_30,w_40"))
+        example = f"c_{mode.value},{'g_auto,' if mode is CropMode.FILL_PAD else ''}h_30,w_40"
+        rows.append(Row("Crop modes", f"c_{mode.value}", SUPPORTED, "needs g_auto" if mode is CropMode.FILL_PAD else "", example))
     for name, reason in sorted(UNSUPPORTED_CROPS.items()):
         rows.append(_unsupported("Crop modes", f"c_{name}", "crop", name, reason, f"c_{name},h_30,w_40"))
     for gravity in Gravity:
@@ -191,7 +192,7 @@ def _values() -> list[Row]:
     rows.append(Row("Variables", "$(name) in text", SUPPORTED, "in a text layer's text",
                     "$t_!Hi!/fl_layer_apply,l_text:Arial_12:$(t)"))
     for name, symbol in ARITHMETIC.items():
-        rows.append(Row("Variables", f"_{name}_", SUPPORTED, f"arithmetic ({symbol})", f"c_scale,w_iw_{name}_2"))
+        rows.append(Row("Variables", f"_{name}_", SUPPORTED, f"arithmetic ({symbol})", f"c_scale,w_iw_{name}_{50 if name == 'mod' else 2}"))
     rows.append(Row("Variables", "_to_f", SUPPORTED, "cast to a decimal (text that is no number is 0)", "$s_!20!,c_scale,w_$s_to_f"))
     rows.append(Row("Variables", "_to_i", SUPPORTED, "cast to an integer", "$s_20.7,c_scale,w_$s_to_i"))
     rows.append(Row("Variables", "ctx:!<key>!", SUPPORTED, "the asset's contextual metadata", "if_ctx:!k!_eq_!v!,c_scale,w_20"))
