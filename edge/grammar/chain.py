@@ -23,6 +23,7 @@ from edge.grammar.expressions import (
     parse_variable_value,
 )
 from edge.grammar.params import EXPRESSION_CODES, PARAMS, UNSUPPORTED_PARAMS
+from edge.grammar.parsers import ICC_PREFIX
 from edge.grammar.values import (
     Angle,
     AutoWidth,
@@ -242,6 +243,12 @@ class Chain:
             if flag.startswith(name + ":"):
                 return flag[len(name) + 1 :]
         return None
+
+    @property
+    def profile_ids(self) -> frozenset[str]:
+        """The public_ids of the raw ICC profiles that cs_icc: names."""
+        return frozenset(t.colour_space[len(ICC_PREFIX):] for t in self.components
+                         if t.colour_space is not None and t.colour_space.startswith(ICC_PREFIX))
 
     @property
     def layer_ids(self) -> frozenset[str]:

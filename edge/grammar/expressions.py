@@ -33,6 +33,8 @@ UNSUPPORTED_OPERANDS = {
     "du": "video duration; use the video pipeline",
     "idu": "video duration; use the video pipeline",
     "pgnames": "Photoshop layers are not read",
+    "ow": "not documented by Cloudinary; use iw",
+    "oh": "not documented by Cloudinary; use ih",
 }
 CASTS = {"f": "to_float", "i": "to_integer"}  # `<operand>_to_f`, `<operand>_to_i`
 COMPARISONS = {"eq": "==", "ne": "!=", "lt": "<", "gt": ">", "lte": "<=", "gte": ">=", "in": "in", "nin": "not in"}
@@ -104,7 +106,8 @@ def substitute(raw: str, variables: Mapping[str, Any]) -> str:
 
 def looks_like_expression(raw: str) -> bool:
     parts = tokens(raw)
-    return "$" in raw or parts[0] in PREDEFINED_VARIABLES or (len(parts) >= 3 and parts[1] in ARITHMETIC)
+    return ("$" in raw or parts[0] in PREDEFINED_VARIABLES or parts[0] in UNSUPPORTED_OPERANDS
+            or (len(parts) >= 3 and parts[1] in ARITHMETIC))
 
 
 def _operand(token: str, raw: str) -> tuple[str, Any]:

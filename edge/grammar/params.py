@@ -24,7 +24,6 @@ from edge.grammar.parsers import (
     bounded_number,
     dimension,
     member_of,
-    one_of,
     parse_angle,
     parse_aspect_ratio,
     parse_background,
@@ -33,6 +32,7 @@ from edge.grammar.parsers import (
     parse_format,
     parse_named_list,
     UNSUPPORTED_FORMATS,
+    parse_colour_space,
     parse_dpr,
     parse_opacity,
     parse_page,
@@ -128,7 +128,7 @@ PARAMS: dict[str, ParamSpec] = {
     "co": ParamSpec("colour", "color", parse_colour, "Colour for effects, text layers, outlines and shadows."),
     "o": ParamSpec("opacity", "opacity", parse_opacity, "Opacity 0-100."),
     "z": ParamSpec("zoom", "zoom", bounded_number("zoom", 0, 100, low_open=True), "Zoom for c_crop/c_thumb with a gravity (face or compass)."),
-    "cs": ParamSpec("colour_space", "color space", one_of("color space", COLOUR_SPACES), "Colour space: srgb tinysrgb no_cmyk keep_cmyk copy (all delivered as sRGB)."),
+    "cs": ParamSpec("colour_space", "color space", parse_colour_space, "Colour space: srgb tinysrgb no_cmyk keep_cmyk copy, or icc:<public_id> (an uploaded raw ICC profile)."),
     "l": ParamSpec("overlay", "overlay", parse_layer, "Overlay: public_id (folders as ':') or text:<font>_<size>[_style...]:<text>."),
     "u": ParamSpec("underlay", "underlay", parse_layer, "Underlay: public_id (folders as ':')."),
     "t": ParamSpec("named", "named transformation", parse_named_list, "Named transformation(s), from the Admin API or the config, joined with '.'."),
@@ -149,7 +149,7 @@ PARTIAL_PARAMS: dict[str, str] = {
     "l": "video/subtitles layers are not offered (l_fetch: goes through the fetch allow-list and guard); text uses the fonts the machine has (fontconfig names, Pango), no custom font files; "
          "w_ with c_fit wraps text",
     "u": "as l",
-    "cs": "every value delivers sRGB (no CMYK output)",
+    "cs": "the named spaces deliver sRGB; icc:<public_id> converts to the uploaded profile (raw upload) and embeds it",
     "f": "HEIC is written by libheif (pillow-heif), BMP, ICO, JPEG 2000, JPEG XL and PDF by Pillow (and its plugins); "
          "ICO holds one image of at most 256x256; f_auto picks only AVIF, WebP, JPEG or PNG",
     "if": "only the image characteristics listed here; tags and ctx come from the catalog (assets uploaded "

@@ -395,6 +395,20 @@ def parse_opacity(raw: str) -> int:
 
 
 COLOUR_SPACES = ("srgb", "tinysrgb", "no_cmyk", "keep_cmyk", "copy")
+ICC_PREFIX = "icc:"  # cs_icc:<public_id of a raw ICC profile, folders as ':'>
+_RAW_ID_PART = re.compile(r"[A-Za-z0-9_\-.@ ]{1,255}")
+
+
+def parse_colour_space(raw: str) -> str:
+    """One of COLOUR_SPACES, or `icc:<public_id>` (an uploaded raw ICC profile) as `icc:<folder/name>`."""
+    if raw.startswith(ICC_PREFIX):
+        parts = raw[len(ICC_PREFIX):].split(":")
+        if not all(_RAW_ID_PART.fullmatch(p) and p not in (".", "..") for p in parts):
+            raise invalid("color space", raw)
+        return ICC_PREFIX + "/".join(parts)
+    if raw not in COLOUR_SPACES:
+        raise invalid("color space", raw)
+    return raw
 _NAME = re.compile(r"[A-Za-z0-9_\-]{1,128}")
 
 

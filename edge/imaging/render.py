@@ -22,6 +22,7 @@ from edge.errors import InvalidImage, InvalidTransformation, RenderTimeout, Reso
 from edge.grammar.chain import Chain, bind_constants
 from edge.grammar.expressions import references
 from edge.grammar.hints import ClientHints, apply_hints
+from edge.grammar.parsers import ICC_PREFIX
 from edge.grammar.values import IGNORE, Colour, OutputFormat, Pages
 from edge.imaging import faces
 from edge.imaging.effects.bands import BLACK
@@ -120,6 +121,9 @@ def render(
         started = time.perf_counter()
         if abort is not None:
             abort.attach(image)
+        colour_space = chain.last("colour_space")
+        if colour_space is not None and colour_space.startswith(ICC_PREFIX):
+            image = to_profile(image, (layers or {}).get(colour_space), colour_space[len(ICC_PREFIX):])
         background = chain.last("background")
         out = encode(image, fmt, output, background if isinstance(background, Colour) else None, chain.flags)
     except pyvips.Error as exc:
@@ -184,6 +188,22 @@ def _render_frames(data: bytes, source: SourceInfo, ops: tuple[Op, ...], env: St
         stacked.set_type(pyvips.GValue.array_int_type, "delay", list(full.get("delay"))[:count])
     stacked.set_type(pyvips.GValue.gint_type, "loop", full.get("loop") if "loop" in fields else 0)
     return stacked
+
+
+def to_profile(image: pyvips.Image, profile: bytes | None, name: str) -> pyvips.Image:
+    """cs_icc:<id>: the sRGB result converted to the uploaded ICC profile, which it then carries.
+    libvips reads output profiles from files only: the bytes go to a temporary one."""
+    import tempfile
+
+    if profile is None:
+        raise ResourceNotFound(f"ICC profile not found - {name}")
+    with tempfile.NamedTemporaryFile(suffix=".icc") as file:
+        file.write(profile)
+        file.flush()
+        try:
+            return image.icc_transform(file.name, input_profile="srgb", intent="relative").copy_memory()
+        except pyvips.Error as exc:
+            raise InvalidImage(f"Invalid ICC profile - {name}", detail=str(exc).strip()) from None
 
 
 def _fit(page: pyvips.Image, source: SourceInfo) -> pyvips.Image:

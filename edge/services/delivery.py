@@ -27,6 +27,7 @@ from edge.grammar.expressions import references_metadata
 from edge.grammar.hints import ClientHints, apply_hints, hints_used
 from edge.grammar.named import expand, uses_named
 from edge.grammar.params import FETCH_LAYER_PREFIX
+from edge.grammar.parsers import ICC_PREFIX
 from edge.imaging.encode import OutputSpec, negotiate
 from edge.imaging.limits import Limits
 from edge.imaging.abort import Abort
@@ -259,6 +260,11 @@ class Delivery:
         """The image layers' originals (l_/u_): a missing one is a 404 that names it. `l_fetch:`
         layers come through the fetch allow-list and guard, with their bytes."""
         found, fetched = {}, {}
+        for public_id in sorted(path.chain.profile_ids):  # cs_icc:<id>: raw uploads
+            try:
+                found[ICC_PREFIX + public_id] = await self.origins.locate(storage_cloud(path.cloud, "raw", "upload"), public_id)
+            except ResourceNotFound:
+                raise ResourceNotFound(f"ICC profile not found - {public_id}") from None
         for public_id in sorted(path.chain.layer_ids):
             if public_id.startswith(FETCH_LAYER_PREFIX):
                 if self.remote is None:
@@ -336,7 +342,9 @@ def _surrogate_keys(path: DeliveryPath, default: str | None, layers: Mapping[str
     if default is not None:
         keys.append(surrogate_key(path.cloud, "image", "upload", default))
     for layer in sorted(layers):
-        if layer.startswith(FETCH_LAYER_PREFIX):
+        if layer.startswith(ICC_PREFIX):
+            keys.append(surrogate_key(path.cloud, "raw", "upload", layer[len(ICC_PREFIX):]))
+        elif layer.startswith(FETCH_LAYER_PREFIX):
             keys.append(surrogate_key(path.cloud, "image", "fetch", layer[len(FETCH_LAYER_PREFIX):]))
         else:
             keys.append(surrogate_key(path.cloud, "image", "upload", layer))

@@ -15,7 +15,7 @@ from PIL import Image
 from edge.grammar.chain import parse_chain
 from edge.grammar.delivery_path import parse_delivery_path
 from edge.grammar.support import UNSUPPORTED, Row, rows
-from tests.helpers.images import BLUE, RED, geometry, near
+from tests.helpers.images import BLUE, GREEN, RED, geometry, near
 
 # The SDK's option for each code (cloudinary.utils builds the same `code_value` from it).
 OPTIONS = {
@@ -97,7 +97,7 @@ def vocabulary_storage(storage):
 
 def three_page_pdf() -> bytes:
     """Pages of 72x36 pt: red, green, blue."""
-    pages = [Image.new("RGB", (72, 36), colour) for colour in ("red", "green", "blue")]
+    pages = [Image.new("RGB", (72, 36), colour) for colour in (RED, GREEN, BLUE)]
     buffer = io.BytesIO()
     pages[0].save(buffer, "PDF", save_all=True, append_images=pages[1:], resolution=72.0)
     return buffer.getvalue()
