@@ -21,6 +21,12 @@ HINTING = ("default", "none", "slight", "medium", "full")
 _FONT_OPTION = re.compile(r"(antialias|hinting)_([a-z]+)")
 _PUBLIC_ID_PART = re.compile(r"[A-Za-z0-9_\-.@ ]{1,255}")
 TEXT_MAX_CHARS = 1000
+UNSUPPORTED_LAYERS = {
+    "video": "video layers need the video pipeline",
+    "audio": "audio layers need the video pipeline",
+    "subtitles": "subtitles are drawn on videos",
+    "lut": "3D LUT files are not read",
+}
 FETCH_LAYER_PREFIX = "fetch:"  # a public_id never holds ':' (it is the layer's folder separator)
 
 
@@ -37,8 +43,10 @@ def parse_layer(raw: str) -> LayerSource:
         return _text_layer(rest, raw)
     if kind == "fetch" and sep:
         return _fetch_layer(rest, raw)
-    if kind in ("fetch", "video", "audio", "subtitles", "lut"):
-        raise InvalidTransformation(f"Unsupported layer type - {kind}")
+    if kind in UNSUPPORTED_LAYERS:
+        raise InvalidTransformation(f"Unsupported layer type - {kind} ({UNSUPPORTED_LAYERS[kind]})")
+    if kind == "fetch":
+        raise invalid("layer", raw)
     public_id = _public_id(raw.split(":"))
     if public_id is None:
         raise invalid("layer", raw)

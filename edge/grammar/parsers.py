@@ -339,6 +339,13 @@ def parse_blurred_background(raw: str) -> str:
     return f"blurred:{intensity:g}:{brightness:g}"
 
 
+def parse_palette_colour(raw: str) -> Colour:
+    """A palette entry: a colour name, or bare hex digits (`palette_red_00ff00`)."""
+    if HEX.fullmatch(raw) and len(raw) in (3, 6) and raw.lower() not in COLOUR_NAMES:
+        return parse_colour("rgb:" + raw)
+    return parse_colour(raw)
+
+
 def parse_auto_background(raw: str) -> str:
     mode, *options = (raw.partition(":")[2] or "border").split(":")
     if mode not in BACKGROUND_AUTO_MODES:
@@ -354,7 +361,7 @@ def parse_auto_background(raw: str) -> str:
             if not 1 <= len(colours) <= 16:
                 raise invalid("background", raw)
             for colour in colours:
-                parse_colour(colour)
+                parse_palette_colour(colour)
             palette = option
         else:
             raise invalid("background", raw)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from edge.grammar.expressions import ARITHMETIC, COMPARISONS, PREDEFINED_VARIABLES, UNSUPPORTED_OPERANDS, UNSUPPORTED_VALUES
-from edge.grammar.layers import ANTIALIAS, HINTING
+from edge.grammar.layers import ANTIALIAS, HINTING, UNSUPPORTED_LAYERS
 from edge.grammar.params import (
     AUTO_FORMAT,
     EFFECTS,
@@ -220,8 +220,8 @@ def _values() -> list[Row]:
     rows.append(Row("Layers", "l_<public_id>", SUPPORTED, "folders as ':'", "fl_layer_apply,l_vocab_layer"))
     rows.append(Row("Layers", "l_text:<style>:<text>", PARTIAL, "fonts the machine has (fontconfig)", "fl_layer_apply,l_text:Arial_12:Hi"))
     rows.append(Row("Layers", "l_fetch:<base64 URL>", PARTIAL, "through the fetch allow-list", ""))
-    for kind in ("video", "audio", "subtitles", "lut"):
-        rows.append(Row("Layers", f"l_{kind}:", UNSUPPORTED, "not an image", f"l_{kind}:x", f"Unsupported layer type - {kind}"))
+    for kind, reason in UNSUPPORTED_LAYERS.items():
+        rows.append(_unsupported("Layers", f"l_{kind}:", "layer type", kind, reason, f"l_{kind}:x"))
     return rows
 
 

@@ -6,7 +6,7 @@ import math
 
 import pyvips
 
-from edge.grammar.parsers import parse_colour
+from edge.grammar.parsers import parse_palette_colour
 from edge.grammar.values import Colour
 from edge.imaging.effects.bands import join_alpha, solid, split_alpha, with_alpha
 
@@ -91,7 +91,7 @@ def auto_colours(image: pyvips.Image, spec: str) -> list[Colour]:
     if kind.endswith("contrast"):
         colours = [[255 - v for v in c] for c in colours]
     if palette:
-        choices = [parse_colour(name) for name in palette]
+        choices = [parse_palette_colour(name) for name in palette]
         colours = [min(choices, key=lambda p, c=c: sum((a - b) ** 2 for a, b in zip(p.rgba[:3], c, strict=True))).rgba[:3]  # type: ignore[misc]
                    for c in colours]
     return [Colour(*c[:3]) for c in colours]
