@@ -143,6 +143,9 @@ def _run(image: pyvips.Image, ops: tuple[Op, ...], env: StepEnv) -> pyvips.Image
 
 
 ANIMATED_LOADERS = ("gif", "webp")
+# Formats Cloudinary animates that libvips cannot write as animations.
+_NO_ANIMATION = {OutputFormat.PNG: "libvips cannot write animated PNG; use f_webp or f_gif",
+                 OutputFormat.AVIF: "libvips cannot write animated AVIF; use f_webp or f_gif"}
 
 
 def _keeps_animation(source: SourceInfo, fmt: OutputFormat, output: OutputSpec, chain: Chain) -> bool:
@@ -152,8 +155,14 @@ def _keeps_animation(source: SourceInfo, fmt: OutputFormat, output: OutputSpec, 
         return False
     if any(is_barrier(t) for t in chain.components):
         return False
+    asked = chain.has_flag("animated") or chain.has_flag("awebp")
+    if asked and fmt in _NO_ANIMATION and not output.negotiated:
+        flag = "animated" if chain.has_flag("animated") else "awebp"
+        raise InvalidTransformation(f"Unsupported flag - {flag} with f_{fmt.extension} ({_NO_ANIMATION[fmt]})")
     if fmt in (OutputFormat.GIF, OutputFormat.WEBP):
         return True
+    if fmt in MULTI_PAGE_FORMATS:  # fl_animated,f_tiff|f_pdf: a page per frame
+        return asked
     return output.negotiated  # f_auto keeps animation (WebP, or GIF for browsers without it)
 
 
