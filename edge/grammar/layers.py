@@ -13,7 +13,7 @@ from edge.grammar.parsers import invalid
 from edge.grammar.values import LayerSource, TextStyle
 
 _FONT_STYLES = {"bold", "italic", "underline", "strikethrough", "normal", "light", "semibold", "thin", "black",
-                "left", "right", "center", "justify", "start", "end"}
+                "left", "right", "center", "justify", "start", "end", "stroke"}
 _SPACING = re.compile(r"(letter|line)_spacing_(-?\d+(?:\.\d+)?)")
 # Cairo's font options, as Cloudinary spells them (antialias_none ... hinting_full).
 ANTIALIAS = ("default", "none", "gray", "subpixel", "fast", "good", "best")
@@ -102,7 +102,7 @@ def _text_layer(rest: str, raw: str) -> LayerSource:
     for token in filter(None, remaining.split("_")):
         if token not in _FONT_STYLES:
             raise invalid("text style", token)
-        if token in ("bold", "italic", "underline", "strikethrough"):
+        if token in ("bold", "italic", "underline", "strikethrough", "stroke"):
             options[token] = True
         elif token in ("left", "right", "center", "justify", "start", "end"):
             options["align"] = token

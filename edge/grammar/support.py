@@ -172,6 +172,8 @@ def _values() -> list[Row]:
     for style in ("bold", "italic", "underline", "strikethrough", "normal", "light", "semibold", "thin", "black", "left",
                   "right", "center", "justify", "start", "end"):
         rows.append(Row("Text layer styles", style, SUPPORTED, "", f"fl_layer_apply,l_text:Arial_12_{style}:Hi"))
+    rows.append(Row("Text layer styles", "stroke", SUPPORTED, "with bo_ on the layer: the glyphs' outline",
+                    "bo_2px_solid_red,fl_layer_apply,l_text:Arial_12_stroke:Hi"))
     rows.append(Row("Text layer styles", "letter_spacing_<n>", SUPPORTED, "", "fl_layer_apply,l_text:Arial_12_letter_spacing_2:Hi"))
     rows.append(Row("Text layer styles", "line_spacing_<n>", SUPPORTED, "", "fl_layer_apply,l_text:Arial_12_line_spacing_2:Hi"))
     for value in ANTIALIAS:

@@ -187,6 +187,7 @@ class TextStyle:
     line_spacing: float = 0
     antialias: str = "default"  # none: hard glyph edges; the other modes draw Pango's greyscale antialiasing
     hinting: str = "default"  # accepted; libvips renders unhinted outlines at 72 dpi
+    stroke: bool = False  # with bo_<w>px_solid_<colour> on the layer: the glyphs' outline
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,7 @@ from edge.imaging.formats import normalise
 from edge.imaging.limits import Limits, check
 from edge.imaging.ops import Box, Op, Resize
 from edge.imaging.plan import FACE_EFFECTS, PlanContext, is_barrier, layer_key, make_plan, text_wrap_width
+from edge.imaging.plan.layers import text_stroke
 from edge.imaging.probe import SourceInfo, open_header, probe
 from edge.imaging.steps import StepEnv, apply
 
@@ -303,7 +304,7 @@ def _layer_sources(chain: Chain, originals: Mapping[str, bytes], limits: Limits,
                 strikethrough=style.strikethrough, align=style.align, letter_spacing=style.letter_spacing,
                 line_spacing=style.line_spacing, colour=t.colour or BLACK,
                 background=t.background if isinstance(t.background, Colour) else None, max_pixels=max(0, budget),
-                wrap_width=text_wrap_width(t), antialias=style.antialias,
+                wrap_width=text_wrap_width(t), antialias=style.antialias, stroke=text_stroke(t),
             )
             budget -= image.width * image.height
         sources[key] = image

@@ -272,3 +272,15 @@ async def test_antialias_none_draws_hard_edges(client, storage):
 async def test_getinfo_is_json_for_new_formats(client, vocab):
     body = json.loads(await (await client.get("/demo/image/upload/fl_getinfo,f_tiff/vocab.png")).read())
     assert body["output"]["format"] == "tiff"
+
+
+async def test_stroke_outlines_the_glyphs_instead_of_framing_the_layer(client, storage):
+    (storage / "demo" / "black.png").write_bytes(pyvips.Image.black(300, 100).bandjoin([0, 0]).copy(interpretation="srgb").cast("uchar").pngsave_buffer())
+
+    async def red_pixels(url):
+        image = decode(await (await client.get(url)).read())
+        return ((image[0] > 200) & (image[1] < 60)).avg() / 255 * image.width * image.height
+
+    stroked = await red_pixels("/demo/image/upload/bo_4px_solid_red,co_white,l_text:DejaVu%20Sans_40_stroke:Ag/fl_layer_apply/black.png")
+    framed = await red_pixels("/demo/image/upload/bo_4px_solid_red,co_white,l_text:DejaVu%20Sans_40:Ag/fl_layer_apply/black.png")
+    assert stroked > 300 and stroked != framed
