@@ -119,7 +119,7 @@ PARAMS: dict[str, ParamSpec] = {
     "dpr": ParamSpec("dpr", "dpr", parse_dpr, "Device pixel ratio: multiplies the dimensions (0 < dpr <= 8); auto takes the client's DPR hint."),
     "q": ParamSpec("quality", "quality", parse_quality, "Quality 1-100 or auto[:best|good|eco|low], then :420|:444 (chroma subsampling) and :qmax_<n>."),
     "f": ParamSpec("format", "format", parse_format, "Output format: jpg png webp avif gif tiff heic bmp ico jp2 jxl pdf, auto."),
-    "a": ParamSpec("angle", "angle", parse_angle, "Rotation in degrees, hflip, vflip, auto_right, auto_left, ignore; several joined with '.'."),
+    "a": ParamSpec("angle", "angle", parse_angle, "Rotation in degrees, hflip, vflip, auto_right, auto_left, auto, ignore; several joined with '.'."),
     "b": ParamSpec("background", "color", parse_background, "Background colour (name, rgb:RRGGBB[AA]), or for the pad modes auto[:border|predominant][_gradient][_contrast][:2|4][:<direction>][:palette_<colours>]."),
     "fl": ParamSpec("flags", "flag", parse_flags, "Flags, joined with '.': see the support table."),
     "e": ParamSpec("effect", "effect", parse_effect, "Effect with its parameters: e_<name>[:<arg>...]."),
@@ -152,8 +152,8 @@ PARTIAL_PARAMS: dict[str, str] = {
     "cs": "the named spaces deliver sRGB; icc:<public_id> converts to the uploaded profile (raw upload) and embeds it",
     "f": "HEIC is written by libheif (pillow-heif), BMP, ICO, JPEG 2000, JPEG XL and PDF by Pillow (and its plugins); "
          "ICO holds one image of at most 256x256; f_auto picks only AVIF, WebP, JPEG or PNG",
-    "if": "only the image characteristics listed here; tags and ctx come from the catalog (assets uploaded "
-          "through the API; files dropped into storage have none)",
+    "if": "only the image characteristics listed here (see Conditions); tags, ctx and md come from the catalog "
+          "(assets uploaded through the API; files dropped into storage have none)",
     "dn": "PDF pages are rasterised at this density; SVG is rasterised at its own size",
     "q": "q_auto maps to fixed levels per format (no content analysis); qmax_ is accepted and ignored for images; "
          "lossless formats (PNG, GIF, TIFF, BMP, ICO) ignore q",

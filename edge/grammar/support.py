@@ -279,7 +279,8 @@ def support_table() -> str:
             section = row.section
             lines += ["", f"## {section}", "", "| item | status | notes | example |", "| --- | --- | --- | --- |"]
         example = f"`{row.example}`" if row.example else ""
-        lines.append(f"| `{_cell(row.item)}` | {row.status} | {_cell(row.note)} | {_cell(example)} |")
+        note = _cell(row.note).replace("<", "&lt;").replace(">", "&gt;")
+        lines.append(f"| `{_cell(row.item)}` | {row.status} | {note} | {_cell(example)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -21,7 +21,7 @@ from edge.errors import (
     OriginUnavailable,
     ResourceNotFound,
 )
-from edge.grammar.chain import Chain
+from edge.grammar.chain import Chain, bind_constants
 from edge.grammar.delivery_path import DeliveryPath
 from edge.grammar.expressions import references_metadata
 from edge.grammar.hints import ClientHints, apply_hints, hints_used
@@ -162,6 +162,8 @@ class Delivery:
         varies = hints_used(path.chain)
         if varies:  # the resolved numbers are in the chain's canonical text, hence in the key
             path = dataclasses.replace(path, chain=apply_hints(path.chain, hints))
+        # Values that read constant variables only (`$img_!logo!,l_$img`) are known now: so are the layers to read.
+        path = dataclasses.replace(path, chain=bind_constants(path.chain))
         output = negotiate(path.requested_format, path.chain.last("quality"), path.chain.flags, accept)
         started = time.perf_counter()
         variant = f"{path.resource_type}/{path.delivery_type}/{path.chain.canonical}/{output.token}"
@@ -169,7 +171,7 @@ class Delivery:
         try:
             version, fetched, default = await self._original(path)
         except (OriginUnavailable, OriginTimeout) as exc:
-            return await self._stale_or_raise(path, variant, output, versioned, exc)
+            return await self._stale_or_raise(path, variant, output, versioned, exc, varies)
         layers, fetched_layers = await self._locate_layers(path)
         extras = (default, _surrogate_keys(path, default, layers))
         metadata = await self._metadata(path)
@@ -190,7 +192,7 @@ class Delivery:
             except OriginChanged:
                 raise
             except (OriginUnavailable, OriginTimeout) as exc:
-                return await self._stale_or_raise(path, variant, output, versioned, exc)
+                return await self._stale_or_raise(path, variant, output, versioned, exc, varies)
             self.cluster.remember(path.cloud, path.public_id, variant, key, share=source == "render")
             source = source if led else "shared"
         derivative = Derivative(
@@ -204,7 +206,8 @@ class Delivery:
         return derivative
 
     async def _stale_or_raise(
-        self, path: DeliveryPath, variant: str, output: OutputSpec, versioned: bool, error: EdgeError
+        self, path: DeliveryPath, variant: str, output: OutputSpec, versioned: bool, error: EdgeError,
+        varies: tuple[str, ...] = (),
     ) -> Derivative:
         """stale-if-error: the origin failed, so serve this variant's last good derivative if a tier has it."""
         stale = await self.cluster.last_good(path.cloud, path.public_id, variant)
@@ -212,7 +215,8 @@ class Delivery:
             raise error
         key, entry = stale
         self.metrics.stale_served.inc()
-        return Derivative(entry, _etag(key), output.negotiated, "stale", versioned, *response_extras(path, entry.media_type))
+        return Derivative(entry, _etag(key), output.negotiated, "stale", versioned, *response_extras(path, entry.media_type),
+                          varies=varies)
 
     async def invalidate(self, cloud: str, public_id: str) -> None:
         """The original of `public_id` was replaced or deleted: no node serves its old derivatives

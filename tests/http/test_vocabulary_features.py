@@ -284,3 +284,18 @@ async def test_stroke_outlines_the_glyphs_instead_of_framing_the_layer(client, s
     stroked = await red_pixels("/demo/image/upload/bo_4px_solid_red,co_white,l_text:DejaVu%20Sans_40_stroke:Ag/fl_layer_apply/black.png")
     framed = await red_pixels("/demo/image/upload/bo_4px_solid_red,co_white,l_text:DejaVu%20Sans_40:Ag/fl_layer_apply/black.png")
     assert stroked > 300 and stroked != framed
+
+
+async def test_an_untransformed_pdf_url_answers_the_original(client, vocab):
+    response = await client.get("/demo/image/upload/doc.pdf")
+    assert response.status == 200 and response.headers["Content-Type"] == "application/pdf"
+    assert await response.read() == three_page_pdf()
+
+
+async def test_an_image_layer_named_by_a_variable(client, vocab):
+    (vocab / "demo" / "mark.png").write_bytes(pyvips.Image.black(16, 16).new_from_image([255, 255, 255]).copy(
+        interpretation="srgb").cast("uchar").pngsave_buffer())
+    response = await client.get("/demo/image/upload/$img_!mark!/g_north_west,l_$img/fl_layer_apply/vocab.png")
+    assert response.status == 200, response.headers.get("X-Cld-Error")
+    image = decode(await response.read())
+    assert near(pixel(image, 4, 4), (255, 255, 255), 2) and near(pixel(image, 40, 4), GREEN, 2)
