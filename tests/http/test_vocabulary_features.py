@@ -295,7 +295,7 @@ async def test_an_untransformed_pdf_url_answers_the_original(client, vocab):
 async def test_an_image_layer_named_by_a_variable(client, vocab):
     (vocab / "demo" / "mark.png").write_bytes(pyvips.Image.black(16, 16).new_from_image([255, 255, 255]).copy(
         interpretation="srgb").cast("uchar").pngsave_buffer())
-    response = await client.get("/demo/image/upload/$img_!mark!/g_north_west,l_$img/fl_layer_apply/vocab.png")
+    response = await client.get("/demo/image/upload/$img_!mark!/l_$img/fl_layer_apply,g_north_west/vocab.png")
     assert response.status == 200, response.headers.get("X-Cld-Error")
     image = decode(await response.read())
     assert near(pixel(image, 4, 4), (255, 255, 255), 2) and near(pixel(image, 40, 4), GREEN, 2)
