@@ -372,11 +372,11 @@ async def search_service(app: web.Application) -> AsyncIterator[None]:
 
 
 def _metadata_lookup(catalog):  # type: ignore[no-untyped-def]
-    """For conditions on tags and ctx: an asset's (tags, context) from the catalog (none if unknown)."""
+    """For conditions on tags, ctx and md: an asset's (tags, context, metadata) from the catalog (none if unknown)."""
 
-    async def lookup(cloud: str, type_: str, public_id: str) -> tuple[tuple[str, ...], dict[str, str]]:
+    async def lookup(cloud: str, type_: str, public_id: str) -> tuple[tuple[str, ...], dict[str, str], dict[str, str]]:
         asset = await catalog.get(cloud, type_, public_id)
-        return (tuple(asset.tags), dict(asset.context)) if asset is not None else ((), {})
+        return (tuple(asset.tags), dict(asset.context), dict(asset.metadata or {})) if asset is not None else ((), {}, {})
 
     return lookup
 

@@ -11,6 +11,8 @@ from typing import Any
 from edge.errors import InvalidTransformation
 from edge.grammar.values import (
     AUTO_LEFT,
+    AutoWidth,
+    Pages,
     AUTO_RIGHT,
     HFLIP,
     IGNORE,
@@ -110,6 +112,61 @@ def bounded_number(label: str, low: float, high: float, *, low_open: bool = Fals
     return parse
 
 
+def parse_dpr(raw: str) -> float | str:
+    """A ratio (0 < dpr <= 8), or `auto`: the client's DPR hint, resolved before planning."""
+    if raw == "auto":
+        return "auto"
+    return bounded_number("dpr", 0, 8, low_open=True)(raw)
+
+
+_AUTO_WIDTH = re.compile(r"auto(?::(\d{1,4}))?(?::(\d{1,5}))?")
+UNSUPPORTED_WIDTHS = {"auto:breakpoints": "automatic breakpoints need Cloudinary's image analysis; use w_auto:<step>"}
+
+
+def parse_width(raw: str) -> Dimension | AutoWidth:
+    """A dimension, or w_auto[:<step>[:<fallback>]] (the client's width hint)."""
+    if raw.startswith("auto"):
+        if raw.startswith("auto:breakpoints"):
+            raise InvalidTransformation(f"Unsupported width - {raw} ({UNSUPPORTED_WIDTHS['auto:breakpoints']})")
+        match = _AUTO_WIDTH.fullmatch(raw)
+        if match is None or (match.group(1) and int(match.group(1)) == 0):
+            raise invalid("width", raw)
+        fallback = int(match.group(2)) if match.group(2) else None
+        if fallback == 0:
+            raise invalid("width", raw)
+        return AutoWidth(int(match.group(1) or 1), fallback)
+    return dimension("width")(raw)
+
+
+UNSUPPORTED_PAGES = {"name": "Photoshop layers are not read", "embedded": "Photoshop layers are not read"}
+_PAGE_RANGE = re.compile(r"(\d{1,5})(?:(-)(\d{1,5})?)?")
+MAX_PAGE = 10_000
+
+
+def parse_page(raw: str) -> int | Pages:
+    """pg_<n>, or ranges `<a>-<b>`, `<a>-` (to the last), joined with ';' or ','."""
+    kind = raw.partition(":")[0]
+    if kind in UNSUPPORTED_PAGES and ":" in raw:
+        raise InvalidTransformation(f"Unsupported page - {raw} ({UNSUPPORTED_PAGES[kind]})")
+    if raw.isdigit():
+        if not 1 <= int(raw) <= MAX_PAGE:
+            raise invalid("page", raw)
+        return int(raw)
+    ranges: list[tuple[int, int | None]] = []
+    for part in raw.split(";"):
+        match = _PAGE_RANGE.fullmatch(part)
+        if match is None:
+            raise invalid("page", raw)
+        start = int(match.group(1))
+        end = int(match.group(3)) if match.group(3) else (None if match.group(2) else start)
+        if not 1 <= start <= MAX_PAGE or (end is not None and not start <= end <= MAX_PAGE):
+            raise invalid("page", raw)
+        ranges.append((start, end))
+    if len(ranges) > 64:
+        raise invalid("page", raw)
+    return Pages(tuple(ranges))
+
+
 def parse_aspect_ratio(raw: str) -> float:
     left, sep, right = raw.partition(":")
     numerator, denominator = number(left), (number(right) if sep else 1.0)
@@ -124,14 +181,34 @@ def parse_aspect_ratio(raw: str) -> float:
 QUALITY_AUTO_LEVELS = ("best", "good", "eco", "low")
 
 
+UNSUPPORTED_QUALITIES = {"jpegmini": "JPEGmini is a proprietary encoder; use q_auto"}
+CHROMA_SUBSAMPLING = ("420", "444")
+
+
 def parse_quality(raw: str) -> Quality:
-    if raw == "auto":
-        return Quality(auto_level="good")
-    if raw.startswith("auto:") and raw[5:] in QUALITY_AUTO_LEVELS:
-        return Quality(auto_level=raw[5:])
-    if raw.isdigit() and 1 <= int(raw) <= 100:
-        return Quality(value=int(raw))
-    raise invalid("quality", raw)
+    """<n>[:420|:444][:qmax_<m>], auto[:<level>][:420|:444]."""
+    head, *options = raw.split(":")
+    if head in UNSUPPORTED_QUALITIES or raw.startswith("auto:jpegmini"):
+        raise InvalidTransformation(f"Unsupported quality - {raw} ({UNSUPPORTED_QUALITIES['jpegmini']})")
+    if head == "auto" and options and options[0] in QUALITY_AUTO_LEVELS:
+        level, options = options[0], options[1:]
+    elif head == "auto":
+        level = "good"
+    elif head.isdigit() and 1 <= int(head) <= 100:
+        level = None
+    else:
+        raise invalid("quality", raw)
+    chroma = qmax = None
+    for option in options:
+        if option in CHROMA_SUBSAMPLING and chroma is None:
+            chroma = int(option)
+        elif option.startswith("qmax_") and option[5:].isdigit() and 1 <= int(option[5:]) <= 1000 and qmax is None:
+            qmax = int(option[5:])
+        else:
+            raise invalid("quality", raw)
+    if level is not None:
+        return Quality(auto_level=level, chroma=chroma, qmax=qmax)
+    return Quality(value=int(head), chroma=chroma, qmax=qmax)
 
 
 FORMAT_NAMES = {
@@ -142,13 +219,42 @@ FORMAT_NAMES = {
     "webp": OutputFormat.WEBP,
     "avif": OutputFormat.AVIF,
     "gif": OutputFormat.GIF,
+    "tiff": OutputFormat.TIFF,
+    "tif": OutputFormat.TIFF,
+    "heic": OutputFormat.HEIC,
+    "heif": OutputFormat.HEIC,
+    "bmp": OutputFormat.BMP,
+    "ico": OutputFormat.ICO,
+    "jp2": OutputFormat.JP2,
+    "jxl": OutputFormat.JXL,
+    "pdf": OutputFormat.PDF,
 }
 AUTO_FORMAT = "auto"
+# Formats Cloudinary delivers that nothing here writes, and why (a 400 naming them).
+UNSUPPORTED_FORMATS = {
+    "psd": "Photoshop documents are not written",
+    "eps": "vector formats are not written",
+    "ai": "vector formats are not written",
+    "svg": "vector formats are not written; SVG originals are delivered rasterised",
+    "wdp": "JPEG XR has no encoder here",
+    "jxr": "JPEG XR has no encoder here",
+    "hdp": "JPEG XR has no encoder here",
+    "flif": "FLIF has no encoder here",
+    "jpc": "JPEG 2000 codestreams are not written; use f_jp2",
+    "j2k": "JPEG 2000 codestreams are not written; use f_jp2",
+    "apng": "libvips cannot write animated PNG",
+    "arw": "camera raw formats are read-only", "cr2": "camera raw formats are read-only",
+    "djvu": "DjVu is not written", "tga": "TGA is not written", "webm": "video output; use the video pipeline",
+    "mp4": "video output; use the video pipeline", "ogv": "video output; use the video pipeline",
+    "usdz": "3D models", "glb": "3D models", "gltf": "3D models", "fbx": "3D models",
+}
 
 
 def parse_format(raw: str) -> OutputFormat | str:
     if raw == AUTO_FORMAT:
         return AUTO_FORMAT
+    if raw in UNSUPPORTED_FORMATS:
+        raise InvalidTransformation(f"Unsupported format - {raw} ({UNSUPPORTED_FORMATS[raw]})")
     try:
         return FORMAT_NAMES[raw]
     except KeyError:
@@ -160,6 +266,9 @@ def parse_angle(raw: str) -> Angle:
     for part in raw.split("."):
         if part in (HFLIP, VFLIP, AUTO_RIGHT, AUTO_LEFT, IGNORE):
             steps.append(part)
+            continue
+        if part == "auto":  # as the JavaScript SDK writes it: rotate clockwise when the box's orientation differs
+            steps.append(AUTO_RIGHT)
             continue
         value = number(part)
         if value is None or abs(value) > 3600:
@@ -199,17 +308,69 @@ def parse_colour(raw: str) -> Colour:
     return Colour(*channels)
 
 
-BACKGROUND_AUTO_MODES = ("border", "predominant", "border_contrast", "predominant_contrast")
+BACKGROUND_AUTO_MODES = ("border", "predominant", "border_contrast", "predominant_contrast",
+                         "border_gradient", "predominant_gradient", "border_gradient_contrast",
+                         "predominant_gradient_contrast")
+GRADIENT_DIRECTIONS = ("horizontal", "vertical", "diagonal_desc", "diagonal_asc")
+GRADIENT_COUNTS = ("2", "4")
+UNSUPPORTED_BACKGROUNDS = {"gen_fill": "generative AI; use b_auto or a colour"}
 
 
 def parse_background(raw: str) -> Colour | str:
-    """A colour, or `auto[:border|predominant|border_contrast|predominant_contrast]` for padding."""
+    """A colour, or `auto[:<mode>[:<count>][:<direction>][:palette_<colour>_...]]` for padding,
+    returned in its full canonical form (`auto:predominant_gradient:2:horizontal`)."""
+    if raw.partition(":")[0] in UNSUPPORTED_BACKGROUNDS:
+        name = raw.partition(":")[0]
+        raise InvalidTransformation(f"Unsupported background - {raw} ({UNSUPPORTED_BACKGROUNDS[name]})")
     if raw == "auto" or raw.startswith("auto:"):
-        mode = raw.partition(":")[2] or "border"
-        if mode not in BACKGROUND_AUTO_MODES:
-            raise invalid("background", raw)
-        return f"auto:{mode}"
+        return parse_auto_background(raw)
+    if raw == "blurred" or raw.startswith("blurred:"):
+        return parse_blurred_background(raw)
     return parse_colour(raw)
+
+
+def parse_blurred_background(raw: str) -> str:
+    """`blurred[:<intensity 1-2000, 100>[:<brightness -300..100, 0>]]`: the image itself, filled and blurred."""
+    args = raw.split(":")[1:]
+    intensity = number(args[0]) if args else 100.0
+    brightness = number(args[1]) if len(args) > 1 else 0.0
+    if len(args) > 2 or intensity is None or brightness is None or not 1 <= intensity <= 2000 or not -300 <= brightness <= 100:
+        raise invalid("background", raw)
+    return f"blurred:{intensity:g}:{brightness:g}"
+
+
+def parse_palette_colour(raw: str) -> Colour:
+    """A palette entry: a colour name, or bare hex digits (`palette_red_00ff00`)."""
+    if HEX.fullmatch(raw) and len(raw) in (3, 6) and raw.lower() not in COLOUR_NAMES:
+        return parse_colour("rgb:" + raw)
+    return parse_colour(raw)
+
+
+def parse_auto_background(raw: str) -> str:
+    mode, *options = (raw.partition(":")[2] or "border").split(":")
+    if mode not in BACKGROUND_AUTO_MODES:
+        raise invalid("background", raw)
+    count, direction, palette = None, None, None
+    for option in options:
+        if option in GRADIENT_COUNTS and count is None and "gradient" in mode:
+            count = option
+        elif option in GRADIENT_DIRECTIONS and direction is None and "gradient" in mode:
+            direction = option
+        elif option.startswith("palette_") and palette is None:
+            colours = option[len("palette_"):].split("_")
+            if not 1 <= len(colours) <= 16:
+                raise invalid("background", raw)
+            for colour in colours:
+                parse_palette_colour(colour)
+            palette = option
+        else:
+            raise invalid("background", raw)
+    parts = [f"auto:{mode}"]
+    if "gradient" in mode:
+        parts += [count or "2", direction or "horizontal"]
+    if palette:
+        parts.append(palette)
+    return ":".join(parts)
 
 
 def parse_radius(raw: str) -> Radius:
@@ -241,6 +402,20 @@ def parse_opacity(raw: str) -> int:
 
 
 COLOUR_SPACES = ("srgb", "tinysrgb", "no_cmyk", "keep_cmyk", "copy")
+ICC_PREFIX = "icc:"  # cs_icc:<public_id of a raw ICC profile, folders as ':'>
+_RAW_ID_PART = re.compile(r"[A-Za-z0-9_\-.@ ]{1,255}")
+
+
+def parse_colour_space(raw: str) -> str:
+    """One of COLOUR_SPACES, or `icc:<public_id>` (an uploaded raw ICC profile) as `icc:<folder/name>`."""
+    if raw.startswith(ICC_PREFIX):
+        parts = raw[len(ICC_PREFIX):].split(":")
+        if not all(_RAW_ID_PART.fullmatch(p) and p not in (".", "..") for p in parts):
+            raise invalid("color space", raw)
+        return ICC_PREFIX + "/".join(parts)
+    if raw not in COLOUR_SPACES:
+        raise invalid("color space", raw)
+    return raw
 _NAME = re.compile(r"[A-Za-z0-9_\-]{1,128}")
 
 

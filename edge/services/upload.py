@@ -14,7 +14,8 @@ from edge.grammar.params import FORMAT_NAMES
 from edge.imaging.abort import Abort
 from edge.imaging.encode import negotiate
 from edge.imaging.limits import check
-from edge.imaging.probe import SourceInfo, probe
+from edge.imaging.pdf import probe_document
+from edge.imaging.probe import SourceInfo
 from edge.imaging.render import Rendered, render
 from edge.services.assets import (
     AssetStore,
@@ -36,7 +37,7 @@ from edge.services.notices import Notices, keys_of
 from edge.services.render_pool import RenderPool
 
 __all__ = ["FileInput", "UploadOptions", "Uploads", "eager_results"]
-_EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp", "gif": "gif", "tiff": "tiff"}
+_EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp", "gif": "gif", "tiff": "tiff", "pdf": "pdf"}
 
 
 class Uploads:
@@ -56,7 +57,7 @@ class Uploads:
         """An authorised call's bytes: checked, transformed if asked, stored; the SDK's answer."""
         options, api_key = call.options, call.api_key
         try:
-            source = await self.pool.run(probe, data, timeout=self.options.render_timeout)
+            source = await self.pool.run(probe_document, data, timeout=self.options.render_timeout)
         except InvalidImage as exc:  # only images until raw/video exist: a clear 400
             raise InvalidParameter(f"Invalid image file - {exc.public_message}") from None
         check(source, self.options.limits)
@@ -98,6 +99,8 @@ class Uploads:
         await self.store.save(asset, stored, previous=previous, backup=backup)
         body = describe(asset, base_url, api_key.secret)
         body["api_key"] = api_key.key
+        if source.pages > 1 or source.loader == "pdf":
+            body["pages"] = source.pages
         if previous is not None:
             body["overwritten"] = True
             self.notices.invalidate(options, cloud, keys_of([previous]), "overwrite", api_key.secret)
