@@ -23,7 +23,7 @@ from edge.grammar.expressions import (
     parse_variable_value,
 )
 from edge.grammar.params import EXPRESSION_CODES, PARAMS, UNSUPPORTED_PARAMS
-from edge.grammar.parsers import ICC_PREFIX
+from edge.grammar.colours import ICC_PREFIX
 from edge.grammar.values import (
     Angle,
     AutoWidth,

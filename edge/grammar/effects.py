@@ -22,7 +22,8 @@ from edge.grammar.effect_args import (
     Tint,
     Trim,
 )
-from edge.grammar.parsers import COLOUR_NAMES, HEX, invalid, number, parse_colour
+from edge.grammar.colours import COLOUR_NAMES, parse_colour
+from edge.grammar.parsers import HEX, invalid, number
 from edge.grammar.values import Colour
 
 

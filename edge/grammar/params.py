@@ -16,9 +16,9 @@ from edge.grammar.effects import EFFECTS, UNSUPPORTED_EFFECTS, parse_effect
 from edge.grammar.expressions import parse_condition
 from edge.grammar.flags import FLAGS, UNSUPPORTED_FLAGS, parse_flags
 from edge.grammar.layers import FETCH_LAYER_PREFIX, parse_default_image, parse_layer
+from edge.grammar.colours import COLOUR_SPACES, parse_background, parse_border, parse_colour, parse_colour_space
 from edge.grammar.parsers import (
     AUTO_FORMAT,
-    COLOUR_SPACES,
     FORMAT_NAMES,
     bounded_int,
     bounded_number,
@@ -26,13 +26,9 @@ from edge.grammar.parsers import (
     member_of,
     parse_angle,
     parse_aspect_ratio,
-    parse_background,
-    parse_border,
-    parse_colour,
     parse_format,
     parse_named_list,
     UNSUPPORTED_FORMATS,
-    parse_colour_space,
     parse_dpr,
     parse_opacity,
     parse_page,

@@ -27,15 +27,8 @@ from edge.grammar.params import (
     UNSUPPORTED_GRAVITIES,
     UNSUPPORTED_PARAMS,
 )
-from edge.grammar.parsers import (
-    BACKGROUND_AUTO_MODES,
-    GRADIENT_DIRECTIONS,
-    QUALITY_AUTO_LEVELS,
-    UNSUPPORTED_BACKGROUNDS,
-    UNSUPPORTED_PAGES,
-    UNSUPPORTED_QUALITIES,
-    UNSUPPORTED_WIDTHS,
-)
+from edge.grammar.colours import BACKGROUND_AUTO_MODES, GRADIENT_DIRECTIONS, UNSUPPORTED_BACKGROUNDS
+from edge.grammar.parsers import QUALITY_AUTO_LEVELS, UNSUPPORTED_PAGES, UNSUPPORTED_QUALITIES, UNSUPPORTED_WIDTHS
 from edge.grammar.values import CropMode, Gravity
 
 # Flags accepted with a difference worth knowing.

@@ -22,7 +22,7 @@ from edge.errors import InvalidImage, InvalidTransformation, RenderTimeout, Reso
 from edge.grammar.chain import Chain, bind_constants
 from edge.grammar.expressions import references
 from edge.grammar.hints import ClientHints, apply_hints
-from edge.grammar.parsers import ICC_PREFIX
+from edge.grammar.colours import ICC_PREFIX
 from edge.grammar.values import IGNORE, Colour, OutputFormat, Pages
 from edge.imaging import faces
 from edge.imaging.effects.bands import BLACK

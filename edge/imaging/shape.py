@@ -6,7 +6,7 @@ import math
 
 import pyvips
 
-from edge.grammar.parsers import parse_palette_colour
+from edge.grammar.colours import parse_palette_colour
 from edge.grammar.values import Colour
 from edge.imaging.effects.bands import join_alpha, solid, split_alpha, with_alpha
 

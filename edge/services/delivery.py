@@ -27,7 +27,7 @@ from edge.grammar.expressions import references_metadata
 from edge.grammar.hints import ClientHints, apply_hints, hints_used
 from edge.grammar.named import expand, uses_named
 from edge.grammar.params import FETCH_LAYER_PREFIX
-from edge.grammar.parsers import ICC_PREFIX
+from edge.grammar.colours import ICC_PREFIX
 from edge.imaging.encode import OutputSpec, negotiate
 from edge.imaging.limits import Limits
 from edge.imaging.abort import Abort
