@@ -17,7 +17,7 @@ from edge.catalog.store import open_catalog
 from edge.errors import InvalidParameter, ResourceNotFound, SignatureMismatch
 from edge.services.credentials import Credentials
 from edge.services.search import Search, parse_query
-from edge.signing import parse_keyring
+from edge.signing import Keyring
 
 NOW = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
 json_values = st.recursive(
@@ -57,7 +57,7 @@ async def test_signed_urls_verify_as_the_sdk_signs(tmp_path: Path):
     catalog = await open_catalog(f"sqlite:///{tmp_path}/edge.db")
     await catalog.put(Asset(cloud="shop", public_id="a", asset_id="i", version=1, version_id="v", format="png", width=1,
                             height=1, bytes=1, etag="e", created_at="2026-01-01T00:00:00Z", tags=("t",)))
-    keyring = parse_keyring("cloudinary://1:first-secret@shop", "cloudinary://2:second-secret@shop")
+    keyring = Keyring.from_urls(["cloudinary://1:first-secret@shop", "cloudinary://2:second-secret@shop"])
     search = Search(catalog, Credentials(keyring), clock=lambda: NOW)
     cloudinary.reset_config()
     cloudinary.config(cloud_name="shop", api_key="1", api_secret="first-secret", secure=False, cname="edge.test")
