@@ -24,7 +24,7 @@ from edge.http import search as search_http
 from edge.http import routes
 from edge.http.conditional import cache_control
 from edge.http.keys import (
-    ADMIN, ARCHIVES, CACHE_CONTROL, CHUNKS, CREDENTIALS, DELIVERY, DRAINING, EDITS, LISTS, METRICS, POOL, RAW, RAW_UPLOADS,
+    ADMIN, CACHE_CONTROL, CHUNKS, CREDENTIALS, DELIVERY, DRAINING, EDITS, LISTS, METRICS, POOL, RAW, RAW_UPLOADS,
     SETTINGS, SURROGATE_HEADERS, UPLOADS, USAGE,
 )
 from edge.http.middleware import errors_and_metrics
@@ -41,7 +41,6 @@ from edge.origins.s3 import open_client as open_s3
 from edge.services.accounts_live import DedicatedKeyNotifier
 from edge.services.accounts_setup import first_admin, open_accounts
 from edge.services.admin import Admin, HourlyLimit
-from edge.services.archive import Archives
 from edge.services.assets import AssetStore, WritableOrigins
 from edge.services.coordination import Cluster
 from edge.services.credentials import Credentials
@@ -261,19 +260,8 @@ def _serve_clouds(app: web.Application) -> Callable[[frozenset[str]], None]:
 
 async def usage_meter(app: web.Application) -> AsyncIterator[None]:
     """Usage counted in memory by every request, added to the catalog in the background (and at shutdown)."""
-    settings = app[SETTINGS]
-    limits = settings.limits
-    meter = UsageMeter(app[_CATALOG].db, flush_seconds=settings.api.usage_flush_seconds, media_limits={
-        "image_max_size_bytes": min(settings.api.max_upload_bytes, limits.max_source_bytes),
-        "raw_max_size_bytes": settings.api.max_upload_bytes,
-        "image_max_px": limits.max_source_pixels, "asset_max_total_px": limits.max_source_pixels,
-    })
-    app[USAGE] = meter
-    await meter.start()
-    try:
+    async with UsageMeter.for_settings(app[_CATALOG].db, app[SETTINGS].api, app[SETTINGS].limits) as app[USAGE]:
         yield
-    finally:
-        await meter.close()
 
 
 async def http_clients(app: web.Application) -> AsyncIterator[None]:
@@ -321,9 +309,8 @@ async def delivery_service(app: web.Application) -> AsyncIterator[None]:
         asset_metadata=_metadata_lookup(catalog),
         remote=remote,
         recent_seconds=_origin_trust_seconds(settings),
-        cluster=cluster,
+        cluster=cluster, usage=app[USAGE],
     )
-    app[DELIVERY].usage = app[USAGE]
     app[RAW] = RawFiles(app[ORIGINS], settings.limits.max_source_bytes)
     app[LISTS] = TagLists(catalog, settings.lists.clouds, settings.lists.max_age_seconds)
     yield
@@ -363,15 +350,10 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         max_bytes=settings.api.max_upload_bytes,
         limits=Limits(settings.limits.max_source_pixels, settings.limits.max_output_dimension),
         render_timeout=settings.render.timeout_seconds,
-        backup_clouds=settings.api.backup_clouds,
-        keep_metadata_clouds=settings.api.keep_metadata_clouds,
+        backup_clouds=settings.api.backup_clouds, keep_metadata_clouds=settings.api.keep_metadata_clouds,
     )
     clients, credentials = app[_CLIENTS], app[CREDENTIALS]
-    outbox = Outbox(
-        store.catalog.db, credentials.keyring, attempts=settings.api.webhook_attempts,
-        timeout=settings.api.webhook_timeout_seconds, lease_seconds=settings.api.outbox_lease_seconds,
-        poll_seconds=settings.api.outbox_poll_seconds, record=clients.record_webhook,
-    )
+    outbox = Outbox.for_settings(store.catalog.db, credentials.keyring, settings.api, clients.record_webhook)
     notices = Notices(
         app[DELIVERY].forget_recent, PurgeHook(settings.cdn.purge_url, clients.notifier), clients.notifier,
         settings.api.notification_url, outbox,
@@ -387,20 +369,15 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
     app[ADMIN] = Admin(
         store, credentials, app[DELIVERY].cluster.definitions_changed, notices,
         lambda: registry.get_sample_value("edge_renders_total", {"result": "ok"}) or 0.0,
-        HourlyLimit(settings.api.admin_calls_per_hour),
+        HourlyLimit(settings.api.admin_calls_per_hour), app[USAGE],
     )
-    app[ADMIN].usage_meter = app[USAGE]
-    app[ARCHIVES] = Archives(store, credentials, settings.limits.max_source_bytes)
-    app[DELIVERY].auto_upload = AutoUpload(
-        store.catalog.db, clients.fetch, credentials.keyring, uploads.store_image, settings.limits.max_source_bytes
-    )
-    outbox.handlers["eager"] = uploads.eager_job
-    await outbox.start()  # the durable notifications and eager_async jobs, whichever node wrote them
-    try:
-        yield
-    finally:
-        await uploads.drain()
-        await outbox.close()
+    app[DELIVERY].auto_upload = AutoUpload(store.catalog.db, clients.fetch, credentials.keyring, uploads.store_image,
+                                           settings.limits.max_source_bytes).fetch_missing
+    async with outbox:  # the durable notifications and eager_async jobs, whichever node wrote them
+        try:
+            yield
+        finally:
+            await uploads.drain()
 
 
 async def search_service(app: web.Application) -> AsyncIterator[None]:
@@ -410,16 +387,11 @@ async def search_service(app: web.Application) -> AsyncIterator[None]:
 
 
 def _metadata_lookup(catalog):  # type: ignore[no-untyped-def]
-    """For conditions on tags, ctx and md: an asset's (tags, context) from the catalog (none if
-    unknown); its structured metadata rides in the context as `md:<external_id>` (what
-    `md:!key!` reads), a set as its external_ids joined by commas."""
+    """For conditions on tags, ctx and md: an asset's (tags, context, metadata) from the catalog (none if unknown)."""
 
-    async def lookup(cloud: str, type_: str, public_id: str) -> tuple[tuple[str, ...], dict[str, str]]:
+    async def lookup(cloud: str, type_: str, public_id: str) -> tuple[tuple[str, ...], dict[str, str], dict[str, str]]:
         asset = await catalog.get(cloud, type_, public_id)
-        if asset is None:
-            return (), {}
-        structured = {f"md:{k}": ",".join(map(str, v)) if isinstance(v, list) else str(v) for k, v in asset.metadata.items()}
-        return tuple(asset.tags), {**asset.context, **structured}
+        return (tuple(asset.tags), dict(asset.context), dict(asset.metadata or {})) if asset is not None else ((), {}, {})
 
     return lookup
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from edge.errors import InvalidTransformation, InvalidUrl, ResourceNotFound, UnsupportedFormat
 from edge.grammar.chain import Chain, Transformation, looks_like_component, parse_component
-from edge.grammar.params import FORMAT_NAMES
+from edge.grammar.params import FORMAT_NAMES, UNSUPPORTED_FORMATS
 from edge.grammar.values import OutputFormat
 
 _SIGNATURE = re.compile(r"s--([A-Za-z0-9_-]{8,32})--")
@@ -204,6 +204,8 @@ def _split_extension(name: str) -> tuple[str, str | None]:
     if not dot or "/" in extension or not stem or stem.endswith("/"):
         return name, None
     extension = extension.lower()
+    if extension in UNSUPPORTED_FORMATS:
+        raise UnsupportedFormat(f"Unsupported format - {extension} ({UNSUPPORTED_FORMATS[extension]})")
     if extension not in FORMAT_NAMES:
         raise UnsupportedFormat(f"Unsupported format - {extension}")
     return stem, extension

@@ -80,7 +80,15 @@ class Colorblind:
     condition: str
 
 
-EffectArgs = NoArgs | Level | Tint | ModeLevel | Outline | Cartoonify | Trim | ReplaceColor | Colorblind
+@dataclass(frozen=True, slots=True)
+class Matrix:
+    """e_recolor:<a>:<b>:...: a 3x3 (RGB) or 4x4 (RGBA) colour matrix, row by row."""
+
+    size: int
+    values: tuple[float, ...]
+
+
+EffectArgs = NoArgs | Level | Tint | ModeLevel | Outline | Cartoonify | Trim | ReplaceColor | Colorblind | Matrix
 _Args = TypeVar("_Args", bound=EffectArgs)
 
 

@@ -14,6 +14,7 @@ from edge.grammar.effect_args import (
     Effect,
     EffectArgs,
     Level,
+    Matrix,
     ModeLevel,
     NoArgs,
     Outline,
@@ -21,7 +22,8 @@ from edge.grammar.effect_args import (
     Tint,
     Trim,
 )
-from edge.grammar.parsers import COLOUR_NAMES, HEX, invalid, number, parse_colour
+from edge.grammar.colours import COLOUR_NAMES, parse_colour
+from edge.grammar.parsers import HEX, invalid, number
 from edge.grammar.values import Colour
 
 
@@ -108,6 +110,13 @@ def _arg(args: list[str], index: int) -> str | None:
 def _given(args: list[str], index: int) -> str | None:
     """An argument of the free-form syntaxes: only a missing one takes the default."""
     return args[index] if index < len(args) else None
+
+
+def _matrix(name: str, raw: str, args: list[str]) -> EffectArgs:
+    values = [number(a) for a in args]
+    if len(values) not in (9, 16) or any(v is None or abs(v) > 100 for v in values):
+        raise invalid(f"{name} parameters", raw)
+    return Matrix(3 if len(values) == 9 else 4, tuple(v for v in values if v is not None))
 
 
 def _tint(name: str, raw: str, args: list[str]) -> EffectArgs:
@@ -251,6 +260,7 @@ EFFECTS: dict[str, EffectSpec] = {
                                 "without a from colour, the most common saturated colour is replaced"),
     "ordered_dither": _levelled(0, 18, 0, "Ordered dither (0-18).", "one Bayer threshold map per level range"),
     "simulate_colorblind": EffectSpec(_colorblind, Colorblind, "Simulate colour blindness."),
+    "recolor": EffectSpec(_matrix, Matrix, "Colour matrix: 9 values (3x3, RGB) or 16 (4x4, RGBA), row by row."),
     # Blend modes of a layer, given in its fl_layer_apply component.
     "overlay": _plain("Layer blend mode: overlay."),
     "multiply": _plain("Layer blend mode: multiply."),

@@ -24,15 +24,28 @@ if TYPE_CHECKING:
 PREDEFINED_VARIABLES = {
     "w": "width", "h": "height", "ar": "aspect_ratio", "iw": "initial_width", "ih": "initial_height",
     "iar": "initial_aspect_ratio", "pc": "page_count", "fc": "face_count", "cp": "current_page",
-    "tags": "tags", "ctx": "context",
+    "px": "page_x", "py": "page_y", "tags": "tags", "ctx": "context",
 }
+# Operands Cloudinary documents that this build cannot compute, and why (a 400 naming them).
+UNSUPPORTED_OPERANDS = {
+    "ils": "the illustration score needs Cloudinary's image classifier",
+    "tar": "the trimmed aspect ratio is known only after decoding; use e_trim, then a condition on ar",
+    "du": "video duration; use the video pipeline",
+    "idu": "video duration; use the video pipeline",
+    "pgnames": "Photoshop layers are not read",
+    "ow": "not documented by Cloudinary; use iw",
+    "oh": "not documented by Cloudinary; use ih",
+}
+CASTS = {"f": "to_float", "i": "to_integer"}  # `<operand>_to_f`, `<operand>_to_i`
 COMPARISONS = {"eq": "==", "ne": "!=", "lt": "<", "gt": ">", "lte": "<=", "gte": ">=", "in": "in", "nin": "not in"}
 ARITHMETIC = {"add": "+", "sub": "-", "mul": "*", "div": "/", "mod": "%", "pow": "^"}
 MAX_CLAUSES = 16
 _VARIABLE = re.compile(r"\$[a-zA-Z][a-zA-Z0-9]{0,30}")
 _STRING = re.compile(r"!([^!]*)!")
 _CTX = re.compile(r"ctx:!([^!]+)!")
-_MD = re.compile(r"md:!([^!]+)!")  # structured metadata: looked up as context key `md:<key>`
+_METADATA = re.compile(r"md:!([^!]+)!")
+# `$name` or `$(name)` inside any parameter's text (`e_$effect:100`, `l_text:arial_20:$(greeting)`).
+_REFERENCE = re.compile(r"\$\(([a-zA-Z][a-zA-Z0-9]{0,30})\)|\$([a-zA-Z][a-zA-Z0-9]{0,30})")
 _PRECEDENCE = {"^": 3, "*": 2, "/": 2, "%": 2, "+": 1, "-": 1}
 
 
@@ -59,12 +72,50 @@ def is_variable_key(code: str) -> bool:
     return bool(_VARIABLE.fullmatch(code))
 
 
+def _terms(raw: str) -> list[str]:
+    """tokens() with the casts folded into their operand: `$a_to_i_mul_2` -> ['$a_to_i', 'mul', '2']."""
+    out: list[str] = []
+    parts = tokens(raw)
+    index = 0
+    while index < len(parts):
+        if parts[index] == "to" and index + 1 < len(parts) and parts[index + 1] in CASTS and out:
+            out[-1] += "_to_" + parts[index + 1]
+            index += 2
+            continue
+        out.append(parts[index])
+        index += 1
+    return out
+
+
+def has_reference(raw: str) -> bool:
+    return bool(_REFERENCE.search(raw))
+
+
+def substitute(raw: str, variables: Mapping[str, Any]) -> str:
+    """A parameter's text with its `$name`/`$(name)` references replaced by their values."""
+
+    def value(match: re.Match[str]) -> str:
+        name = "$" + (match.group(1) or match.group(2))
+        if name not in variables:
+            raise InvalidTransformation(f"Undefined variable - {name}")
+        found = variables[name]
+        return ":".join(map(as_literal, found)) if isinstance(found, list | tuple) else as_literal(found)
+
+    return _REFERENCE.sub(value, raw)
+
+
 def looks_like_expression(raw: str) -> bool:
     parts = tokens(raw)
-    return "$" in raw or parts[0] in PREDEFINED_VARIABLES or (len(parts) >= 3 and parts[1] in ARITHMETIC)
+    return ("$" in raw or parts[0] in PREDEFINED_VARIABLES or parts[0] in UNSUPPORTED_OPERANDS
+            or (len(parts) >= 3 and parts[1] in ARITHMETIC))
 
 
 def _operand(token: str, raw: str) -> tuple[str, Any]:
+    for suffix, cast in CASTS.items():
+        if token.endswith("_to_" + suffix) and len(token) > 5:
+            return ("cast", (cast, _operand(token[: -len("_to_" + suffix)], raw)))
+    if token in UNSUPPORTED_OPERANDS:
+        raise InvalidTransformation(f"Unsupported condition operand - {token} ({UNSUPPORTED_OPERANDS[token]})")
     if _VARIABLE.fullmatch(token):
         return ("variable", token)
     if token in PREDEFINED_VARIABLES:
@@ -73,8 +124,8 @@ def _operand(token: str, raw: str) -> tuple[str, Any]:
         return ("string", match.group(1))
     if (match := _CTX.fullmatch(token)) is not None:
         return ("context", match.group(1))
-    if (match := _MD.fullmatch(token)) is not None:
-        return ("context", "md:" + match.group(1))
+    if (match := _METADATA.fullmatch(token)) is not None:
+        return ("metadata", match.group(1))
     if ":" in token and all(number(p) is not None for p in token.split(":")) and token.count(":") == 1:
         return ("number", parse_aspect_ratio(token))
     value = number(token)
@@ -85,7 +136,7 @@ def _operand(token: str, raw: str) -> tuple[str, Any]:
 
 def parse_expression(raw: str) -> tuple[Any, ...]:
     """`iw_div_2_add_$pad` -> (operand, op, operand, ...) with operators by full symbol."""
-    parts = tokens(raw)
+    parts = _terms(raw)
     if len(parts) % 2 == 0:
         raise invalid("expression", raw)
     out: list[Any] = []
@@ -105,7 +156,7 @@ def parse_condition(raw: str) -> tuple[Any, ...]:
         return (raw,)
     clauses: list[Any] = []
     current: list[str] = []
-    for token in [*tokens(raw), "or"]:
+    for token in [*_terms(raw), "or"]:
         if token in ("and", "or"):
             if len(current) != 3 or current[1] not in COMPARISONS:
                 raise invalid("condition", raw)
@@ -120,8 +171,14 @@ def parse_condition(raw: str) -> tuple[Any, ...]:
     return ("if", tuple(clauses[:-1]))
 
 
+UNSUPPORTED_VALUES = {"ref": "values read from a file asset (ref:!public_id!) are not offered"}
+
+
 def parse_variable_value(raw: str) -> tuple[Any, ...]:
     """`$name_<value>`: a number, a !string!, or an expression."""
+    kind = raw.partition(":")[0]
+    if kind in UNSUPPORTED_VALUES and ":" in raw:
+        raise InvalidTransformation(f"Unsupported variable value - {raw} ({UNSUPPORTED_VALUES[kind]})")
     if (match := _STRING.fullmatch(raw)) is not None:
         return (("string", match.group(1)),)
     return parse_expression(raw)
@@ -135,6 +192,16 @@ def operand_value(operand: tuple[str, Any], variables: Mapping[str, Any]) -> Any
         return value
     if kind == "context":
         return str(variables.get("context", {}).get(value, ""))
+    if kind == "metadata":
+        found = variables.get("metadata", {}).get(value, "")
+        return ":".join(map(str, found)) if isinstance(found, list | tuple) else str(found)
+    if kind == "cast":
+        cast, inner = value
+        try:
+            number_value = float(operand_value(inner, variables))
+        except (TypeError, ValueError):
+            number_value = 0.0  # Cloudinary: a value that is not a number casts to 0
+        return float(int(number_value)) if cast == "to_integer" else number_value
     if value not in variables:
         raise InvalidTransformation(f"Undefined variable - {value}")
     return variables[value]
@@ -209,9 +276,19 @@ def as_literal(value: Any) -> str:
 
 
 def assign(t: Transformation, variables: dict[str, Any]) -> None:
-    """Set the component's $variables (they apply before its other parameters)."""
-    for name, expression in t.variables:
-        variables[name] = evaluate(expression, variables)
+    """Set the component's $variables (they apply before its other parameters), each once the
+    variables it reads are set: one may read another defined later in the same component."""
+    pending = list(t.variables)
+    while pending:
+        waiting = []
+        for name, expression in pending:
+            try:
+                variables[name] = evaluate(expression, variables)
+            except InvalidTransformation:
+                waiting.append((name, expression))
+        if len(waiting) == len(pending):  # none could be set: report the first one's problem
+            evaluate(waiting[0][1], variables)
+        pending = waiting
 
 
 def references(chain: Chain, predefined: str) -> bool:
@@ -220,17 +297,20 @@ def references(chain: Chain, predefined: str) -> bool:
 
 
 def references_metadata(chain: Chain) -> bool:
-    """Whether the chain reads the asset's tags or contextual metadata (`tags`, `ctx:!key!`)."""
-    return _reads(chain, lambda operand: operand == ("predefined", "tags") or operand[0] == "context")
+    """Whether the chain reads the asset's tags, contextual or structured metadata (`tags`, `ctx:!key!`, `md:!key!`)."""
+    return _reads(chain, lambda operand: operand == ("predefined", "tags") or operand[0] in ("context", "metadata"))
 
 
 def _reads(chain: Chain, matches: Callable[[tuple[str, Any]], bool]) -> bool:
+    def operand_matches(operand: tuple[str, Any]) -> bool:
+        return matches(operand) or (operand[0] == "cast" and operand_matches(operand[1][1]))
+
     def in_expression(expression: tuple[Any, ...]) -> bool:
-        return any(matches(item) for item in expression[::2])
+        return any(operand_matches(item) for item in expression[::2])
 
     for t in chain.components:
         if t.condition and t.condition[0] == "if":
-            if any(matches(clause[0]) or matches(clause[2]) for clause in t.condition[1][::2]):
+            if any(operand_matches(clause[0]) or operand_matches(clause[2]) for clause in t.condition[1][::2]):
                 return True
         if any(in_expression(e) for _, e in (*t.variables, *t.expressions)):
             return True

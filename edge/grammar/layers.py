@@ -13,10 +13,20 @@ from edge.grammar.parsers import invalid
 from edge.grammar.values import LayerSource, TextStyle
 
 _FONT_STYLES = {"bold", "italic", "underline", "strikethrough", "normal", "light", "semibold", "thin", "black",
-                "left", "right", "center", "justify", "start", "end"}
+                "left", "right", "center", "justify", "start", "end", "stroke"}
 _SPACING = re.compile(r"(letter|line)_spacing_(-?\d+(?:\.\d+)?)")
+# Cairo's font options, as Cloudinary spells them (antialias_none ... hinting_full).
+ANTIALIAS = ("default", "none", "gray", "subpixel", "fast", "good", "best")
+HINTING = ("default", "none", "slight", "medium", "full")
+_FONT_OPTION = re.compile(r"(antialias|hinting)_([a-z]+)")
 _PUBLIC_ID_PART = re.compile(r"[A-Za-z0-9_\-.@ ]{1,255}")
 TEXT_MAX_CHARS = 1000
+UNSUPPORTED_LAYERS = {
+    "video": "video layers need the video pipeline",
+    "audio": "audio layers need the video pipeline",
+    "subtitles": "subtitles are drawn on videos",
+    "lut": "3D LUT files are not read",
+}
 FETCH_LAYER_PREFIX = "fetch:"  # a public_id never holds ':' (it is the layer's folder separator)
 
 
@@ -33,8 +43,10 @@ def parse_layer(raw: str) -> LayerSource:
         return _text_layer(rest, raw)
     if kind == "fetch" and sep:
         return _fetch_layer(rest, raw)
-    if kind in ("fetch", "video", "audio", "subtitles", "lut"):
-        raise InvalidTransformation(f"Unsupported layer type - {kind}")
+    if kind in UNSUPPORTED_LAYERS:
+        raise InvalidTransformation(f"Unsupported layer type - {kind} ({UNSUPPORTED_LAYERS[kind]})")
+    if kind == "fetch":
+        raise invalid("layer", raw)
     public_id = _public_id(raw.split(":"))
     if public_id is None:
         raise invalid("layer", raw)
@@ -54,7 +66,9 @@ def _fetch_layer(encoded: str, raw: str) -> LayerSource:
         url = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
     except (ValueError, UnicodeDecodeError):
         raise invalid("fetch layer", raw) from None
-    url = urllib.parse.unquote(url)
+    unquoted = urllib.parse.unquote(url)
+    if not any(c in unquoted for c in "\0\r\n "):  # a URL whose query needs escaping stays escaped
+        url = unquoted
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or any(c in url for c in "\0\r\n "):
         raise invalid("fetch layer", raw)
@@ -79,10 +93,16 @@ def _text_layer(rest: str, raw: str) -> LayerSource:
     for match in _SPACING.finditer(remaining):
         options[f"{match.group(1)}_spacing"] = float(match.group(2))
     remaining = _SPACING.sub("", remaining)
+    for match in _FONT_OPTION.finditer(remaining):
+        kind, value = match.groups()
+        if value not in (ANTIALIAS if kind == "antialias" else HINTING):
+            raise invalid("text style", match.group(0))
+        options[kind] = value
+    remaining = _FONT_OPTION.sub("", remaining)
     for token in filter(None, remaining.split("_")):
         if token not in _FONT_STYLES:
             raise invalid("text style", token)
-        if token in ("bold", "italic", "underline", "strikethrough"):
+        if token in ("bold", "italic", "underline", "strikethrough", "stroke"):
             options[token] = True
         elif token in ("left", "right", "center", "justify", "start", "end"):
             options["align"] = token

@@ -82,6 +82,8 @@ class Quality:
 
     value: int | None = None
     auto_level: str | None = None
+    chroma: int | None = None  # q_<n>:420|444: chroma subsampling (420 = halved, 444 = none)
+    qmax: int | None = None  # q_<n>:qmax_<m>: accepted (a video encoder's ceiling; images use <n>)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,14 +104,51 @@ class OutputFormat(enum.Enum):
     WEBP = "webp"
     AVIF = "avif"
     GIF = "gif"
+    TIFF = "tiff"
+    HEIC = "heic"
+    BMP = "bmp"
+    ICO = "ico"
+    JP2 = "jp2"
+    JXL = "jxl"
+    PDF = "pdf"
 
     @property
     def media_type(self) -> str:
-        return f"image/{self.value}"
+        return _MEDIA_TYPES.get(self.value, f"image/{self.value}")
 
     @property
     def has_alpha(self) -> bool:
-        return self is not OutputFormat.JPEG
+        return self not in (OutputFormat.JPEG, OutputFormat.BMP, OutputFormat.PDF)
+
+    @property
+    def extension(self) -> str:
+        return {"jpeg": "jpg", "tiff": "tif"}.get(self.value, self.value)
+
+
+_MEDIA_TYPES = {"ico": "image/x-icon", "pdf": "application/pdf"}
+
+
+@dataclass(frozen=True, slots=True)
+class Pages:
+    """pg_<a>-<b>;<c>...: the pages (1-based) a multi-page result takes, in order; `to` None = the last."""
+
+    ranges: tuple[tuple[int, int | None], ...]
+
+    def select(self, count: int) -> tuple[int, ...]:
+        chosen: list[int] = []
+        for start, end in self.ranges:
+            last = count if end is None else min(end, count)
+            chosen.extend(p for p in range(start, last + 1) if p not in chosen)
+        return tuple(chosen)
+
+
+@dataclass(frozen=True, slots=True)
+class AutoWidth:
+    """w_auto[:<step>[:<fallback>]]: the client's width hint (Sec-CH-Width, Width), rounded up to
+    a multiple of `step`; `fallback` without a hint (else the image keeps its width)."""
+
+    step: int = 1
+    fallback: int | None = None
 
 
 # Angle steps: a number of degrees, or a flip.
@@ -146,6 +185,9 @@ class TextStyle:
     align: str = "left"
     letter_spacing: float = 0
     line_spacing: float = 0
+    antialias: str = "default"  # none: hard glyph edges; the other modes draw Pango's greyscale antialiasing
+    hinting: str = "default"  # accepted; libvips renders unhinted outlines at 72 dpi
+    stroke: bool = False  # with bo_<w>px_solid_<colour> on the layer: the glyphs' outline
 
 
 @dataclass(frozen=True, slots=True)

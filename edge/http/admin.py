@@ -46,9 +46,9 @@ async def _ping(a: Admin, c: str, p: dict[str, Any], r: web.Request, s: str) -> 
 
 ROUTES: list[tuple[str, str, Call]] = [
     ("GET", "ping", _ping),
-    ("GET", "config", lambda a, c, p, r, s: a.config(c, p)),
-    ("DELETE", "derived_resources", lambda a, c, p, r, s: a.delete_derived_resources(c, p)),
-    ("POST", "resources/image/publish_resources", lambda a, c, p, r, s: a.publish(c, p)),
+    ("GET", "config", lambda a, c, p, r, s: a.calls.config(c, p)),
+    ("DELETE", "derived_resources", lambda a, c, p, r, s: a.calls.delete_derived_resources(c, p)),
+    ("POST", "resources/image/publish_resources", lambda a, c, p, r, s: a.calls.publish(c, p)),
     ("GET", "usage", lambda a, c, p, r, s: a.usage(c)),
     ("GET", "usage/{date}", lambda a, c, p, r, s: a.usage(c, _m(r, "date"))),
     ("GET", "resources", lambda a, c, p, r, s: _types()),
@@ -80,7 +80,7 @@ ROUTES: list[tuple[str, str, Call]] = [
     ("GET", "folders", lambda a, c, p, r, s: a.folders(c)),
     ("GET", "folders/{path:.+}", lambda a, c, p, r, s: a.folders(c, _m(r, "path"))),
     ("POST", "folders/{path:.+}", lambda a, c, p, r, s: a.create_folder(c, _m(r, "path"))),
-    ("PUT", "folders/{path:.+}", lambda a, c, p, r, s: a.rename_folder(c, _m(r, "path"), p)),
+    ("PUT", "folders/{path:.+}", lambda a, c, p, r, s: a.folder_moves.rename(c, _m(r, "path"), p, a.credentials.keyring.primary(c))),
     ("DELETE", "folders/{path:.+}", lambda a, c, p, r, s: a.delete_folder(c, _m(r, "path"))),
 ]
 

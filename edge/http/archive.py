@@ -7,13 +7,14 @@ from aiohttp import web
 
 from edge.errors import NotImplementedHere
 from edge.http.api_body import base_url, read_params
-from edge.http.keys import ARCHIVES, SETTINGS
+from edge.http.keys import ADMIN, SETTINGS
 
 
 async def generate_archive(request: web.Request) -> web.StreamResponse:
-    archives = request.app.get(ARCHIVES)
-    if archives is None:
+    admin = request.app.get(ADMIN)
+    if admin is None:
         raise NotImplementedHere("Archives are off: this node's storage takes no writes")
+    archives = admin.archives
     cloud = request.match_info["cloud"]
     params, _ = await read_params(request, request.app[SETTINGS].api.max_upload_bytes)
     mode = str(params.get("mode") or ("download" if request.method == "GET" else "create"))

@@ -7,6 +7,7 @@ import time
 from aiohttp import web
 
 from edge.grammar.delivery_path import parse_delivery_path
+from edge.grammar.hints import DPR_HEADERS, WIDTH_HEADERS, ClientHints
 from edge.http.conditional import respond
 from edge.http.keys import CACHE_CONTROL, CREDENTIALS, DELIVERY, METRICS, RAW, SURROGATE_HEADERS, USAGE
 from edge.http.raw import respond_raw
@@ -15,6 +16,7 @@ from edge.signing import AUTH_TOKEN_NAME
 # Access to these depends on more than the path (a token, its expiry): browsers may keep
 # them, but must ask again; shared caches (a CDN) must not serve them to others.
 _GUARDED_CACHE_CONTROL = "private, no-cache"
+_HINT_HEADERS = (*DPR_HEADERS, *WIDTH_HEADERS)
 
 
 async def deliver(request: web.Request) -> web.Response:
@@ -22,7 +24,8 @@ async def deliver(request: web.Request) -> web.Response:
     metrics = request.app[METRICS]
     raw_path, _, raw_query = request.raw_path.partition("?")
     accept = request.headers.get("Accept", "")
-    memo_key = (raw_path, accept)
+    hint_values = tuple(request.headers.get(name, "") for name in _HINT_HEADERS)
+    memo_key = (raw_path, accept, hint_values)
     # The memo only ever holds public `upload` answers (Delivery.get remembers nothing else):
     # their signature is part of the path, which is the memo's key.
     derivative = delivery.recent(memo_key)
@@ -42,12 +45,15 @@ async def deliver(request: web.Request) -> web.Response:
             metrics.response_bytes.inc(sent)
             _count(request, sent)
             return response
-        derivative = await delivery.get(path, accept, memo_key)
+        derivative = await delivery.get(path, accept, memo_key, ClientHints.from_headers(request.headers))
     if guarded:
         cache_control = _GUARDED_CACHE_CONTROL
     else:
         cache_control = request.app[CACHE_CONTROL][derivative.versioned or derivative.immutable]
     response = respond(request, derivative, cache_control)
+    if derivative.varies:  # dpr_auto, w_auto: a cache in front keys on the hints too, and browsers send them
+        response.headers["Vary"] = ", ".join((*(("Accept",) if derivative.negotiated else ()), *derivative.varies))
+        response.headers["Accept-CH"] = ", ".join(_HINT_HEADERS)
     if derivative.disposition:
         response.headers["Content-Disposition"] = derivative.disposition
     if derivative.default_image is not None:

@@ -7,7 +7,6 @@ from aiohttp import web
 
 from edge.metrics import Metrics
 from edge.services.admin import Admin
-from edge.services.archive import Archives
 from edge.services.chunks import ChunkedUploads
 from edge.services.credentials import Credentials
 from edge.services.delivery import Delivery
@@ -35,5 +34,4 @@ ADMIN = web.AppKey("admin", Admin)
 SURROGATE_HEADERS = web.AppKey("surrogate_headers", tuple)  # ((header, separator), ...) for surrogate keys
 LISTS = web.AppKey("lists", TagLists)
 RAW = web.AppKey("raw", RawFiles)
-ARCHIVES = web.AppKey("archives", Archives)  # generate_archive (nodes that take uploads)
 USAGE = web.AppKey("usage", UsageMeter)  # requests, bandwidth, renders per cloud and day

@@ -49,7 +49,8 @@ def _placed_alpha(layer: pyvips.Image, width: int, height: int, left: int, top: 
 
 def render_text(text: str, font: str, size: int, *, bold: bool, italic: bool, underline: bool, strikethrough: bool,
                 align: str, letter_spacing: float, line_spacing: float, colour: Colour, background: Colour | None,
-                max_pixels: int, wrap_width: int | None = None) -> pyvips.Image:
+                max_pixels: int, wrap_width: int | None = None, antialias: str = "default",
+                stroke: tuple[int, Colour] | None = None) -> pyvips.Image:
     """A text layer with Pango (libvips text): coloured glyphs on transparent (or the b_ colour)."""
     markup = html.escape(text, quote=False)
     if underline:
@@ -65,7 +66,17 @@ def render_text(text: str, font: str, size: int, *, bold: bool, italic: bool, un
                              spacing=round(line_spacing) if line_spacing else 0, **options)
     if mask.width * mask.height > max_pixels:
         raise SourceTooLarge("Text layer too large")
+    if antialias == "none":  # antialias_none: every pixel is glyph or background
+        mask = (mask > 127).ifthenelse(255, 0).cast("uchar")
     glyphs = solid(mask, colour).bandjoin((mask * (colour.alpha / 255)).cast("uchar")).copy(interpretation="srgb")
+    if stroke is not None and stroke[0] > 0:  # the outline: the glyphs grown by the stroke's width, under them
+        width, stroke_colour = stroke
+        size = 2 * width + 1
+        grown = mask.embed(width, width, mask.width + 2 * width, mask.height + 2 * width).rank(size, size, size * size - 1)
+        outline = solid(grown, stroke_colour).bandjoin((grown * (stroke_colour.alpha / 255)).cast("uchar"))
+        glyphs = outline.copy(interpretation="srgb").composite2(glyphs, "over", x=width, y=width).cast("uchar").copy(
+            interpretation="srgb")
+        mask = grown
     if background is None:
         return glyphs
     return solid(mask, background, 4).composite2(glyphs, "over").cast("uchar").copy(interpretation="srgb")

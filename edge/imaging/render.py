@@ -19,18 +19,22 @@ from dataclasses import dataclass
 import pyvips
 
 from edge.errors import InvalidImage, InvalidTransformation, RenderTimeout, ResourceNotFound, SourceTooLarge
-from edge.grammar.chain import Chain
+from edge.grammar.chain import Chain, bind_constants
 from edge.grammar.expressions import references
-from edge.grammar.values import IGNORE, Colour, OutputFormat
+from edge.grammar.hints import ClientHints, apply_hints
+from edge.grammar.colours import ICC_PREFIX
+from edge.grammar.values import IGNORE, Colour, OutputFormat, Pages
 from edge.imaging import faces
 from edge.imaging.effects.bands import BLACK
 from edge.imaging.layers import render_text
 from edge.imaging.abort import Abort
-from edge.imaging.encode import OutputSpec, encode
+from edge.imaging import pdf
+from edge.imaging.encode import MULTI_PAGE_FORMATS, OutputSpec, encode
 from edge.imaging.formats import normalise
 from edge.imaging.limits import Limits, check
 from edge.imaging.ops import Box, Op, Resize
 from edge.imaging.plan import FACE_EFFECTS, PlanContext, is_barrier, layer_key, make_plan, text_wrap_width
+from edge.imaging.plan.layers import text_stroke
 from edge.imaging.probe import SourceInfo, open_header, probe
 from edge.imaging.steps import StepEnv, apply
 
@@ -57,12 +61,28 @@ def render(
     layers: Mapping[str, bytes] | None = None,
     tags: tuple[str, ...] = (),
     context: Mapping[str, str] | None = None,
+    metadata: Mapping[str, object] | None = None,
 ) -> Rendered:
     """layers: the originals of the chain's image layers (l_/u_), by public_id, read by the service.
-    tags, context: the asset's tags and contextual metadata, for conditions (if_!x!_in_tags, ctx:!k!)."""
+    tags, context, metadata: the asset's tags, contextual and structured metadata, for conditions
+    and values (if_!x!_in_tags, ctx:!k!, md:!k!)."""
+    chain = bind_constants(apply_hints(chain, ClientHints()))  # the service resolved the request's hints already
     page = chain.last("page")
+    if pdf.is_pdf(data):
+        data, page = _from_pdf(data, chain, page, output, limits)
     data, svg = normalise(data, limits.max_source_pixels)
     source = probe(data, sanitised_svg=svg)
+    fmt = output.resolve(source.loader, source.is_avif, source.has_alpha)
+    wanted: tuple[int, ...] | None = None  # the pages a multi-page result is made of
+    if isinstance(page, Pages):
+        chosen = page.select(source.pages)
+        if not chosen:
+            raise InvalidTransformation(f"Invalid page - no page in the range (the image has {source.pages})")
+        if len(chosen) > 1 and (fmt in MULTI_PAGE_FORMATS or output.negotiated):
+            wanted = chosen
+            page = None
+        else:
+            page = chosen[0]
     if page is not None and page > source.pages:
         raise InvalidTransformation(f"Invalid page - {page} (the image has {source.pages})")
     if page is not None and source.pages > 1:
@@ -71,21 +91,21 @@ def render(
         page = None  # pg_1 of a single image is the image
     if _ignores_orientation(chain):
         source = _unoriented(source)
-    fmt = output.resolve(source.loader, source.is_avif, source.has_alpha)
-    animated = page is None and _keeps_animation(source, fmt, output, chain)
+    animated = wanted is not None or (page is None and _keeps_animation(source, fmt, output, chain))
     if animated:
         fmt = _animated_format(fmt, output)
-    check(source, limits, frames=source.pages if animated else 1)
+        wanted = wanted or tuple(range(1, source.pages + 1))
+    check(source, limits, frames=len(wanted) if wanted else 1)
     try:
-        sources = _layer_sources(chain, layers or {}, limits, source.pixels * (source.pages if animated else 1))
+        sources = _layer_sources(chain, layers or {}, limits, source.pixels * (len(wanted) if wanted else 1))
         found = _detect_in_buffer(data, source, page) if _needs_faces(chain) else ()
         segments = _segments(chain)
-        facts = {"page_count": source.pages, "tags": tags, "context": context or {}}
+        facts = {"page_count": source.pages, "tags": tags, "context": context or {}, "metadata": metadata or {}}
         plan = make_plan(segments[0], source.width, source.height, limits.max_output_dimension,
                          PlanContext(_sizes(sources), found, **facts))
         env = StepEnv(fmt.has_alpha, sources, abort)
         if animated:
-            image = _render_frames(data, source, plan.ops, env, chain.last("delay"))
+            image = _render_frames(data, source, plan.ops, env, chain.last("delay"), wanted)
         else:
             ops: tuple[Op, ...] = plan.ops
             first = ops[0] if ops and isinstance(ops[0], Resize) else None
@@ -102,13 +122,16 @@ def render(
         started = time.perf_counter()
         if abort is not None:
             abort.attach(image)
+        colour_space = chain.last("colour_space")
+        if colour_space is not None and colour_space.startswith(ICC_PREFIX):
+            image = to_profile(image, (layers or {}).get(colour_space), colour_space[len(ICC_PREFIX):])
         background = chain.last("background")
         out = encode(image, fmt, output, background if isinstance(background, Colour) else None, chain.flags)
     except pyvips.Error as exc:
         if abort is not None and abort.killed:
             raise RenderTimeout("Render took too long") from None
         raise InvalidImage("Unreadable image", detail=str(exc).strip()) from None
-    height = image.get("page-height") if animated else image.height
+    height = image.get("page-height") if animated and "page-height" in image.get_fields() else image.height
     return Rendered(out, fmt, image.width, height, time.perf_counter() - started)
 
 
@@ -121,6 +144,9 @@ def _run(image: pyvips.Image, ops: tuple[Op, ...], env: StepEnv) -> pyvips.Image
 
 
 ANIMATED_LOADERS = ("gif", "webp")
+# Formats Cloudinary animates that libvips cannot write as animations.
+_NO_ANIMATION = {OutputFormat.PNG: "libvips cannot write animated PNG; use f_webp or f_gif",
+                 OutputFormat.AVIF: "libvips cannot write animated AVIF; use f_webp or f_gif"}
 
 
 def _keeps_animation(source: SourceInfo, fmt: OutputFormat, output: OutputSpec, chain: Chain) -> bool:
@@ -130,25 +156,38 @@ def _keeps_animation(source: SourceInfo, fmt: OutputFormat, output: OutputSpec, 
         return False
     if any(is_barrier(t) for t in chain.components):
         return False
+    asked = chain.has_flag("animated") or chain.has_flag("awebp")
+    if asked and fmt in _NO_ANIMATION and not output.negotiated:
+        flag = "animated" if chain.has_flag("animated") else "awebp"
+        raise InvalidTransformation(f"Unsupported flag - {flag} with f_{fmt.extension} ({_NO_ANIMATION[fmt]})")
     if fmt in (OutputFormat.GIF, OutputFormat.WEBP):
         return True
+    if fmt in MULTI_PAGE_FORMATS:  # fl_animated,f_tiff|f_pdf: a page per frame
+        return asked
     return output.negotiated  # f_auto keeps animation (WebP, or GIF for browsers without it)
 
 
 def _animated_format(fmt: OutputFormat, output: OutputSpec) -> OutputFormat:
-    """libvips writes animation as GIF or WebP: f_auto answers WebP where AVIF was accepted."""
-    if fmt in (OutputFormat.GIF, OutputFormat.WEBP):
+    """Animation is written as GIF or WebP (pages also as TIFF or PDF): f_auto answers WebP where AVIF was accepted."""
+    if fmt in MULTI_PAGE_FORMATS:
         return fmt
     return OutputFormat.WEBP if fmt is OutputFormat.AVIF else OutputFormat.GIF
 
 
-def _render_frames(data: bytes, source: SourceInfo, ops: tuple[Op, ...], env: StepEnv, delay: int | None) -> pyvips.Image:
-    """Decode every frame, run the plan on each, and stack them back with their timing."""
+def _render_frames(data: bytes, source: SourceInfo, ops: tuple[Op, ...], env: StepEnv, delay: int | None,
+                   wanted: tuple[int, ...] | None = None) -> pyvips.Image:
+    """Decode the frames (every one, or the `wanted` pages), run the plan on each, and stack
+    them back with their timing. Pages of another size are fitted to the first's first."""
     full = _to_srgb(pyvips.Image.new_from_buffer(data, "", n=-1))
     fields = set(full.get_fields())
     frame_height = full.get("page-height") if "page-height" in fields else source.height
     count = full.height // frame_height
-    frames = [_run(full.crop(0, i * frame_height, full.width, frame_height), ops, env) for i in range(count)]
+    if wanted is not None and (wanted != tuple(range(1, count + 1)) or full.width != source.width):
+        pages = [_fit(_to_srgb(pyvips.Image.new_from_buffer(data, "", page=number - 1)), source) for number in wanted]
+    else:
+        pages = [full.crop(0, i * frame_height, full.width, frame_height) for i in range(count)]
+    count = len(pages)
+    frames = [_run(frame, ops, env) for frame in pages]
     width, height = frames[0].width, frames[0].height
     frames = [f if (f.width, f.height) == (width, height) else f.gravity("centre", width, height) for f in frames]
     stacked = pyvips.Image.arrayjoin(frames, across=1).copy(interpretation="srgb")
@@ -159,6 +198,45 @@ def _render_frames(data: bytes, source: SourceInfo, ops: tuple[Op, ...], env: St
         stacked.set_type(pyvips.GValue.array_int_type, "delay", list(full.get("delay"))[:count])
     stacked.set_type(pyvips.GValue.gint_type, "loop", full.get("loop") if "loop" in fields else 0)
     return stacked
+
+
+def to_profile(image: pyvips.Image, profile: bytes | None, name: str) -> pyvips.Image:
+    """cs_icc:<id>: the sRGB result converted to the uploaded ICC profile, which it then carries.
+    libvips reads output profiles from files only: the bytes go to a temporary one."""
+    import tempfile
+
+    if profile is None:
+        raise ResourceNotFound(f"ICC profile not found - {name}")
+    with tempfile.NamedTemporaryFile(suffix=".icc") as file:
+        file.write(profile)
+        file.flush()
+        try:
+            return image.icc_transform(file.name, input_profile="srgb", intent="relative").copy_memory()
+        except pyvips.Error as exc:
+            raise InvalidImage(f"Invalid ICC profile - {name}", detail=str(exc).strip()) from None
+
+
+def _fit(page: pyvips.Image, source: SourceInfo) -> pyvips.Image:
+    if (page.width, page.height) == (source.width, source.height):
+        return page
+    return page.thumbnail_image(source.width, height=source.height).gravity("centre", source.width, source.height)
+
+
+def _from_pdf(data: bytes, chain: Chain, page: int | Pages | None, output: OutputSpec, limits: Limits) -> tuple[bytes, Pages | None]:
+    """A PDF's chosen pages drawn into a TIFF (see imaging/pdf.py), and the pages of it to take."""
+    density = chain.last("density") or pdf.DEFAULT_DENSITY
+    count = pdf.info(data, density).pages
+    fmt = output.resolve("pdf", False, False)
+    if isinstance(page, Pages):
+        wanted = page.select(count)
+        if not wanted:
+            raise InvalidTransformation(f"Invalid page - no page in the range (the document has {count})")
+        if fmt not in MULTI_PAGE_FORMATS and not output.negotiated:
+            wanted = wanted[:1]
+    else:
+        wanted = (page or 1,)
+    drawn = pdf.rasterise(data, wanted, density, limits.max_source_pixels, limits.max_frames)
+    return drawn, Pages(((1, None),)) if len(wanted) > 1 else None
 
 
 def _segments(chain: Chain) -> list[Chain]:
@@ -226,7 +304,7 @@ def _layer_sources(chain: Chain, originals: Mapping[str, bytes], limits: Limits,
                 strikethrough=style.strikethrough, align=style.align, letter_spacing=style.letter_spacing,
                 line_spacing=style.line_spacing, colour=t.colour or BLACK,
                 background=t.background if isinstance(t.background, Colour) else None, max_pixels=max(0, budget),
-                wrap_width=text_wrap_width(t),
+                wrap_width=text_wrap_width(t), antialias=style.antialias, stroke=text_stroke(t),
             )
             budget -= image.width * image.height
         sources[key] = image

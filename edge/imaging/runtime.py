@@ -67,7 +67,8 @@ def libvips_version() -> str:
 
 
 def codecs() -> dict[str, bool]:
-    """Which savers and loaders this libvips has: `edge doctor` prints it."""
+    """Which savers and loaders this libvips has, and the Pillow-side codecs edge uses beside it
+    (imaging/writers.py, imaging/pdf.py): `edge doctor` prints it."""
     names = ["jpegsave", "pngsave", "webpsave", "heifsave", "gifsave", "tiffsave", "jpegload", "pngload",
              "webpload", "heifload", "gifload", "tiffload", "svgload"]
     found = {}
@@ -77,4 +78,18 @@ def codecs() -> dict[str, bool]:
             found[name] = True
         except pyvips.Error:
             found[name] = False
+    found.update(_pillow_codecs())
     return found
+
+
+def _pillow_codecs() -> dict[str, bool]:
+    import importlib.util
+
+    from PIL import features
+
+    return {
+        "heicsave (pillow-heif)": importlib.util.find_spec("pillow_heif") is not None,
+        "jxlsave (pillow-jxl-plugin)": importlib.util.find_spec("pillow_jxl") is not None,
+        "jp2save (Pillow, OpenJPEG)": bool(features.check_codec("jpg_2000")),
+        "pdfload (pypdfium2)": importlib.util.find_spec("pypdfium2") is not None,
+    }

@@ -53,6 +53,20 @@ def _with_background(image: pyvips.Image, colour: Colour | None, alpha_output: b
 
 def pad(image: pyvips.Image, op: Pad, env: StepEnv) -> pyvips.Image:
     colour = op.background
+    if isinstance(colour, str) and colour.startswith("blurred:"):  # b_blurred: the image, filled and blurred
+        image = image.copy_memory()
+        _, intensity, brightness = colour.split(":")
+        canvas = shape.blurred(image, op.width, op.height, float(intensity), float(brightness))
+        if image.hasalpha():
+            return with_alpha(canvas).composite2(image, "over", x=op.left, y=op.top).cast("uchar").copy(interpretation="srgb")
+        return canvas.insert(image, op.left, op.top)
+    if isinstance(colour, str) and "gradient" in colour:  # b_auto:<mode>_gradient: a shaded canvas
+        image = image.copy_memory()
+        canvas = shape.gradient(op.width, op.height, shape.auto_colours(image, colour), colour.split(":")[3])
+        if env.alpha_output and image.hasalpha():
+            return canvas.bandjoin(255).composite2(image, "over", x=op.left, y=op.top).cast("uchar").copy(interpretation="srgb")
+        flat = image.flatten() if image.hasalpha() else image
+        return canvas.insert(flat, op.left, op.top)
     if isinstance(colour, str):  # b_auto: measured from the pixels, which a sequential decode reads once
         image = image.copy_memory()
         colour = shape.auto_background(image, colour)

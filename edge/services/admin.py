@@ -3,14 +3,12 @@ named transformations, upload presets, folders, usage. Values in, the SDK's dict
 
 from __future__ import annotations
 
-import datetime
 import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from edge.catalog import derived as derived_records
 from edge.catalog.models import Asset, NamedTransformation, UploadPreset
 from edge.catalog.store import Catalog
 from edge.errors import AlreadyExists, InvalidParameter, RateLimited, ResourceNotFound
@@ -28,7 +26,9 @@ from edge.services.assets import (
 )
 from edge.services.credentials import Credentials
 from edge.services.edits import apply_edits, present
+from edge.services.archive import Archives
 from edge.services.folder_moves import FolderMoves
+from edge.services.image_calls import ImageCalls
 from edge.services.mappings import UploadMappings
 from edge.services.notices import Notices
 from edge.services.triggers import Triggers
@@ -78,6 +78,7 @@ class Admin:
         notices: Notices,
         renders: Callable[[], float] = lambda: 0.0,
         limit: HourlyLimit | None = None,
+        usage: UsageMeter | None = None,
     ) -> None:
         self.store = store
         self.catalog: Catalog = store.catalog
@@ -90,33 +91,22 @@ class Admin:
         self.limit = limit or HourlyLimit(0)
         self.metadata = store.metadata  # structured metadata: fields, datasources, rules
         self.triggers = Triggers(store.catalog.db)
-        self.usage_meter: UsageMeter | None = None  # set by app.py
+        self.usage_meter = usage or UsageMeter(store.catalog.db)  # one that never counts still reports
         self.folder_moves = FolderMoves(store, notices)
         self.mappings = UploadMappings(store.catalog.db)
+        self.calls = ImageCalls(store.catalog)  # config, delete_derived_resources, publish_*
+        self.archives = Archives(store, credentials, store.max_bytes)
 
     def authorise(self, cloud: str, authorization: str | None) -> tuple[str, Allowance]:
         """The secret of the key used (it signs response fields) and what is left of its allowance."""
         api_key = self.credentials.check_basic(cloud, authorization)
         return api_key.secret, self.limit.take(cloud, api_key.key)
 
-    async def rename_folder(self, cloud: str, path: str, params: Params) -> dict[str, Any]:
-        return await self.folder_moves.rename(cloud, path, params, self.credentials.keyring.primary(cloud))
 
     # -- ping, usage ----------------------------------------------------------------------------
 
     async def usage(self, cloud: str, date: str | None = None) -> dict[str, Any]:
-        if self.usage_meter is not None:  # the catalog's per-day figures, shared by every node
-            return await self.usage_meter.report(cloud, date)
-        assets, stored, derived = await self.catalog.usage(cloud)
-        return {
-            "plan": "edge",
-            "last_updated": datetime.date.today().isoformat(),
-            "resources": assets,
-            "derived_resources": derived,
-            "storage": {"usage": stored},
-            "transformations": {"usage": int(self._renders())},
-            "requests": int(self._renders()),
-        }
+        return await self.usage_meter.report(cloud, date)  # the catalog's per-day figures, shared by every node
 
     # -- listing --------------------------------------------------------------------------------
 
@@ -183,34 +173,6 @@ class Admin:
                                                "display_name": asset.display_name},
                                       self.credentials.keyring.primary(cloud), "resource_display_name_changed")
         return describe(asset, base_url, secret, with_signature=False)
-
-    async def config(self, cloud: str, params: Params) -> dict[str, Any]:
-        body: dict[str, Any] = {"cloud_name": cloud}
-        if truthy(params.get("settings")):
-            # public_ids carry their folders (Cloudinary's fixed folder mode); asset_folder mirrors it.
-            body["settings"] = {"folder_mode": "fixed"}
-        return body
-
-    async def delete_derived_resources(self, cloud: str, params: Params) -> dict[str, Any]:
-        """derived_resource_ids as resource details list them: `<asset_id>-<transformation>-<format>`."""
-        deleted: dict[str, str] = {}
-        for derived_id in split_list(params.get("derived_resource_ids"))[:MAX_PAGE]:
-            asset_id, _, rest = derived_id.partition("-")
-            transformation, _, fmt = rest.rpartition("-")
-            found = await self.catalog.locate_asset_id(cloud, asset_id) if transformation else None
-            known = found is not None and any(
-                d.transformation == transformation and d.format == fmt for d in await self.catalog.derived(cloud, *found)
-            )
-            if known:
-                await derived_records.delete_one(self.catalog.db, cloud, found[0], found[1], transformation, fmt)
-            deleted[derived_id] = "deleted" if known else "not_found"
-        return {"deleted": deleted}
-
-    async def publish(self, cloud: str, params: Params) -> dict[str, Any]:
-        raise InvalidParameter(
-            "Not supported - publish_resources and access_mode: edge has no access_mode; upload with"
-            " type=authenticated or private and deliver with signed URLs or tokens instead"
-        )
 
     async def tags(self, cloud: str, params: Params) -> dict[str, Any]:
         names, cursor = await self.catalog.tags(

@@ -7,7 +7,6 @@ import hashlib
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
 
 from edge.cache.base import CachedDerivative
 from edge.concurrency.singleflight import SingleFlight
@@ -22,11 +21,13 @@ from edge.errors import (
     OriginUnavailable,
     ResourceNotFound,
 )
-from edge.grammar.chain import Chain
+from edge.grammar.chain import Chain, bind_constants
 from edge.grammar.delivery_path import DeliveryPath
 from edge.grammar.expressions import references_metadata
+from edge.grammar.hints import ClientHints, apply_hints, hints_used
 from edge.grammar.named import expand, uses_named
 from edge.grammar.params import FETCH_LAYER_PREFIX
+from edge.grammar.colours import ICC_PREFIX
 from edge.imaging.encode import OutputSpec, negotiate
 from edge.imaging.limits import Limits
 from edge.imaging.abort import Abort
@@ -40,11 +41,6 @@ from edge.services.render_pool import RenderPool
 from edge.services.untransformed import original_as_is_sync, untransformed_format
 from edge.services.usage import UsageMeter
 
-
-class AutoUploader(Protocol):
-    """Fetches and stores a missing original an upload mapping covers (services/mappings.py)."""
-
-    async def fetch_missing(self, path: DeliveryPath) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +61,7 @@ class Derivative:
     immutable: bool = False  # fl_immutable_cache: cache as if the URL were versioned
     default_image: str | None = None  # d_<id> was served because the asset is missing
     surrogate_keys: tuple[str, ...] = ()  # the assets it was made from (CDN purge by asset)
+    varies: tuple[str, ...] = ()  # client hint headers the answer depends on (dpr_auto, w_auto): Vary
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +91,7 @@ class Delivery:
         remote: RemoteOriginals | None = None,
         recent_seconds: float = 0.0,
         cluster: Cluster | None = None,
+        usage: UsageMeter | None = None,
     ) -> None:
         self.cloud = cloud
         self.clouds = clouds or frozenset({cloud})  # every product environment served (the credentials' clouds)
@@ -115,8 +113,9 @@ class Delivery:
         # (cloud, type, public_id) -> the asset's (tags, context), for conditions on them;
         # looked up only for chains that read them.
         self.asset_metadata = asset_metadata
-        self.usage: UsageMeter | None = None  # renders are counted as transformations (set by app.py)
-        self.auto_upload: AutoUploader | None = None  # upload mappings (set by app.py where uploads are on)
+        self.usage = usage  # renders are counted as transformations
+        # upload mappings: fetch and store a missing original (services/mappings.py; set where uploads are on)
+        self.auto_upload: Callable[[DeliveryPath], Awaitable[bool]] | None = None
         self.cluster = cluster or Cluster(origins, cache, metrics)
         self.cluster.on_invalidate.append(self.forget_recent)
 
@@ -141,7 +140,7 @@ class Delivery:
         self.metrics.cache_result("memory", True)
         a = seen.answer
         return Derivative(entry, a.etag, a.negotiated, "memory", a.versioned, a.disposition, a.immutable,
-                          a.default_image, a.surrogate_keys)
+                          a.default_image, a.surrogate_keys, a.varies)
 
     def forget_recent(self) -> None:
         """Call on any invalidation: the memo may name a derivative of the old original."""
@@ -153,22 +152,29 @@ class Delivery:
         # Never the bytes: the memo must not keep a derivative alive after the memory tier evicts it.
         self._recent.put(memo_key, _Recent(key, dataclasses.replace(derivative, entry=_NO_BYTES)))
 
-    async def get(self, path: DeliveryPath, accept: str, memo_key: object = None) -> Derivative:
+    async def get(self, path: DeliveryPath, accept: str, memo_key: object = None,
+                  hints: ClientHints = ClientHints()) -> Derivative:
+        """hints: the request's client hints, for dpr_auto and w_auto (memo_key must hold them too)."""
         try:
-            return await self._get(path, accept, memo_key)
+            return await self._get(path, accept, memo_key, hints)
         except OriginChanged:  # replaced between lookup and read: the store forgot it, look again once
-            return await self._get(path, accept, memo_key)
+            return await self._get(path, accept, memo_key, hints)
         except ResourceNotFound:
             # A missing original under an upload mapping's folder: fetched, stored, served.
-            if self.auto_upload is None or not await self.auto_upload.fetch_missing(path):
+            if self.auto_upload is None or not await self.auto_upload(path):
                 raise
-            return await self._get(path, accept, memo_key)
+            return await self._get(path, accept, memo_key, hints)
 
-    async def _get(self, path: DeliveryPath, accept: str, memo_key: object) -> Derivative:
+    async def _get(self, path: DeliveryPath, accept: str, memo_key: object, hints: ClientHints) -> Derivative:
         if path.cloud not in self.clouds:
             raise ResourceNotFound(f"Unknown cloud - {path.cloud}")
         if uses_named(path.chain):
             path = dataclasses.replace(path, chain=await self.expand_named(path.cloud, path.chain))
+        varies = hints_used(path.chain)
+        if varies:  # the resolved numbers are in the chain's canonical text, hence in the key
+            path = dataclasses.replace(path, chain=apply_hints(path.chain, hints))
+        # Values that read constant variables only (`$img_!logo!,l_$img`) are known now: so are the layers to read.
+        path = dataclasses.replace(path, chain=bind_constants(path.chain))
         output = negotiate(path.requested_format, path.chain.last("quality"), path.chain.flags, accept)
         started = time.perf_counter()
         variant = f"{path.resource_type}/{path.delivery_type}/{path.chain.canonical}/{output.token}"
@@ -176,13 +182,13 @@ class Delivery:
         try:
             version, fetched, default = await self._original(path)
         except (OriginUnavailable, OriginTimeout) as exc:
-            return await self._stale_or_raise(path, variant, output, versioned, exc)
+            return await self._stale_or_raise(path, variant, output, versioned, exc, varies)
         layers, fetched_layers = await self._locate_layers(path)
         extras = (default, _surrogate_keys(path, default, layers))
         metadata = await self._metadata(path)
         material = "".join(v.token for _, v in sorted(layers.items()))
         if metadata is not None:  # the result depends on them: so does the key
-            material += repr((sorted(metadata[0]), sorted(metadata[1].items())))
+            material += repr([sorted(part) if isinstance(part, tuple) else sorted(map(repr, part.items())) for part in metadata])
         key = derivative_key(path, output, version, material)
         hit = await self.cache.get(key)
         self.metrics.observe_stage("cache", time.perf_counter() - started)
@@ -197,13 +203,14 @@ class Delivery:
             except OriginChanged:
                 raise
             except (OriginUnavailable, OriginTimeout) as exc:
-                return await self._stale_or_raise(path, variant, output, versioned, exc)
+                return await self._stale_or_raise(path, variant, output, versioned, exc, varies)
             self.cluster.remember(path.cloud, path.public_id, variant, key, share=source == "render")
             if led and source == "render" and self.usage is not None:
                 self.usage.rendered(path.cloud)
             source = source if led else "shared"
         derivative = Derivative(
-            entry, _etag(key), output.negotiated, source, versioned, *response_extras(path, entry.media_type), *extras
+            entry, _etag(key), output.negotiated, source, versioned, *response_extras(path, entry.media_type), *extras,
+            varies=varies,
         )
         # Only public uploads are remembered: for every other type, access (or the original's
         # freshness) depends on more than the path, and is checked on every request.
@@ -212,7 +219,8 @@ class Delivery:
         return derivative
 
     async def _stale_or_raise(
-        self, path: DeliveryPath, variant: str, output: OutputSpec, versioned: bool, error: EdgeError
+        self, path: DeliveryPath, variant: str, output: OutputSpec, versioned: bool, error: EdgeError,
+        varies: tuple[str, ...] = (),
     ) -> Derivative:
         """stale-if-error: the origin failed, so serve this variant's last good derivative if a tier has it."""
         stale = await self.cluster.last_good(path.cloud, path.public_id, variant)
@@ -220,7 +228,8 @@ class Delivery:
             raise error
         key, entry = stale
         self.metrics.stale_served.inc()
-        return Derivative(entry, _etag(key), output.negotiated, "stale", versioned, *response_extras(path, entry.media_type))
+        return Derivative(entry, _etag(key), output.negotiated, "stale", versioned, *response_extras(path, entry.media_type),
+                          varies=varies)
 
     async def invalidate(self, cloud: str, public_id: str) -> None:
         """The original of `public_id` was replaced or deleted: no node serves its old derivatives
@@ -268,6 +277,11 @@ class Delivery:
         """The image layers' originals (l_/u_): a missing one is a 404 that names it. `l_fetch:`
         layers come through the fetch allow-list and guard, with their bytes."""
         found, fetched = {}, {}
+        for public_id in sorted(path.chain.profile_ids):  # cs_icc:<id>: raw uploads
+            try:
+                found[ICC_PREFIX + public_id] = await self.origins.locate(storage_cloud(path.cloud, "raw", "upload"), public_id)
+            except ResourceNotFound:
+                raise ResourceNotFound(f"ICC profile not found - {public_id}") from None
         for public_id in sorted(path.chain.layer_ids):
             if public_id.startswith(FETCH_LAYER_PREFIX):
                 if self.remote is None:
@@ -282,7 +296,8 @@ class Delivery:
         return found, fetched
 
     async def _metadata(self, path: DeliveryPath) -> tuple[tuple[str, ...], dict[str, str]] | None:
-        """The asset's tags and context, when the chain's conditions read them (None otherwise)."""
+        """The asset's tags and context (and structured metadata, when the lookup gives it), when the
+        chain's conditions read them (None otherwise)."""
         if self.asset_metadata is None or not references_metadata(path.chain):
             return None
         return await self.asset_metadata(path.cloud, path.delivery_type, path.public_id)
@@ -344,7 +359,9 @@ def _surrogate_keys(path: DeliveryPath, default: str | None, layers: Mapping[str
     if default is not None:
         keys.append(surrogate_key(path.cloud, "image", "upload", default))
     for layer in sorted(layers):
-        if layer.startswith(FETCH_LAYER_PREFIX):
+        if layer.startswith(ICC_PREFIX):
+            keys.append(surrogate_key(path.cloud, "raw", "upload", layer[len(ICC_PREFIX):]))
+        elif layer.startswith(FETCH_LAYER_PREFIX):
             keys.append(surrogate_key(path.cloud, "image", "fetch", layer[len(FETCH_LAYER_PREFIX):]))
         else:
             keys.append(surrogate_key(path.cloud, "image", "upload", layer))
@@ -361,7 +378,8 @@ def derivative_key(path: DeliveryPath, output: OutputSpec, version: OriginVersio
 
 _DEFAULT_FORMATS = frozenset({"jpg", "jpeg", "png", "webp", "avif", "gif", "bmp", "tif", "tiff", "heic", "heif", "svg", "ico"})
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/avif": "avif",
-               "image/gif": "gif", "application/json": "json"}
+               "image/gif": "gif", "application/json": "json", "image/tiff": "tif", "image/heic": "heic",
+               "image/bmp": "bmp", "image/x-icon": "ico", "image/jp2": "jp2", "image/jxl": "jxl", "application/pdf": "pdf"}
 
 
 def response_extras(path: DeliveryPath, media_type: str) -> tuple[str | None, bool]:

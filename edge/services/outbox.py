@@ -24,6 +24,7 @@ import aiohttp
 from edge.catalog import outbox as rows
 from edge.catalog.db import Database
 from edge.catalog.outbox import OutboxRow
+from edge.settings import ApiSettings
 from edge.signing import Keyring, notification_signature
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,11 @@ class Outbox:
         self._task: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
 
+    @classmethod
+    def for_settings(cls, db: Database, keyring: Keyring, api: ApiSettings, record: Callable[[str], None]) -> Outbox:
+        return cls(db, keyring, attempts=api.webhook_attempts, timeout=api.webhook_timeout_seconds,
+                   lease_seconds=api.outbox_lease_seconds, poll_seconds=api.outbox_poll_seconds, record=record)
+
     # -- writing rows (inside the caller's transaction) ---------------------------------------
 
     async def add(self, db: Database, cloud: str, api_key: str, kind: str, target: str, payload: dict[str, Any],
@@ -98,6 +104,13 @@ class Outbox:
     async def start(self) -> None:
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
         self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def __aenter__(self) -> Outbox:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
 
     async def close(self, grace: float = 5.0) -> None:
         """Stop claiming; give running rows `grace` seconds (an unfinished one is claimed again later)."""

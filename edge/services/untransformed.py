@@ -13,14 +13,14 @@ from edge.cache.base import CachedDerivative
 from edge.grammar.delivery_path import DeliveryPath
 from edge.grammar.values import OutputFormat
 from edge.imaging.limits import Limits, check
-from edge.imaging.probe import probe
+from edge.imaging.pdf import probe_document
 
 # The original's extension -> the format a URL names it by.
 _FORMATS = {"jpg": OutputFormat.JPEG, "jpeg": OutputFormat.JPEG, "png": OutputFormat.PNG, "webp": OutputFormat.WEBP,
-            "gif": OutputFormat.GIF, "avif": OutputFormat.AVIF}
+            "gif": OutputFormat.GIF, "avif": OutputFormat.AVIF, "pdf": OutputFormat.PDF}
 # What the probe calls each of them.
 _LOADERS = {OutputFormat.JPEG: "jpeg", OutputFormat.PNG: "png", OutputFormat.WEBP: "webp", OutputFormat.GIF: "gif",
-            OutputFormat.AVIF: "heif"}
+            OutputFormat.AVIF: "heif", OutputFormat.PDF: "pdf"}
 
 
 def untransformed_format(path: DeliveryPath, locator: str) -> OutputFormat | None:
@@ -36,7 +36,7 @@ def untransformed_format(path: DeliveryPath, locator: str) -> OutputFormat | Non
 
 def original_as_is_sync(data: bytes, fmt: OutputFormat, limits: Limits) -> CachedDerivative | None:
     """The bytes as they are, when they are what they claim; None: render them instead."""
-    source = probe(data)
+    source = probe_document(data)
     if source.loader != _LOADERS[fmt] or (fmt is OutputFormat.AVIF) != source.is_avif:
         return None
     check(source, limits)  # nothing is decoded, but what the render would refuse as a source is refused here too

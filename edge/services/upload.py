@@ -16,7 +16,8 @@ from edge.grammar.params import FORMAT_NAMES
 from edge.imaging.abort import Abort
 from edge.imaging.encode import negotiate
 from edge.imaging.limits import check
-from edge.imaging.probe import SourceInfo, probe
+from edge.imaging.pdf import probe_document
+from edge.imaging.probe import SourceInfo
 from edge.imaging.render import Rendered, render
 from edge.services.assets import (
     AssetStore,
@@ -39,7 +40,7 @@ from edge.services.render_pool import RenderPool
 from edge.signing import ApiKey
 
 __all__ = ["FileInput", "UploadOptions", "Uploads", "eager_results"]
-_EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp", "gif": "gif", "tiff": "tiff"}
+_EXTENSIONS = {"jpeg": "jpg", "png": "png", "webp": "webp", "gif": "gif", "tiff": "tiff", "pdf": "pdf"}
 
 
 class Uploads:
@@ -51,6 +52,8 @@ class Uploads:
         self.notifier = notices.notifier
         self.options = options
         self._later = BackgroundTasks("eager_async")
+        if notices.outbox is not None:  # eager_async jobs are outbox rows: whichever node claims one renders it
+            notices.outbox.handlers["eager"] = self.eager_job
 
     async def upload(self, cloud: str, params: Params, file: FileInput, base_url: str) -> dict[str, Any]:
         return await self.store_image(cloud, *await self.intake.take(cloud, params, file), base_url)
@@ -59,7 +62,7 @@ class Uploads:
         """An authorised call's bytes: checked, transformed if asked, stored; the SDK's answer."""
         options, api_key = call.options, call.api_key
         try:
-            source = await self.pool.run(probe, data, timeout=self.options.render_timeout)
+            source = await self.pool.run(probe_document, data, timeout=self.options.render_timeout)
         except InvalidImage as exc:  # only images until raw/video exist: a clear 400
             raise InvalidParameter(f"Invalid image file - {exc.public_message}") from None
         check(source, self.options.limits)
@@ -105,6 +108,8 @@ class Uploads:
         )
         body = describe(asset, base_url, api_key.secret)
         body["api_key"] = api_key.key
+        if source.pages > 1 or source.loader == "pdf":
+            body["pages"] = source.pages
         if previous is not None:
             body["overwritten"] = True
         eager = eager_items(options.get("eager"))

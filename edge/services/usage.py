@@ -21,6 +21,7 @@ from typing import Any
 from edge.catalog import usage as store
 from edge.catalog.db import Database
 from edge.errors import InvalidParameter
+from edge.settings import ApiSettings, LimitSettings
 
 log = logging.getLogger(__name__)
 COUNTERS = ("transformations", "requests", "bandwidth")
@@ -42,6 +43,12 @@ def parse_usage_date(text: str) -> datetime.date:
     except ValueError:
         pass
     raise InvalidParameter(f"Invalid date - {text} (dd-mm-yyyy)")
+
+
+def media_limits(max_upload_bytes: int, max_source_bytes: int, max_source_pixels: int) -> dict[str, int]:
+    """`usage`'s media_limits, from the limits edge enforces."""
+    return {"image_max_size_bytes": min(max_upload_bytes, max_source_bytes), "raw_max_size_bytes": max_upload_bytes,
+            "image_max_px": max_source_pixels, "asset_max_total_px": max_source_pixels}
 
 
 class UsageMeter:
@@ -89,6 +96,18 @@ class UsageMeter:
 
     async def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
+
+    @classmethod
+    def for_settings(cls, db: Database, api: ApiSettings, limits: LimitSettings) -> UsageMeter:
+        return cls(db, flush_seconds=api.usage_flush_seconds,
+                   media_limits=media_limits(api.max_upload_bytes, limits.max_source_bytes, limits.max_source_pixels))
+
+    async def __aenter__(self) -> UsageMeter:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
 
     async def close(self) -> None:
         if self._task is not None:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edge.catalog.search import compile_where
+from edge.catalog.search_sql import compile_where
 from edge.grammar.search import parse_search
 
 NOW = datetime.datetime(2026, 6, 15, 12, 0, 0, tzinfo=datetime.UTC)

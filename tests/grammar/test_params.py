@@ -57,7 +57,7 @@ def test_valid_values(code, raw, expected):
         ("q", "0", "Invalid quality - 0"),
         ("q", "101", "Invalid quality - 101"),
         ("q", "auto:great", "Invalid quality - auto:great"),
-        ("f", "bmp", "Invalid format - bmp"),
+        ("f", "xyz", "Invalid format - xyz"),
         ("a", "sideways", "Invalid angle - sideways"),
         ("b", "rgb:zzzzzz", "Invalid color - rgb:zzzzzz"),
         ("b", "notacolour", "Invalid color - notacolour"),

@@ -19,7 +19,7 @@ def test_every_effect_has_a_step_reading_the_record_the_grammar_yields():
 
 @pytest.mark.parametrize("name", sorted(EFFECTS))
 def test_parsing_an_effect_yields_its_declared_record(name):
-    text = "replace_color:red" if name == "replace_color" else name
+    text = {"replace_color": "replace_color:red", "recolor": "recolor:1:0:0:0:1:0:0:0:1"}.get(name, name)
     effect = parse_effect(text)
     assert type(effect.args) is EFFECTS[name].record
 

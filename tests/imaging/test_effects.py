@@ -37,11 +37,11 @@ def run(text, data=GEOMETRY, fmt=OutputFormat.PNG):
 
 # --- goldens: every effect on a real photograph ----------------------------------------------
 
-GOLDEN_CASES = [f"e_{name}" for name in EFFECTS if name not in ("replace_color", "overlay", "multiply", "screen", "mask", "anti_removal")] + [
+GOLDEN_CASES = [f"e_{name}" for name in EFFECTS if name not in ("replace_color", "recolor", "overlay", "multiply", "screen", "mask", "anti_removal")] + [
     "e_blackwhite:30", "e_sepia:50", "e_brightness:-50", "e_contrast:80", "e_saturation:-100", "e_hue:40", "e_gamma:-40",
     "e_vibrance:100", "e_tint:equalize:80:red:blue", "e_colorize:60,co_red", "e_red:80", "e_blur:800", "e_pixelate:12",
     "e_vignette:80", "e_gradient_fade:symmetric:40", "e_noise:50", "e_oil_paint:80", "e_cartoonify:80:bw",
-    "e_outline:inner:6", "e_shadow:80,x_-10,y_10,co_blue", "e_replace_color:green:60:orange", "e_ordered_dither:9",
+    "e_outline:inner:6", "e_shadow:80,x_-10,y_10,co_blue", "e_replace_color:green:60:orange", "e_recolor:0:0:1:0:1:0:1:0:0", "e_ordered_dither:9",
     "e_simulate_colorblind:tritanopia", "e_blur_region:900,w_60,h_60,x_30,y_20", "r_40", "r_max", "r_10:40",
     "r_30,bo_6px_solid_red", "bo_8px_solid_rgb:00ff00", "o_40", "a_45,b_black", "c_pad,w_160,h_96,b_auto",
     "c_pad,w_160,h_96,b_auto:predominant_contrast",

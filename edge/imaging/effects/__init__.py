@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pyvips
 
-from edge.grammar.effect_args import Cartoonify, Colorblind, Level, ModeLevel, NoArgs, Outline, ReplaceColor, Tint, Trim
+from edge.grammar.effect_args import Cartoonify, Colorblind, Level, Matrix, ModeLevel, NoArgs, Outline, ReplaceColor, Tint, Trim
 from edge.imaging.effects import alpha, colour, detail, stylistic
 from edge.imaging.ops import Filter
 
@@ -46,6 +46,7 @@ STEPS: dict[str, EffectStep] = {
     "improve": EffectStep(ModeLevel, colour.improve),
     "replace_color": EffectStep(ReplaceColor, colour.replace_color),
     "simulate_colorblind": EffectStep(Colorblind, colour.simulate_colorblind),
+    "recolor": EffectStep(Matrix, colour.recolor),
     "sharpen": EffectStep(Level, detail.sharpen),
     "unsharp_mask": EffectStep(Level, detail.unsharp_mask),
     "blur": EffectStep(Level, detail.blur),

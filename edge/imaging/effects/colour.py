@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 import pyvips
 
-from edge.grammar.effect_args import Colorblind, ModeLevel, ReplaceColor, Tint
+from edge.grammar.effect_args import Colorblind, Matrix, ModeLevel, ReplaceColor, Tint
 from edge.grammar.values import Colour
-from edge.imaging.effects.bands import BLACK, GREY, WHITE, blend, corner_colour, join_alpha, lch, level, luma, solid, split_alpha
+from edge.imaging.effects.bands import BLACK, GREY, WHITE, blend, corner_colour, join_alpha, lch, level, luma, solid, split_alpha, with_alpha
 from edge.imaging.ops import Filter
 
 
@@ -234,3 +234,15 @@ _COLORBLIND = {
 def simulate_colorblind(image: pyvips.Image, op: Filter) -> pyvips.Image:
     rgb, alpha = split_alpha(image)
     return join_alpha(rgb.recomb(_COLORBLIND[op.effect.args_as(Colorblind).condition]), alpha)
+
+
+def recolor(image: pyvips.Image, op: Filter) -> pyvips.Image:
+    """e_recolor: each output channel a weighted sum of the input's (a 3x3 or, with alpha, 4x4 matrix)."""
+    matrix = op.effect.args_as(Matrix)
+    rows = [list(matrix.values[i * matrix.size : (i + 1) * matrix.size]) for i in range(matrix.size)]
+    if matrix.size == 4:
+        image = with_alpha(image)
+        return image.recomb(rows).cast("uchar").copy(interpretation="srgb")
+    rgb, alpha = split_alpha(image)
+    out = rgb.recomb(rows).cast("uchar")
+    return join_alpha(out, alpha) if alpha is not None else out

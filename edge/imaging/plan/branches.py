@@ -14,11 +14,14 @@ from edge.grammar.expressions import holds
 class Branches:
     """if_<cond> ... [if_else ...] if_end, nested. An `if_` component opens a block when an
     if_end closes it (its own other parameters apply when it holds); without one, only its
-    own component is conditional (`if_ar_gt_1,w_500`). An if_else may carry parameters too."""
+    own component is conditional (`if_ar_gt_1,w_500`), and an if_else right after it applies
+    when it did not hold (`if_w_lt_200,c_fill,w_80/if_else,c_fill,w_100`, as Cloudinary's SDKs
+    write it). An if_else may carry parameters too."""
 
     def __init__(self, components: Sequence[Transformation]) -> None:
         self.stack: list[tuple[bool, bool]] = []  # (enclosing branch active, this branch held)
         self.blocks: set[int] = set()
+        self.inline: tuple[int, bool] | None = None  # (index, held) of the last inline if_
         opened: list[int] = []
         for index, t in enumerate(components):
             kind = t.condition[0] if t.condition else None
@@ -37,6 +40,8 @@ class Branches:
             return self.active
         alone = dataclasses.replace(t, condition=None) == Transformation()
         if condition[0] == "else":
+            if not self.stack and self.inline is not None and self.inline[0] == index - 1:
+                return self.active and not self.inline[1] and not alone
             if not self.stack:
                 raise InvalidTransformation("if_else without if")
             parent, held = self.stack[-1]
@@ -50,4 +55,6 @@ class Branches:
         held = self.active and holds(condition[1], variables)
         if index in self.blocks:
             self.stack.append((self.active, held))
+        else:
+            self.inline = (index, held)
         return held and not alone

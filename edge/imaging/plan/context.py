@@ -19,6 +19,7 @@ class PlanContext:
     page_count: int = 1
     tags: tuple[str, ...] = ()
     context: Mapping[str, str] = field(default_factory=dict)
+    metadata: Mapping[str, Any] = field(default_factory=dict)  # structured metadata (md:!external_id!)
     inherited: Mapping[str, Any] = field(default_factory=dict)  # user $variables of the enclosing chain (layers)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from edge.errors import InvalidTransformation
 from edge.grammar.chain import Chain, Transformation
-from edge.grammar.values import CropMode, Dimension, Gravity
+from edge.grammar.values import Colour, CropMode, Dimension, Gravity
 from edge.imaging.ops import Box, Layer, Pad
 from edge.imaging.plan.context import Plan, PlanContext
 from edge.imaging.plan.crop_modes import anchored
@@ -25,7 +25,18 @@ def layer_key(t: Transformation) -> str:
     assert source is not None
     if source.public_id is not None:
         return source.public_id
-    return f"text:{t.colour}:{t.background}:{source.key}"
+    return f"text:{t.colour}:{t.background}:{t.border if _stroked(t) else ''}:{source.key}"
+
+
+def _stroked(t: Transformation) -> bool:
+    """A text layer with the `stroke` style and a bo_: the border outlines the glyphs."""
+    source = t.overlay or t.underlay
+    return source is not None and source.style is not None and source.style.stroke and t.border is not None
+
+
+def text_stroke(t: Transformation) -> tuple[int, Colour] | None:
+    """(width, colour) of a stroked text layer's outline."""
+    return (t.border.width, t.border.colour) if _stroked(t) and t.border is not None else None
 
 
 def text_wrap_width(t: Transformation) -> int | None:
@@ -80,6 +91,8 @@ def plan_layer(group: Sequence[Transformation], base_w: int, base_h: int, max_di
     text = (first.overlay or first.underlay).text is not None  # type: ignore[union-attr]
     # A text layer's co_/b_ drew the text; an image layer's co_ is for its effect (e_colorize,co_red).
     drawn: dict[str, Any] = {"colour": None, "background": None} if text else {}
+    if text and _stroked(first):  # the text's outline drew bo_
+        drawn["border"] = None
     if text_wrap_width(first) is not None:  # the text was wrapped at w_ when drawn: no scaling
         drawn.update(width=None, height=None, crop=None)
     if len(group) == 1:
@@ -92,7 +105,8 @@ def plan_layer(group: Sequence[Transformation], base_w: int, base_h: int, max_di
     flags = apply.flags | first.flags
     if "relative" in flags:
         inner[0] = _relative_to(inner[0], base_w, base_h)
-    inner_context = PlanContext(context.layers, (), context.depth + 1, 1, context.tags, context.context, context.inherited)
+    inner_context = PlanContext(context.layers, (), context.depth + 1, 1, tags=context.tags, context=context.context,
+                                metadata=context.metadata, inherited=context.inherited)
     sub = plan(Chain(tuple(inner)), lw, lh, max_dimension, inner_context)
     left, top = _place(apply, base_w, base_h, sub.width, sub.height, faces)
     blend = blend_effect(apply) or ("cutter" if "cutter" in flags else "over")

@@ -39,7 +39,8 @@ def make_plan(chain: Chain, width: int, height: int, max_dimension: int, context
     variables: dict[str, Any] = {
         "initial_width": width, "initial_height": height, "initial_aspect_ratio": width / height,
         "page_count": context.page_count, "face_count": len(context.faces), "current_page": 1,
-        "tags": context.tags, "context": context.context, **context.inherited,
+        "page_x": 0, "page_y": 0, "tags": context.tags, "context": context.context, "metadata": context.metadata,
+        **context.inherited,
     }
     branches = Branches(components)
     index = 0
