@@ -134,6 +134,8 @@ def make_plan(components: Sequence[VideoComponent], info: VideoInfo, container: 
     default_video, default_audio, allowed_video, allowed_audio = CONTAINERS[container]
     video_codec = _video_codec(options.video_codec, default_video, allowed_video, container) if info.has_video else None
     audio_codec = _audio_codec(options.audio_codec, default_audio, allowed_audio, container) if info.has_audio else None
+    if options.boomerang:
+        audio_codec = None  # a sound played forwards then backwards is noise: Cloudinary drops it too
     if video_codec is None and audio_codec is None:
         raise InvalidTransformation("Invalid transformation - the result would have neither picture nor sound")
     start, end = trim(options, info.duration)
