@@ -5,7 +5,9 @@ URL component mixes image parameters (`w`, `h`, `c`, `g`, `ar`, `dpr`, `q`, `b`,
 these; `parse_video_component` takes the video ones out and hands the rest to the image
 parser, so each parameter is still parsed in one place.
 
-    so_, eo_, du_   start offset, end offset, duration: seconds (`2.5`) or percent (`10p`, `10%`)
+    so_, eo_, du_   start offset, end offset, duration: seconds (`2.5`) or percent (`10p`, `10%`);
+                    `so_auto` (thumbnails): the middle frame
+    ki_             keyframe interval in seconds
     fps_            output frame rate: `25`, or a range `15-30` (`15-` at least, `-30` at most)
     vc_             video codec: h264, h265, vp9, av1, auto, none (`h264:baseline:3.1` keeps the codec)
     ac_             audio codec: none, aac, opus
@@ -30,6 +32,8 @@ _NUMBER = re.compile(r"\d+(\.\d+)?|\.\d+")
 _KEY_VALUE = re.compile(r"([a-z]{1,4})_(.+)", re.DOTALL)
 
 VIDEO_FORMATS = ("mp4", "webm", "mov", "m3u8")
+# What a video URL may end with: a video format, or an image one for a thumbnail or animation.
+VIDEO_EXTENSIONS = frozenset({*VIDEO_FORMATS, "jpg", "jpeg", "jpe", "png", "webp", "avif", "gif"})
 VIDEO_CODECS = ("h264", "h265", "vp9", "av1", "auto", "none")
 AUDIO_CODECS = ("none", "aac", "opus")
 
@@ -40,8 +44,11 @@ class Offset:
 
     value: float
     percent: bool = False
+    auto: bool = False  # so_auto: the frame a thumbnail should show (here: the middle one)
 
     def resolve(self, duration: float) -> float:
+        if self.auto:
+            return duration / 2
         return self.value * duration / 100 if self.percent else self.value
 
 
@@ -62,6 +69,7 @@ class VideoOptions:
     video_codec: str | None = None
     audio_codec: str | None = None
     bit_rate: int | None = None
+    keyframe_interval: float | None = None  # seconds
     streaming_profile: str | None = None
     video_format: str | None = None
     volume: float | None = None  # a gain factor: 1.0 unchanged, 0.0 mute
@@ -89,6 +97,8 @@ def _invalid(label: str, raw: str) -> InvalidTransformation:
 
 def _offset(label: str) -> Any:
     def parse(raw: str) -> Offset:
+        if raw == "auto" and label == "start offset":
+            return Offset(50.0, percent=True, auto=True)
         text, percent = raw, False
         if text.endswith(("p", "%")):
             text, percent = text[:-1], True
@@ -147,6 +157,12 @@ def _bit_rate(raw: str) -> int:
     return int(value)
 
 
+def _keyframe_interval(raw: str) -> float:
+    if not _NUMBER.fullmatch(raw) or not 0 < float(raw) <= 600:
+        raise _invalid("keyframe interval", raw)
+    return float(raw)
+
+
 _PROFILE = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 
 
@@ -170,6 +186,7 @@ VIDEO_PARAMS: dict[str, ParamSpec] = {
     "vc": ParamSpec("video_codec", "video codec", _video_codec, "Video codec: h264 h265 vp9 av1 auto none."),
     "ac": ParamSpec("audio_codec", "audio codec", _audio_codec, "Audio codec: none (remove the sound), aac, opus."),
     "br": ParamSpec("bit_rate", "bit rate", _bit_rate, "Video bit rate: 800k, 2m, or bits per second."),
+    "ki": ParamSpec("keyframe_interval", "keyframe interval", _keyframe_interval, "Seconds between keyframes (0 < ki <= 600)."),
     "sp": ParamSpec("streaming_profile", "streaming profile", _streaming_profile, "HLS streaming profile: auto or a name."),
 }
 

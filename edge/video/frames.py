@@ -8,6 +8,7 @@ an animation's frames are shrunk so that frames x pixels stays within the image 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from collections.abc import Iterator
@@ -36,6 +37,8 @@ def thumbnail_time(options: VideoOptions, info: VideoInfo) -> float:
 
 def animation_span(options: VideoOptions, info: VideoInfo, max_frames: int) -> tuple[float, float, float]:
     """(start, end, frames per second) of an animation, its frame count within max_frames."""
+    if options.start_offset is not None and options.start_offset.auto:
+        options = dataclasses.replace(options, start_offset=None)
     start, end = trim(options, info.duration)
     fps = ANIMATION_FPS
     if options.frame_rate is not None:

@@ -76,6 +76,7 @@ class VideoPlan:
     frame_rate: float
     crf: int
     bit_rate: int | None
+    keyframe_interval: float | None = None
     volume: float = 1.0
     speed: float = 1.0
     reverse: bool = False
@@ -112,6 +113,8 @@ def merged_options(components: Sequence[VideoComponent]) -> VideoOptions:
 
 def trim(options: VideoOptions, duration: float) -> tuple[float, float]:
     """(start, end) in seconds of the source, from so_/eo_/du_."""
+    if options.start_offset is not None and options.start_offset.auto:
+        raise InvalidTransformation("Invalid start offset - so_auto picks a thumbnail's frame; a video needs seconds")
     start = options.start_offset.resolve(duration) if options.start_offset else 0.0
     if options.end_offset is not None:
         end = options.end_offset.resolve(duration)
@@ -165,6 +168,7 @@ def make_plan(components: Sequence[VideoComponent], info: VideoInfo, container: 
         frame_rate=frame_rate,
         crf=_crf(video_codec or "h264", quality),
         bit_rate=options.bit_rate,
+        keyframe_interval=options.keyframe_interval,
         volume=1.0 if options.volume is None else options.volume,
         speed=options.speed or 1.0,
         reverse=options.reverse,

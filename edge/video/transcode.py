@@ -78,6 +78,8 @@ class _Job:
         stream = self.out.add_stream(ENCODERS[plan.video_codec], rate=rate)  # type: ignore[index]
         stream.width, stream.height, stream.pix_fmt = plan.width, plan.height, "yuv420p"
         stream.codec_context.thread_count = 1  # the pool's processes are the parallelism
+        if plan.keyframe_interval:
+            stream.codec_context.gop_size = max(1, round(plan.keyframe_interval * plan.frame_rate))
         options = dict(ENCODER_OPTIONS[plan.video_codec])  # type: ignore[index]
         if plan.bit_rate:
             stream.bit_rate = plan.bit_rate
