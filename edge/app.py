@@ -22,6 +22,7 @@ from edge.http import admin as admin_http
 from edge.http import delivery as delivery_http
 from edge.http import ops
 from edge.http import upload as upload_http
+from edge.http import video as video_http
 from edge.http.conditional import cache_control
 from edge.http import lists as lists_http
 from edge.http.keys import (
@@ -75,6 +76,7 @@ def create_app(settings: Settings) -> web.Application:
         [vips_runtime, origin_store, redis_tier, tiered_cache, render_pool, delivery_service, invalidation_listener]
     )
     app.cleanup_ctx.append(api_services)  # after delivery_service: it reads ORIGINS, DELIVERY, POOL
+    app.cleanup_ctx.append(video_http.video_service)  # after api_services: it reads UPLOADS
     app.on_shutdown.append(_mark_draining)
     app.router.add_get("/healthz", ops.healthz, name="healthz")
     app.router.add_get("/readyz", ops.readyz, name="readyz")

@@ -7,20 +7,36 @@ chain, so the whole image vocabulary applies to it (the video parameters chose t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import hashlib
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, TypeVar
 
+from edge.cache.base import CachedDerivative
+from edge.cache.tiered import TieredCache
+from edge.errors import InvalidTransformation
 from edge.grammar.chain import Chain
+from edge.grammar.delivery_path import DeliveryPath
+from edge.grammar.params import AUTO_FORMAT
+from edge.grammar.values import OutputFormat
 from edge.grammar.video_params import VideoComponent
 from edge.imaging.abort import Abort
-from edge.imaging.encode import OutputSpec
+from edge.imaging.encode import OutputSpec, negotiate
 from edge.imaging.limits import Limits
 from edge.imaging.render import Rendered, render
+from edge.origins.base import OriginStore, storage_cloud
+from edge.services.purge import cloud_key, surrogate_key
 from edge.services.render_pool import RenderPool
 from edge.services.transcode_pool import TranscodePool
+from edge.services.video_files import VideoFiles
 from edge.video import jobs
 from edge.video.limits import VideoLimits
+from edge.video.plan import CONTAINERS, MEDIA_TYPES, merged_options
 from edge.video.probe import VideoInfo
+
+T = TypeVar("T")
 
 
 def image_chain(components: Sequence[VideoComponent]) -> Chain:
@@ -55,3 +71,157 @@ class VideoWork:
         async with self.renders.slot():
             return await self.renders.run(render, data, image_chain(components), output, image, abort,
                                           timeout=self.limits.render_timeout, on_timeout=abort.kill)
+
+
+# --- delivery --------------------------------------------------------------------------------
+
+ORIGINAL_MEDIA_TYPES = {
+    "mp4": "video/mp4", "m4v": "video/mp4", "mov": "video/quicktime", "webm": "video/webm", "mkv": "video/x-matroska",
+    "avi": "video/x-msvideo", "ogv": "video/ogg", "flv": "video/x-flv", "3gp": "video/3gpp", "gif": "image/gif",
+    "m4a": "audio/mp4", "mp3": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg", "opus": "audio/ogg", "flac": "audio/flac",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class VideoAnswer:
+    etag: str
+    media_type: str
+    versioned: bool
+    source: str  # disk | transcode | original | memory | disk | redis | render (stills: the image tiers)
+    negotiated: bool = False  # f_auto chose the container by User-Agent: Vary: User-Agent
+    file: Path | None = None  # a video, served from disk with byte ranges
+    size: int = 0
+    still: CachedDerivative | None = None  # a thumbnail or animation, as bytes
+    surrogate_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Output:
+    kind: str  # still | video | original
+    container: str | None = None
+    image: OutputSpec | None = None
+    negotiated: bool = False
+
+    @property
+    def token(self) -> str:
+        return f"{self.kind}:{self.container or ''}:{self.image.token if self.image else ''}"
+
+
+def plays_webm(user_agent: str) -> bool:
+    """f_auto for video: VP9 in WebM for Chrome, Firefox and Chromium-based browsers, else H.264
+    in MP4 (Safari and everything unknown), as Cloudinary describes its f_auto for video."""
+    agent = user_agent.lower()
+    return ("chrome/" in agent or "firefox/" in agent or "chromium/" in agent) and "edge/" not in agent
+
+
+def choose_output(path: DeliveryPath, accept: str, user_agent: str) -> _Output:
+    options = merged_options(path.video_components)
+    requested = path.requested_format  # f_<image format> or an image extension; "auto" for f_auto
+    if options.video_format is None and isinstance(requested, OutputFormat):
+        chain = path.chain
+        return _Output("still", image=negotiate(requested, chain.last("quality"), chain.flags, accept))
+    container = options.video_format or (path.extension if path.extension in CONTAINERS or path.extension == "m3u8" else None)
+    if container == "m3u8":
+        raise InvalidTransformation("Unsupported format - m3u8 (adaptive streaming is not offered yet)")
+    if container is None and requested == AUTO_FORMAT:
+        return _Output("video", "webm" if plays_webm(user_agent) else "mp4", negotiated=True)
+    if container is None:
+        return _Output("original") if not path.video_components else _Output("video", "mp4")
+    return _Output("video", container)
+
+
+class _Flight:
+    """One build shared by every request for its key; cancelled when the last of them is gone."""
+
+    def __init__(self, task: asyncio.Task[Any]) -> None:
+        self.task = task
+        self.waiters = 0
+
+
+class VideoDelivery:
+    def __init__(self, origins: OriginStore, cache: TieredCache, work: VideoWork, files: VideoFiles,
+                 max_source_bytes: int) -> None:
+        self.origins, self.cache, self.work, self.files = origins, cache, work, files
+        self.max_source_bytes = max_source_bytes
+        self._flights: dict[str, _Flight] = {}
+
+    async def get(self, path: DeliveryPath, accept: str = "", user_agent: str = "") -> VideoAnswer:
+        output = choose_output(path, accept, user_agent)
+        where = storage_cloud(path.cloud, "video", path.delivery_type)
+        version = await self.origins.locate(where, path.public_id)
+        original_extension = PurePosixPath(version.locator).suffix.lstrip(".").lower()
+        if output.kind == "video" and not path.video_components and output.container == original_extension:
+            output = _Output("original")  # dog.mp4 of an MP4 upload: the file as uploaded
+        material = "\0".join(("video", where, path.public_id, version.token, path.chain.canonical, output.token))
+        key = hashlib.sha256(material.encode()).hexdigest()[:40]
+        keys = (surrogate_key(path.cloud, "video", path.delivery_type, path.public_id), cloud_key(path.cloud))
+        common = {"etag": f'"{key[:32]}"', "versioned": path.version is not None, "negotiated": output.negotiated,
+                  "surrogate_keys": keys}
+
+        async def original() -> Path:
+            return await self.files.original(version, original_extension,
+                                             lambda: self.origins.read(version, self.max_source_bytes))
+
+        if output.kind == "original":
+            source = await original()
+            size = await self.files.lookup(source) or 0
+            media_type = ORIGINAL_MEDIA_TYPES.get(original_extension, "application/octet-stream")
+            return VideoAnswer(media_type=media_type, source="original", file=source, size=size, **common)
+        if output.kind == "still":
+            found = await self.cache.get(key)
+            if found is not None:
+                return VideoAnswer(media_type=found[0].media_type, source=found[1], still=found[0], **common)
+            entry = await self._shared(key, lambda: self._build_still(key, path, output, original))
+            return VideoAnswer(media_type=entry.media_type, source="render", still=entry, **common)
+        assert output.container is not None
+        final = self.files.derived_path(key, output.container)
+        size = await self.files.lookup(final)
+        source = "disk"
+        if size is None:
+            size = await self._shared(key, lambda: self._build_video(path, output.container, final, original))
+            source = "transcode"
+        return VideoAnswer(media_type=MEDIA_TYPES[output.container], source=source, file=final, size=size, **common)
+
+    async def _build_still(self, key: str, path: DeliveryPath, output: _Output,
+                           original: Callable[[], Awaitable[Path]]) -> CachedDerivative:
+        assert output.image is not None
+        source = await original()
+        rendered = await self.work.still(str(source), path.video_components, output.image)
+        entry = CachedDerivative(rendered.data, rendered.media_type or rendered.format.media_type, rendered.width,
+                                 rendered.height)
+        self.cache.put(key, entry)
+        return entry
+
+    async def _build_video(self, path: DeliveryPath, container: str, final: Path,
+                           original: Callable[[], Awaitable[Path]]) -> int:
+        source = await original()
+        temp = self.files.temp_path(container)
+        try:
+            await self.work.transcode(str(source), path.video_components, container, str(temp))
+            return await self.files.commit(temp, final)
+        except BaseException:
+            await asyncio.shield(self.files.discard(temp))
+            raise
+
+    async def _shared(self, key: str, build: Callable[[], Awaitable[T]]) -> T:
+        flight = self._flights.get(key)
+        if flight is None:
+            flight = _Flight(asyncio.ensure_future(build()))
+            self._flights[key] = flight
+            flight.task.add_done_callback(lambda task: self._landed(key, flight, task))
+        flight.waiters += 1
+        try:
+            return await asyncio.shield(flight.task)
+        finally:
+            flight.waiters -= 1
+            if flight.waiters == 0 and not flight.task.done():
+                flight.task.cancel()  # every client went away: the pool kills the transcoder
+
+    def _landed(self, key: str, flight: _Flight, task: asyncio.Task[Any]) -> None:
+        if self._flights.get(key) is flight:
+            del self._flights[key]
+        if not task.cancelled():
+            task.exception()  # retrieved: a failure with nobody left waiting is not "never retrieved"
+
+    def in_flight(self) -> int:
+        return len(self._flights)

@@ -33,6 +33,12 @@ class VideoInfo:
     audio_frequency: int = 0
     audio_channels: int = 0
     pix_format: str | None = None
+    video_bit_rate: int = 0
+    audio_bit_rate: int = 0
+    video_profile: str | None = None
+    video_level: int | None = None
+    channel_layout: str | None = None
+    time_base: str | None = None  # the video stream's, as "1/12800"
 
     @property
     def has_video(self) -> bool:
@@ -97,7 +103,18 @@ def _probe_open(container: av.container.InputContainer, limits: VideoLimits) -> 
         audio_frequency=audio.codec_context.sample_rate if audio is not None else 0,
         audio_channels=audio.codec_context.channels if audio is not None else 0,
         pix_format=video.codec_context.format.name if video is not None and video.codec_context.format else None,
+        video_bit_rate=int(video.codec_context.bit_rate or 0) if video is not None else 0,
+        audio_bit_rate=int(audio.codec_context.bit_rate or 0) if audio is not None else 0,
+        video_profile=video.codec_context.profile if video is not None else None,
+        video_level=_level(video) if video is not None else None,
+        channel_layout=audio.codec_context.layout.name if audio is not None else None,
+        time_base=str(video.time_base) if video is not None and video.time_base else None,
     )
+
+
+def _level(video: av.video.stream.VideoStream) -> int | None:
+    level = getattr(video.codec_context, "level", None)
+    return int(level) if isinstance(level, int) and level > 0 else None
 
 
 def _duration(container: av.container.InputContainer, stream: av.stream.Stream) -> float:

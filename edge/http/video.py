@@ -1,0 +1,148 @@
+"""Video at the HTTP level: GET|HEAD /<cloud>/video/<type>/... and POST /v1_1/<cloud>/video/<action>.
+
+Videos are answered from files on disk, in chunks, with single byte ranges (206, 416,
+If-Range) so players can seek; thumbnails and animations are image answers. The resources
+(transcode pool, video file cache, services) are one cleanup context, `video_service`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+
+from edge.errors import InvalidParameter, NotImplementedHere, ResourceNotFound
+from edge.grammar.delivery_path import DeliveryPath
+from edge.http.api_body import base_url, read_params
+from edge.http.conditional import etag_matches
+from edge.http.keys import CACHE, ORIGINS, POOL, SETTINGS, UPLOADS
+from edge.imaging.limits import Limits
+from edge.services.transcode_pool import TranscodePool
+from edge.services.video import VideoAnswer, VideoDelivery, VideoLimitsBundle, VideoWork
+from edge.services.video_files import VideoFiles
+from edge.services.video_upload import VideoUploads
+from edge.video.limits import VideoLimits
+
+VIDEO = web.AppKey("video", VideoDelivery)
+VIDEO_UPLOADS = web.AppKey("video_uploads", VideoUploads)
+TRANSCODES = web.AppKey("transcodes", TranscodePool)
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+CHUNK = 256 * 1024
+
+
+async def video_service(app: web.Application) -> AsyncIterator[None]:
+    """After api_services: reads ORIGINS, CACHE, POOL and (when uploads are on) UPLOADS."""
+    settings = app[SETTINGS]
+    video = settings.video
+    limits = VideoLimits(
+        max_source_bytes=video.max_source_bytes, max_duration=video.max_duration_seconds, max_pixels=video.max_pixels,
+        max_output_bytes=video.max_output_bytes, max_cpu_seconds=video.cpu_seconds,
+    )
+    transcodes = TranscodePool(video.workers, video.queue, cpu_seconds=video.cpu_seconds,
+                               max_file_bytes=max(video.max_output_bytes, video.max_source_bytes) + 2**20,
+                               timeout=video.timeout_seconds)
+    image = Limits(settings.limits.max_source_pixels, settings.limits.max_output_dimension, settings.transformations.max_frames)
+    work = VideoWork(transcodes, app[POOL], VideoLimitsBundle(limits, image, settings.render.timeout_seconds))
+    root = Path(settings.cache.dir or "./var/cache").resolve() / "video"
+    files = VideoFiles(root, video.cache_bytes)
+    await asyncio.get_running_loop().run_in_executor(None, files.open_sync)
+    app[TRANSCODES] = transcodes
+    app[VIDEO] = VideoDelivery(app[ORIGINS], app[CACHE], work, files, video.max_source_bytes)
+    uploads = app.get(UPLOADS)
+    if uploads is not None:
+        app[VIDEO_UPLOADS] = VideoUploads(uploads, uploads.store.origins, work, files,
+                                          min(video.max_source_bytes, settings.api.max_upload_bytes))
+    yield
+    await transcodes.close()
+
+
+async def deliver_video(request: web.Request, path: DeliveryPath, cache_control: str) -> web.StreamResponse:
+    answer = await request.app[VIDEO].get(path, request.headers.get("Accept", ""), request.headers.get("User-Agent", ""))
+    headers = {"ETag": answer.etag, "Cache-Control": cache_control, "X-Cache": answer.source,
+               "Accept-Ranges": "bytes", "Content-Type": answer.media_type}
+    if answer.negotiated:
+        headers["Vary"] = "User-Agent"
+    elif answer.still is not None and path.requested_format == "auto":
+        headers["Vary"] = "Accept"
+    if etag_matches(request.headers.get("If-None-Match"), answer.etag):
+        del headers["Content-Type"]
+        return web.Response(status=304, headers=headers)
+    size = answer.size if answer.file is not None else len(answer.still.data)  # type: ignore[union-attr]
+    start, end = 0, size - 1
+    status = 200
+    wanted = request.headers.get("Range")
+    if_range = request.headers.get("If-Range")
+    if wanted is not None and (if_range is None or if_range.strip() == answer.etag):
+        span = _span(wanted, size)
+        if span is not None:
+            start, end = span
+            if start >= size or start > end:
+                headers["Content-Range"] = f"bytes */{size}"
+                return web.Response(status=416, headers={**headers, "X-Cld-Error": "Range not satisfiable"})
+            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+            status = 206
+    if answer.still is not None:
+        return web.Response(status=status, body=answer.still.data[start : end + 1], headers=headers)
+    return await _send_file(request, answer, status, start, end, headers)
+
+
+async def _send_file(request: web.Request, answer: VideoAnswer, status: int, start: int, end: int,
+                     headers: dict[str, str]) -> web.StreamResponse:
+    response = web.StreamResponse(status=status, headers=headers)
+    response.content_length = end - start + 1
+    await response.prepare(request)
+    if request.method == "HEAD":
+        await response.write_eof()
+        return response
+    loop = asyncio.get_running_loop()
+    assert answer.file is not None
+    try:
+        handle = await loop.run_in_executor(None, answer.file.open, "rb")
+    except FileNotFoundError:  # evicted between lookup and read: the status line is gone already
+        raise ResourceNotFound("Video evicted - retry") from None
+    with contextlib.closing(handle):
+        await loop.run_in_executor(None, handle.seek, start)
+        remaining = end - start + 1
+        while remaining > 0:
+            chunk = await loop.run_in_executor(None, handle.read, min(CHUNK, remaining))
+            if not chunk:
+                break
+            await response.write(chunk)
+            remaining -= len(chunk)
+    await response.write_eof()
+    return response
+
+
+def _span(header: str, size: int) -> tuple[int, int] | None:
+    """`bytes=a-b`, `bytes=a-`, `bytes=-n` -> inclusive (start, end), clipped; None if not one range."""
+    match = _RANGE.fullmatch(header.strip())
+    if match is None or match.group(1) == match.group(2) == "":
+        return None
+    first, last = match.groups()
+    if first == "":
+        length = int(last)
+        return (max(size - length, 0), size - 1) if length else (size, size - 1)
+    end = min(int(last), size - 1) if last else size - 1
+    return int(first), end
+
+
+async def upload_action(request: web.Request, cloud: str, name: str) -> web.Response:
+    uploads = request.app.get(VIDEO_UPLOADS)
+    if uploads is None:
+        raise NotImplementedHere("Uploads are off: this node's storage takes no writes")
+    params, file = await read_params(request, request.app[SETTINGS].api.max_upload_bytes)
+    base = base_url(request)
+    upload_id = request.headers.get("X-Unique-Upload-Id")
+    if name == "upload" and upload_id:
+        body = await uploads.upload_part(cloud, params, file, base, upload_id, request.headers.get("Content-Range", ""))
+    elif name == "upload":
+        body = await uploads.upload(cloud, params, file, base)
+    elif name == "destroy":
+        body = await uploads.destroy(cloud, params)
+    else:
+        raise InvalidParameter(f"Unsupported for videos - {name} (upload and destroy only)")
+    return web.json_response(body)

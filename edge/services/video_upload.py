@@ -1,0 +1,197 @@
+"""The Upload API for `resource_type=video`: upload (also chunked, `upload_large`) and destroy.
+
+A video is probed in the transcode pool before it is accepted (limits from the header: bytes,
+duration, pixels; an unreadable file is refused), stored as sent under
+`<cloud>@video.<type>/`, and described with the fields the SDK returns for videos
+(`duration`, `frame_rate`, `bit_rate`, `video`, `audio`, `is_audio`, `rotation`, `nb_frames`).
+Authorisation, presets and file reading are the image uploads' own (one rule, one place).
+Videos are not in the catalog yet: the Admin API, search and tags do not list them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from pathlib import PurePosixPath
+from typing import Any
+
+from edge.errors import InvalidParameter, InvalidVideo, ResourceNotFound, SourceTooLarge
+from edge.origins.base import storage_cloud
+from edge.services.assets import Params, WritableOrigins, now_iso, random_id, truthy, valid_public_id
+from edge.services.upload import STORED_TYPES, FileInput, Uploads, _merge
+from edge.services.video import VideoWork
+from edge.services.video_files import VideoFiles
+from edge.signing import api_signature
+from edge.video.probe import VideoInfo
+
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
+# The demuxer FFmpeg found -> the extension we keep (the upload's own name wins when it fits).
+_FORMATS = {
+    "mov,mp4,m4a,3gp,3g2,mj2": ("mp4", ("mp4", "mov", "m4v", "m4a", "3gp")),
+    "matroska,webm": ("mkv", ("webm", "mkv")),
+    "avi": ("avi", ("avi",)),
+    "gif": ("gif", ("gif",)),
+    "mp3": ("mp3", ("mp3",)),
+    "wav": ("wav", ("wav",)),
+    "ogg": ("ogg", ("ogg", "ogv", "opus")),
+    "flv": ("flv", ("flv",)),
+    "mpegts": ("ts", ("ts",)),
+    "flac": ("flac", ("flac",)),
+}
+_WEBM_CODECS = ("vp8", "vp9", "av1", None)
+
+
+def video_format(info: VideoInfo, filename: str) -> str:
+    default, names = _FORMATS.get(info.format, (info.format.split(",")[0], ()))
+    extension = PurePosixPath(filename).suffix.lstrip(".").lower()
+    if extension in names:
+        return extension
+    if info.format == "matroska,webm" and info.video_codec in _WEBM_CODECS and info.audio_codec in ("opus", "vorbis", None):
+        return "webm"
+    return default
+
+
+def describe_video(info: VideoInfo) -> dict[str, Any]:
+    """The upload response's media fields, as Cloudinary names them."""
+    body: dict[str, Any] = {
+        "width": info.display_width,
+        "height": info.display_height,
+        "pages": 0,
+        "is_audio": not info.has_video,
+        "frame_rate": info.frame_rate,
+        "bit_rate": info.bit_rate,
+        "duration": round(info.duration, 6),
+        "rotation": info.rotation,
+        "nb_frames": info.nb_frames,
+    }
+    if info.has_video:
+        width, height = info.display_width, info.display_height
+        divisor = _gcd(width, height) or 1
+        body["video"] = {
+            "pix_format": info.pix_format, "codec": info.video_codec, "level": info.video_level,
+            "profile": info.video_profile, "bit_rate": str(info.video_bit_rate), "time_base": info.time_base,
+            "dar": f"{width // divisor}:{height // divisor}",
+        }
+    if info.has_audio:
+        body["audio"] = {
+            "codec": info.audio_codec, "bit_rate": str(info.audio_bit_rate), "frequency": info.audio_frequency,
+            "channels": info.audio_channels, "channel_layout": info.channel_layout,
+        }
+    return body
+
+
+def _gcd(a: int, b: int) -> int:
+    while b:
+        a, b = b, a % b
+    return a
+
+
+class VideoUploads:
+    def __init__(self, uploads: Uploads, origins: WritableOrigins, work: VideoWork, files: VideoFiles,
+                 max_bytes: int) -> None:
+        self.uploads, self.origins, self.work, self.files = uploads, origins, work, files
+        self.max_bytes = max_bytes
+
+    async def upload(self, cloud: str, params: Params, file: FileInput, base_url: str) -> dict[str, Any]:
+        api_key, preset = await self.uploads._authorise_upload(cloud, params)
+        options = _merge(params, preset)
+        data, filename = await self.uploads._read_file(file)
+        if len(data) > self.max_bytes:
+            raise SourceTooLarge(f"File size too large - {len(data)} bytes (max {self.max_bytes})")
+        type_ = str(options.get("type") or "upload")
+        if type_ not in STORED_TYPES:
+            raise InvalidParameter(f"Unsupported type - {type_}")
+        public_id = valid_public_id(self.uploads._public_id(options, filename))
+        where = storage_cloud(cloud, "video", type_)
+        incoming = await self.files.write_temp(data, "upload")
+        try:
+            info = await self.work.probe(str(incoming))  # 413 here, before anything is stored
+        except InvalidVideo as exc:  # as for images: an upload of an unreadable file is a 400
+            raise InvalidParameter(f"Invalid video file - {exc.public_message}") from None
+        finally:
+            await self.files.discard(incoming)
+        fmt = video_format(info, filename)
+        previous = await self._existing(where, public_id)
+        if previous is not None and not truthy(options.get("overwrite"), default=preset is None or not preset.unsigned):
+            body = await self._describe_stored(cloud, type_, public_id, previous, base_url, api_key.secret)
+            return {**body, "existing": True}
+        version = int(time.time())
+        staged = await self.origins.stage(where, public_id, fmt, data, version * 10**9 + secrets.randbelow(10**9))
+        await self.origins.publish(staged)
+        if previous is not None:
+            self.origins.forget(where, public_id)
+        body = self._body(cloud, type_, public_id, version, fmt, len(data), info, base_url, api_key.secret)
+        body.update({
+            "etag": hashlib.md5(data, usedforsecurity=False).hexdigest(),
+            "original_filename": PurePosixPath(filename).stem if filename else "file",
+            "api_key": api_key.key,
+        })
+        if previous is not None:
+            body["overwritten"] = True
+        self.uploads._notify(options, body, api_key, "upload")
+        return body
+
+    async def upload_part(self, cloud: str, params: Params, file: FileInput, base_url: str, upload_id: str,
+                          content_range: str) -> dict[str, Any]:
+        """The SDK's upload_large: chunks with Content-Range and X-Unique-Upload-Id; the last one
+        to arrive uploads the whole file (the same protocol as for images and raw files)."""
+        await self.uploads._authorise_upload(cloud, params)
+        match = _CONTENT_RANGE.fullmatch(content_range.strip())
+        if match is None or file.data is None:
+            raise InvalidParameter("Invalid chunk - expected Content-Range: bytes START-END/TOTAL and a file part")
+        start, end, total = (int(g) for g in match.groups())
+        if not start <= end < total or len(file.data) != end - start + 1:
+            raise InvalidParameter(f"Invalid chunk - {content_range}")
+        if total > self.max_bytes:
+            raise SourceTooLarge(f"File size too large - {total} bytes (max {self.max_bytes})")
+        token = hashlib.sha256(f"{cloud}\0video\0{upload_id}".encode()).hexdigest()[:32]
+        whole = await self.origins.add_part(token, start, file.data, total)
+        if whole is None:
+            return {"done": False, "bytes": end + 1, "public_id": str(params.get("public_id") or random_id(20))}
+        return await self.upload(cloud, params, FileInput(data=whole, filename=file.filename), base_url)
+
+    async def destroy(self, cloud: str, params: Params) -> dict[str, Any]:
+        api_key = self.uploads.credentials.check_signed(cloud, params)
+        public_id = str(params.get("public_id") or "")
+        type_ = str(params.get("type") or "upload")
+        if not public_id:
+            raise InvalidParameter("Missing required parameter - public_id")
+        if type_ not in STORED_TYPES:
+            raise InvalidParameter(f"Unsupported type - {type_}")
+        where = storage_cloud(cloud, "video", type_)
+        removed = await self.origins.delete(where, public_id)
+        self.origins.forget(where, public_id)
+        if removed:
+            self.uploads._notify(params, {"public_id": public_id, "type": type_, "resource_type": "video"}, api_key, "delete")
+        return {"result": "ok" if removed else "not found"}
+
+    async def _existing(self, where: str, public_id: str) -> Any:
+        try:
+            return await self.origins.locate(where, public_id)
+        except ResourceNotFound:
+            return None
+
+    async def _describe_stored(self, cloud: str, type_: str, public_id: str, version: Any, base_url: str,
+                               secret: str) -> dict[str, Any]:
+        fmt = PurePosixPath(version.locator).suffix.lstrip(".")
+        local = await self.files.original(version, fmt, lambda: self.origins.read(version, self.max_bytes))
+        info = await self.work.probe(str(local))
+        head = str(version.token).partition("-")[0]  # the folder store's token: "<mtime_ns hex>-<size hex>"
+        stamp = int(head, 16) // 10**9 if re.fullmatch(r"[0-9a-f]{1,20}", head) else int(time.time())
+        return self._body(cloud, type_, public_id, stamp, fmt, version.size, info, base_url, secret)
+
+    def _body(self, cloud: str, type_: str, public_id: str, version: int, fmt: str, size: int, info: VideoInfo,
+              base_url: str, secret: str) -> dict[str, Any]:
+        url = f"{base_url}/{cloud}/video/{type_}/v{version}/{public_id}.{fmt}"
+        folder = public_id.rpartition("/")[0]
+        return {
+            "asset_id": random_id(32), "public_id": public_id, "version": version, "version_id": random_id(32),
+            "format": fmt, "resource_type": "video", "created_at": now_iso(), "tags": [], "bytes": size,
+            "type": type_, "placeholder": False, "url": url, "secure_url": url, "folder": folder,
+            "asset_folder": folder, **describe_video(info),
+            "signature": api_signature({"public_id": public_id, "version": str(version)}, secret, "sha1", 1),
+        }
+
+
