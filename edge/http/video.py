@@ -19,9 +19,9 @@ from edge.errors import InvalidParameter, NotImplementedHere, ResourceNotFound
 from edge.grammar.delivery_path import DeliveryPath
 from edge.http.api_body import base_url, read_params
 from edge.http.conditional import etag_matches
-from edge.http.keys import CACHE, ORIGINS, POOL, SETTINGS, UPLOADS
+from edge.http.keys import CACHE, METRICS, ORIGINS, POOL, SETTINGS, UPLOADS
 from edge.imaging.limits import Limits
-from edge.services.transcode_pool import TranscodePool
+from edge.services.transcode_pool import PoolCollector, TranscodePool
 from edge.services.video import VideoAnswer, VideoDelivery, VideoLimitsBundle, VideoWork
 from edge.services.video_files import VideoFiles
 from edge.services.video_upload import VideoUploads
@@ -51,6 +51,7 @@ async def video_service(app: web.Application) -> AsyncIterator[None]:
     files = VideoFiles(root, video.cache_bytes)
     await asyncio.get_running_loop().run_in_executor(None, files.open_sync)
     app[TRANSCODES] = transcodes
+    app[METRICS].registry.register(PoolCollector(transcodes.stats))
     app[VIDEO] = VideoDelivery(app[ORIGINS], app[CACHE], work, files, video.max_source_bytes)
     uploads = app.get(UPLOADS)
     if uploads is not None:

@@ -22,9 +22,11 @@ import multiprocessing.connection
 import resource
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from edge.errors import EdgeError, OutputTooLarge, Overloaded, TranscodeTimeout
 
@@ -45,6 +47,28 @@ class PoolStats:
     failed: int = 0
     killed: int = 0
     seconds: float = 0.0
+    frames: int = 0  # frames written by finished transcodes (their owners add them)
+    bytes: int = 0  # bytes written by finished transcodes
+
+
+class PoolCollector:
+    """Prometheus families for a pool's stats, read at scrape time (no per-job bookkeeping cost)."""
+
+    def __init__(self, stats: PoolStats) -> None:
+        self.stats = stats
+
+    def collect(self) -> Iterator[Metric]:
+        s = self.stats
+        yield GaugeMetricFamily("edge_transcode_queue_depth", "Transcodes waiting for a process", value=s.waiting)
+        yield GaugeMetricFamily("edge_transcodes_in_flight", "Transcoder processes running", value=s.running)
+        jobs = CounterMetricFamily("edge_transcodes", "Finished transcode jobs by result", labels=["result"])
+        jobs.add_metric(["ok"], s.completed)
+        jobs.add_metric(["error"], s.failed - s.killed)
+        jobs.add_metric(["killed"], s.killed)
+        yield jobs
+        yield CounterMetricFamily("edge_transcode_seconds", "Wall seconds spent in transcoder processes", value=s.seconds)
+        yield CounterMetricFamily("edge_transcode_frames", "Video frames written by transcodes", value=s.frames)
+        yield CounterMetricFamily("edge_transcode_output_bytes", "Bytes written by transcodes", value=s.bytes)
 
 
 class TranscodePool:
@@ -93,9 +117,11 @@ class TranscodePool:
             async with asyncio.timeout(timeout):
                 await answered
         except TimeoutError:
+            self.stats.failed += 1
             await self._kill(process)
             raise TranscodeTimeout("Transcode took too long") from None
         except asyncio.CancelledError:
+            self.stats.failed += 1
             await self._kill(process)
             raise
         finally:

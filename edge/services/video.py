@@ -197,7 +197,9 @@ class VideoDelivery:
         source = await original()
         temp = self.files.temp_path(container)
         try:
-            await self.work.transcode(str(source), path.video_components, container, str(temp))
+            job = await self.work.transcode(str(source), path.video_components, container, str(temp))
+            stats = self.work.transcodes.stats
+            stats.frames, stats.bytes = stats.frames + job.result.frames, stats.bytes + job.result.bytes
             return await self.files.commit(temp, final)
         except BaseException:
             await asyncio.shield(self.files.discard(temp))

@@ -74,6 +74,9 @@ async def test_deliver_transcode_range_and_etag(client, bars_mp4: Path, tmp_path
     assert (await client.get(path, headers={"If-None-Match": etag})).status == 304
     head = await client.head(path)
     assert head.status == 200 and int(head.headers["Content-Length"]) == len(whole) and await head.read() == b""
+    metrics = await (await client.get("/metrics")).text()
+    assert 'edge_transcodes_total{result="ok"} 2.0' in metrics  # the probe at upload, then one transcode
+    assert "edge_transcode_queue_depth 0.0" in metrics and "edge_transcode_frames_total 25.0" in metrics
 
 
 async def test_original_and_format_auto(client, bars_mp4: Path, tmp_path: Path) -> None:
