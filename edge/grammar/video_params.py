@@ -33,7 +33,7 @@ _KEY_VALUE = re.compile(r"([a-z]{1,4})_(.+)", re.DOTALL)
 
 VIDEO_FORMATS = ("mp4", "webm", "mov", "m3u8")
 # What a video URL may end with: a video format, or an image one for a thumbnail or animation.
-VIDEO_EXTENSIONS = frozenset({*VIDEO_FORMATS, "jpg", "jpeg", "jpe", "png", "webp", "avif", "gif"})
+VIDEO_EXTENSIONS = frozenset({*VIDEO_FORMATS, "ts", "jpg", "jpeg", "jpe", "png", "webp", "avif", "gif"})
 VIDEO_CODECS = ("h264", "h265", "vp9", "av1", "auto", "none")
 AUDIO_CODECS = ("none", "aac", "opus")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import urllib.parse
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -21,7 +22,7 @@ from edge.grammar.chain import Chain
 from edge.grammar.delivery_path import DeliveryPath
 from edge.grammar.params import AUTO_FORMAT
 from edge.grammar.values import OutputFormat
-from edge.grammar.video_params import VideoComponent
+from edge.grammar.video_params import VideoComponent, parse_video_component
 from edge.imaging.abort import Abort
 from edge.imaging.encode import OutputSpec, negotiate
 from edge.imaging.limits import Limits
@@ -31,9 +32,9 @@ from edge.services.purge import cloud_key, surrogate_key
 from edge.services.render_pool import RenderPool
 from edge.services.transcode_pool import TranscodePool
 from edge.services.video_files import VideoFiles
-from edge.video import jobs
+from edge.video import hls, jobs
 from edge.video.limits import VideoLimits
-from edge.video.plan import CONTAINERS, MEDIA_TYPES, merged_options
+from edge.video.plan import CONTAINERS, MEDIA_TYPES, make_plan, merged_options
 from edge.video.probe import VideoInfo
 
 T = TypeVar("T")
@@ -122,12 +123,28 @@ def choose_output(path: DeliveryPath, accept: str, user_agent: str) -> _Output:
         return _Output("still", image=negotiate(requested, chain.last("quality"), chain.flags, accept))
     container = options.video_format or (path.extension if path.extension in CONTAINERS or path.extension == "m3u8" else None)
     if container == "m3u8":
-        raise InvalidTransformation("Unsupported format - m3u8 (adaptive streaming is not offered yet)")
+        return _Output("master" if options.streaming_profile is not None else "playlist", "m3u8")
     if container is None and requested == AUTO_FORMAT:
         return _Output("video", "webm" if plays_webm(user_agent) else "mp4", negotiated=True)
     if container is None:
         return _Output("original") if not path.video_components else _Output("video", "mp4")
     return _Output("video", container)
+
+
+def _canonical(path: DeliveryPath) -> list[str]:
+    return [c.image.canonical for c in path.video_components]
+
+
+def _without_profile(component: VideoComponent) -> str:
+    return ",".join(t for t in component.image.canonical.split(",") if not t.startswith("sp_"))
+
+
+def _url(path: DeliveryPath, components: list[str], extension: str) -> str:
+    """A delivery URL (absolute path) of the same asset with other components."""
+    version = [f"v{path.version}"] if path.version is not None else []
+    parts = [path.cloud, "video", path.delivery_type, *components, *version,
+             urllib.parse.quote(path.public_id, safe="/") + "." + extension]
+    return "/" + "/".join(parts)
 
 
 class _Flight:
@@ -167,6 +184,12 @@ class VideoDelivery:
             size = await self.files.lookup(source) or 0
             media_type = ORIGINAL_MEDIA_TYPES.get(original_extension, "application/octet-stream")
             return VideoAnswer(media_type=media_type, source="original", file=source, size=size, **common)
+        if output.kind in ("master", "playlist"):
+            found = await self.cache.get(key)
+            if found is not None:
+                return VideoAnswer(media_type=found[0].media_type, source=found[1], still=found[0], **common)
+            entry = await self._shared(key, lambda: self._build_playlist(key, path, output, original))
+            return VideoAnswer(media_type=entry.media_type, source="render", still=entry, **common)
         if output.kind == "still":
             found = await self.cache.get(key)
             if found is not None:
@@ -191,6 +214,33 @@ class VideoDelivery:
                                  rendered.height)
         self.cache.put(key, entry)
         return entry
+
+    async def _build_playlist(self, key: str, path: DeliveryPath, output: _Output,
+                              original: Callable[[], Awaitable[Path]]) -> CachedDerivative:
+        info = await self.work.probe(str(await original()))
+        options = merged_options(path.video_components)
+        if output.kind == "master":
+            text = self._master(path, info, options.streaming_profile or "auto")
+        else:
+            plan = make_plan(path.video_components, info, "ts", self.work.limits.video)  # 400s before any segment
+            pieces = hls.segments(plan.start, plan.end)
+            text = hls.media_playlist([(a, b, _url(path, [*_canonical(path), hls.segment_component(a, b)], "ts"))
+                                       for a, b in pieces])
+        entry = CachedDerivative(text.encode(), hls.PLAYLIST_MEDIA_TYPE, 0, 0)
+        self.cache.put(key, entry)
+        return entry
+
+    def _master(self, path: DeliveryPath, info: VideoInfo, profile: str) -> str:
+        if not info.has_video:
+            raise InvalidTransformation("Invalid transformation - an audio file has no picture to stream")
+        prefix = [text for text in (_without_profile(c) for c in path.video_components) if text]
+        base = [c for c in path.video_components if c.video.streaming_profile is None]
+        variants = []
+        for rung in hls.renditions(profile, info.display_height):
+            component = parse_video_component(rung.transformation)
+            plan = make_plan([*base, component], info, "ts", self.work.limits.video)
+            variants.append((rung, plan.width, plan.height, _url(path, [*prefix, rung.transformation], "m3u8")))
+        return hls.master_playlist(variants, info.has_audio)
 
     async def _build_video(self, path: DeliveryPath, container: str, final: Path,
                            original: Callable[[], Awaitable[Path]]) -> int:

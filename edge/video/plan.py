@@ -23,8 +23,9 @@ CONTAINERS = {
     "mp4": ("h264", "aac", ("h264", "h265", "vp9", "av1"), ("aac", "opus")),
     "mov": ("h264", "aac", ("h264", "h265"), ("aac",)),
     "webm": ("vp9", "opus", ("vp9", "av1"), ("opus",)),
+    "ts": ("h264", "aac", ("h264",), ("aac",)),  # HLS segments
 }
-MEDIA_TYPES = {"mp4": "video/mp4", "mov": "video/quicktime", "webm": "video/webm"}
+MEDIA_TYPES = {"mp4": "video/mp4", "mov": "video/quicktime", "webm": "video/webm", "ts": "video/mp2t"}
 # Constant rate factor per q_auto level and codec family (x264/x265: 0-51; libvpx/SVT-AV1: 0-63).
 AUTO_CRF = {
     "h26x": {"best": 20, "good": 23, "eco": 26, "low": 29},
@@ -34,6 +35,10 @@ AUTO_CRF = {
 _VIDEO_FIELDS = {"width", "height", "crop", "gravity", "x", "y", "aspect_ratio", "dpr", "quality", "format", "background"}
 _VIDEO_CROPS = (CropMode.SCALE, CropMode.FIT, CropMode.LIMIT, CropMode.FILL, CropMode.PAD, CropMode.CROP)
 BLACK = Colour(0, 0, 0)
+# MPEG-TS (HLS segment) timestamps start here, not at 0: the AAC priming goes before the first
+# frame, and the muxer would shift a stream that starts below zero, breaking the continuity
+# from one separately encoded segment to the next.
+TS_START = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +89,8 @@ class VideoPlan:
     loop: int = 0
     fade_in: float = 0.0
     fade_out: float = 0.0
+    # Seconds added to every output timestamp: an HLS segment continues the one before it.
+    timestamp_offset: float = 0.0
 
     @property
     def media_type(self) -> str:
@@ -133,7 +140,7 @@ def trim(options: VideoOptions, duration: float) -> tuple[float, float]:
 def make_plan(components: Sequence[VideoComponent], info: VideoInfo, container: str, limits: VideoLimits) -> VideoPlan:
     options = merged_options(components)
     if options.streaming_profile is not None:
-        raise InvalidTransformation("Unsupported parameter - sp (adaptive streaming is not offered yet)")
+        raise InvalidTransformation("Invalid transformation - sp_ (streaming profile) needs the m3u8 format")
     default_video, default_audio, allowed_video, allowed_audio = CONTAINERS[container]
     video_codec = _video_codec(options.video_codec, default_video, allowed_video, container) if info.has_video else None
     audio_codec = _audio_codec(options.audio_codec, default_audio, allowed_audio, container) if info.has_audio else None
@@ -176,6 +183,7 @@ def make_plan(components: Sequence[VideoComponent], info: VideoInfo, container: 
         loop=options.loop or 0,
         fade_in=options.fade_in or 0.0,
         fade_out=options.fade_out or 0.0,
+        timestamp_offset=TS_START + start if container == "ts" else 0.0,
     )
     _check_result(plan, limits)
     return plan

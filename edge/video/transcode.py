@@ -23,7 +23,7 @@ from edge.video.limits import VideoLimits
 from edge.video.plan import Crop, Pad, Scale, VideoPlan
 
 ENCODERS = {"h264": "libx264", "h265": "libx265", "vp9": "libvpx-vp9", "av1": "libsvtav1", "aac": "aac", "opus": "libopus"}
-MUXERS = {"mp4": "mp4", "mov": "mov", "webm": "webm"}
+MUXERS = {"mp4": "mp4", "mov": "mov", "webm": "webm", "ts": "mpegts"}
 # Fast presets: CPU is what a transcode costs (benchmarks/video.py measures them).
 ENCODER_OPTIONS = {
     "h264": {"preset": "ultrafast"},
@@ -172,6 +172,8 @@ class _Job:
 
     def _encode_video(self, frame: av.VideoFrame) -> None:
         self.frames_out += 1
+        if self.plan.timestamp_offset:
+            frame.pts = frame.pts + round(self.plan.timestamp_offset / frame.time_base)
         self._mux(self.video_out.encode(frame))  # type: ignore[union-attr]
 
     def _audio_frame(self, frame: av.AudioFrame) -> None:
@@ -183,7 +185,12 @@ class _Job:
         frame.time_base = Fraction(1, frame.sample_rate)
         self.audio_graph.push(frame)
         for out in _pull(self.audio_graph):
-            self._mux(self.audio_out.encode(out))  # type: ignore[union-attr]
+            self._encode_audio(out)
+
+    def _encode_audio(self, frame: av.AudioFrame) -> None:
+        if self.plan.timestamp_offset:
+            frame.pts = frame.pts + round(self.plan.timestamp_offset / frame.time_base)
+        self._mux(self.audio_out.encode(frame))  # type: ignore[union-attr]
 
     def _finish_audio(self) -> None:
         if self.audio_out is None:
@@ -191,7 +198,7 @@ class _Job:
         if self.audio_graph is not None:
             self.audio_graph.push(None)
             for out in _pull(self.audio_graph):
-                self._mux(self.audio_out.encode(out))
+                self._encode_audio(out)
         self._mux(self.audio_out.encode(None))
 
     # --- filter graphs ------------------------------------------------------------------------
