@@ -139,7 +139,8 @@ async def test_errors_are_4xx(client, bars_mp4: Path) -> None:
     await upload(client, bars_mp4, public_id="errs")
     assert (await client.get(url("missing", format="mp4"))).status == 404
     for bad in ("/demo/video/upload/so_5/v1/errs.mp4", "/demo/video/upload/e_sepia/v1/errs.mp4",
-                "/demo/video/upload/vc_vp9/v1/errs.mov", "/demo/video/upload/v1/errs.m3u8"):
+                "/demo/video/upload/vc_vp9/v1/errs.mov", "/demo/video/upload/sp_nope/v1/errs.m3u8",
+                "/demo/video/upload/vc_vp9/v1/errs.ts", "/demo/video/upload/so_9/v1/errs.jpg"):
         response = await client.get(bad)
         assert response.status == 400 and response.headers["X-Cld-Error"], bad
 
