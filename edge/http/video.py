@@ -19,7 +19,7 @@ from edge.errors import InvalidParameter, NotImplementedHere, ResourceNotFound
 from edge.grammar.delivery_path import DeliveryPath
 from edge.http.api_body import base_url, read_params
 from edge.http.conditional import etag_matches
-from edge.http.keys import CACHE, METRICS, ORIGINS, POOL, SETTINGS, UPLOADS
+from edge.http.keys import CACHE, METRICS, ORIGINS, POOL, SETTINGS, SURROGATE_HEADERS, UPLOADS
 from edge.imaging.limits import Limits
 from edge.services.transcode_pool import PoolCollector, TranscodePool
 from edge.services.video import VideoAnswer, VideoDelivery, VideoLimitsBundle, VideoWork
@@ -65,6 +65,8 @@ async def deliver_video(request: web.Request, path: DeliveryPath, cache_control:
     answer = await request.app[VIDEO].get(path, request.headers.get("Accept", ""), request.headers.get("User-Agent", ""))
     headers = {"ETag": answer.etag, "Cache-Control": cache_control, "X-Cache": answer.source,
                "Accept-Ranges": "bytes", "Content-Type": answer.media_type}
+    for header, separator in request.app[SURROGATE_HEADERS]:
+        headers[header] = separator.join(answer.surrogate_keys)
     if answer.negotiated:
         headers["Vary"] = "User-Agent"
     elif answer.still is not None and path.requested_format == "auto":
@@ -93,19 +95,19 @@ async def deliver_video(request: web.Request, path: DeliveryPath, cache_control:
 
 async def _send_file(request: web.Request, answer: VideoAnswer, status: int, start: int, end: int,
                      headers: dict[str, str]) -> web.StreamResponse:
-    response = web.StreamResponse(status=status, headers=headers)
-    response.content_length = end - start + 1
-    await response.prepare(request)
-    if request.method == "HEAD":
-        await response.write_eof()
-        return response
     loop = asyncio.get_running_loop()
     assert answer.file is not None
-    try:
+    try:  # opened before the status line goes out: an open file stays readable even if evicted
         handle = await loop.run_in_executor(None, answer.file.open, "rb")
-    except FileNotFoundError:  # evicted between lookup and read: the status line is gone already
-        raise ResourceNotFound("Video evicted - retry") from None
+    except FileNotFoundError:
+        raise ResourceNotFound("Video evicted from the cache - retry") from None
     with contextlib.closing(handle):
+        response = web.StreamResponse(status=status, headers=headers)
+        response.content_length = end - start + 1
+        await response.prepare(request)
+        if request.method == "HEAD":
+            await response.write_eof()
+            return response
         await loop.run_in_executor(None, handle.seek, start)
         remaining = end - start + 1
         while remaining > 0:

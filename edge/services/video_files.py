@@ -11,14 +11,18 @@ Least recently used files go first when the total passes `max_bytes`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import secrets
-import shutil
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from edge.origins.base import OriginVersion
+
+
+STALE_TEMP_SECONDS = 24 * 3600
 
 
 class VideoFiles:
@@ -31,8 +35,14 @@ class VideoFiles:
     def open_sync(self) -> None:
         for area in ("derived", "originals"):
             (self.root / area).mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(self.root / "tmp", ignore_errors=True)  # half-written files of a stopped process
         (self.root / "tmp").mkdir(parents=True, exist_ok=True)
+        # Half-written files of a stopped process; not the young ones: with several workers on one
+        # cache folder, another process may be writing them right now.
+        stale = time.time() - STALE_TEMP_SECONDS
+        for leftover in (self.root / "tmp").iterdir():
+            with contextlib.suppress(OSError):
+                if leftover.stat().st_mtime < stale:
+                    leftover.unlink()
         self.bytes = sum(f.stat().st_size for area in ("derived", "originals") for f in (self.root / area).iterdir())
 
     def derived_path(self, key: str, extension: str) -> Path:

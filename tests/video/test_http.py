@@ -10,6 +10,7 @@ import cloudinary.utils
 import pytest
 import pyvips
 
+from edge.services.purge import cloud_key, surrogate_key
 from tests.http.test_api import SECRET, signed
 from tests.video import media
 
@@ -57,6 +58,7 @@ async def test_deliver_transcode_range_and_etag(client, bars_mp4: Path, tmp_path
     response, target = await fetch(client, path, tmp_path, "out.webm")
     assert response.headers["Content-Type"] == "video/webm" and response.headers["Accept-Ranges"] == "bytes"
     assert response.headers["X-Cache"] == "transcode" and response.headers["Cache-Control"].endswith("immutable")
+    assert response.headers["Surrogate-Key"].split() == [surrogate_key("demo", "video", "upload", "bars"), cloud_key("demo")]
     info = media.decode_info(target)
     assert (info["video_codec"], info["audio_codec"], info["width"], info["height"]) == ("vp9", "opus", 160, 120)
     assert info["frames"] == pytest.approx(25, abs=1)
