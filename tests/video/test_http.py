@@ -152,3 +152,16 @@ async def test_destroy(client, bars_mp4: Path) -> None:
     response = await client.post("/v1_1/demo/video/destroy", data=signed({"public_id": "gone"}))
     assert (await response.json())["result"] == "ok"
     assert (await client.get(url("gone", format="mp4"))).status == 404
+
+
+async def test_private_and_authenticated_videos(client, bars_mp4: Path) -> None:
+    await upload(client, bars_mp4, public_id="hidden", type="private")
+    assert (await client.get(url("hidden", type="private", format="mp4"))).status == 401  # the original needs a signature
+    assert (await client.get(url("hidden", type="private", sign_url=True, format="mp4"))).status == 200
+    assert (await client.get(url("hidden", type="private", width=80, format="mp4"))).status == 200  # derivatives are public
+    assert (await client.get(url("hidden", format="mp4"))).status == 404  # not an upload-type video
+    await upload(client, bars_mp4, public_id="locked", type="authenticated")
+    response = await client.get(url("locked", type="authenticated", width=80, format="mp4"))
+    assert response.status == 401
+    response = await client.get(url("locked", type="authenticated", sign_url=True, width=80, format="mp4"))
+    assert response.status == 200 and response.headers["Cache-Control"] == "private, no-cache"

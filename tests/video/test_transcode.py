@@ -109,3 +109,13 @@ def test_unreadable_source_is_422(bars_mp4: Path, tmp_path: Path) -> None:
     garbage.write_bytes(b"nope" * 100)
     with pytest.raises(InvalidVideo):
         transcode(garbage, plan, tmp_path / "out.mp4")
+
+
+def test_rotated_source_comes_out_upright(video_dir: Path, tmp_path: Path) -> None:
+    source = media.make_video(video_dir / "turned.mp4", audio=False, seconds=0.4, rotation=90)
+    info = run(source, "", "mp4", tmp_path)
+    assert (info["width"], info["height"]) == (240, 320)
+    import av
+
+    with av.open(str(tmp_path / "result.mp4")) as container:
+        assert next(container.decode(video=0)).rotation == 0  # turned in the pixels, no display matrix left
