@@ -26,7 +26,6 @@ import asyncio
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,13 +38,9 @@ from pathlib import Path
 
 import aiohttp
 
+from harness.servers import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_images(count: int) -> list[bytes]:

@@ -1,4 +1,4 @@
-"""`edge serve|doctor|samples`: build Settings from the environment, create_app, run_app. Nothing else."""
+"""`edge serve|doctor|upload|import|keys`: build Settings, then run the app (in one process or under edge.supervisor)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,17 @@ import argparse
 import asyncio
 import logging
 import os
-import signal
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from edge import __version__
 from edge.errors import SettingsError
 from edge.settings import Settings
+
+if TYPE_CHECKING:
+    from edge.supervisor import RestartCount
 
 DEFAULT_CONFIG = Path("config/edge.toml")
 
@@ -43,7 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--config", type=Path, help=f"TOML config (default: {DEFAULT_CONFIG} if present)")
-    serve.add_argument("--workers", type=int, default=1, help="processes sharing the port (SO_REUSEPORT)")
+    serve.add_argument(
+        "--workers", type=int, help="processes sharing the port, each restarted if it dies (default: EDGE_SERVER_WORKERS)"
+    )
     serve.add_argument("--samples", action="store_true", help="install the sample originals first")
     doctor = sub.add_parser("doctor", help="print libvips version and codecs")
     doctor.add_argument("--config", type=Path)
@@ -127,8 +132,13 @@ def _doctor(settings: Settings) -> int:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import dataclasses
 
+    if args.workers is not None and args.workers < 0:
+        print("edge serve: --workers must be 0 (one per CPU core) or more", file=sys.stderr)
+        return 2
+
     server = dataclasses.replace(
-        settings.server, host=args.host or settings.server.host, port=args.port or settings.server.port
+        settings.server, host=args.host or settings.server.host, port=args.port or settings.server.port,
+        workers=args.workers if args.workers is not None else settings.server.workers,
     )
     settings = dataclasses.replace(settings, server=server)
     from edge.http import logging as edge_logging
@@ -136,17 +146,47 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     edge_logging.configure(settings.server.log_format)
     if args.samples:
         _install_samples(settings)
-    base = f"http://{server.host}:{server.port}/{settings.cloud.name}/image/upload"
-    print(f"edge {__version__} on http://{server.host}:{server.port} (storage {settings.storage.url})")
-    print("try:")
-    for example in ("c_fill,g_auto,w_400,h_300/sample.jpg", "c_pad,b_black,w_500,h_500/samples/coffee.webp",
-                    "w_300,f_auto,q_auto/samples/astronaut", "c_crop,g_north_west,w_200,h_200/samples/rocket.png"):
-        print(f"  {base}/{example}")
+    workers = settings.processes
+    print(f"edge {__version__} on http://{server.host}:{server.port} (storage {settings.storage.url}, "
+          f"{workers} worker process{'es' if workers > 1 else ''} x {settings.render_threads} render thread"
+          f"{'s' if settings.render_threads > 1 else ''})")
+    _print_examples(settings)
     sys.stdout.flush()
-    if args.workers <= 1:
-        _run(settings, reuse_port=False)
+    if workers == 1:
+        _run(settings, reuse_port=False)  # one process: the orchestrator (or the shell) is its supervisor
         return 0
-    return _prefork(settings, args.workers)
+    from edge.supervisor import RestartCount, Supervisor
+
+    sock = socket.create_server((server.host, server.port), reuse_port=False, backlog=1024)
+    sock.set_inheritable(True)
+    restarts = RestartCount()
+    return Supervisor(lambda s: _run(settings, reuse_port=False, sock=s, restarts=restarts), sock, workers, restarts).run()
+
+
+# (public_id, an example URL's tail) for the sample originals that `--samples` installs.
+_EXAMPLES = (
+    ("sample", "c_fill,g_auto,w_400,h_300/sample.jpg"),
+    ("samples/coffee", "c_pad,b_black,w_500,h_500/samples/coffee.webp"),
+    ("samples/astronaut", "w_300,f_auto,q_auto/samples/astronaut"),
+    ("samples/rocket", "c_crop,g_north_west,w_200,h_200/samples/rocket.png"),
+)
+
+
+def _print_examples(settings: Settings) -> None:
+    """Example URLs only for originals that are there: a newcomer's first click must not be a 404."""
+    from edge import samples
+
+    server = settings.server
+    base = f"http://{server.host}:{server.port}/{settings.cloud.name}/image/upload"
+    present = samples.present(settings.storage.folder, settings.cloud.name) if settings.storage.scheme == "file" else set()
+    examples = [tail for public_id, tail in _EXAMPLES if public_id in present]
+    if examples:
+        print("try:")
+        for tail in examples:
+            print(f"  {base}/{tail}")
+        return
+    print("no sample images here: start with --samples (or `make run`) for some, or upload your own:")
+    print(f"  edge upload --url http://{server.host}:{server.port} photo.jpg   then  {base}/w_400/photo.jpg")
 
 
 def _install_samples(settings: Settings) -> None:
@@ -161,15 +201,20 @@ def _install_samples(settings: Settings) -> None:
     process.join()
 
 
-def _run(settings: Settings, reuse_port: bool, sock: socket.socket | None = None) -> None:
+def _run(
+    settings: Settings, reuse_port: bool, sock: socket.socket | None = None, restarts: RestartCount | None = None
+) -> None:
     from aiohttp import web
 
     from edge.app import create_app, drain_on_sigterm
+    from edge.http.keys import METRICS
 
     loop = _new_loop()
     asyncio.set_event_loop(loop)
     app = create_app(settings)
     drain_on_sigterm(app)
+    if restarts is not None:
+        app[METRICS].registry.register(restarts.collector())  # the node's count, kept by the supervisor
     web.run_app(
         app,
         host=None if sock else settings.server.host,
@@ -192,37 +237,6 @@ def _new_loop() -> asyncio.AbstractEventLoop:
     except ImportError:
         return asyncio.new_event_loop()
     return uvloop.new_event_loop()
-
-
-def _prefork(settings: Settings, workers: int) -> int:
-    """N processes accepting on one listening socket; SIGTERM/SIGINT are passed on to all."""
-    sock = socket.create_server((settings.server.host, settings.server.port), reuse_port=False, backlog=1024)
-    sock.set_inheritable(True)
-    children = []
-    for _ in range(workers):
-        pid = os.fork()
-        if pid == 0:
-            try:
-                _run(settings, reuse_port=False, sock=sock)
-            finally:
-                os._exit(0)
-        children.append(pid)
-    sock.close()
-
-    def forward(signum: int, _frame: object) -> None:
-        for child in children:
-            try:
-                os.kill(child, signum)
-            except ProcessLookupError:
-                pass
-
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    status = 0
-    for child in children:
-        _, code = os.waitpid(child, 0)
-        status = status or os.waitstatus_to_exitcode(code)
-    return status
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
@@ -17,7 +18,7 @@ from edge.cache.memory import MemoryCache
 from edge.cache.redis import RedisTier
 from edge.cache.redis import open_client as open_redis
 from edge.cache.tiered import TieredCache
-from edge.catalog.store import open_catalog
+from edge.catalog.store import Catalog, open_catalog
 from edge.http import admin as admin_http
 from edge.http import delivery as delivery_http
 from edge.http import ops
@@ -26,8 +27,8 @@ from edge.http import video as video_http
 from edge.http.conditional import cache_control
 from edge.http import lists as lists_http
 from edge.http.keys import (
-    ADMIN, CACHE, CACHE_CONTROL, CREDENTIALS, DELIVERY, DRAINING, LISTS, METRICS, ORIGINS, POOL, RAW, REDIS, SETTINGS,
-    SURROGATE_HEADERS, UPLOADS,
+    ADMIN, CACHE, CACHE_CONTROL, CHUNKS, CREDENTIALS, DELIVERY, DRAINING, EDITS, LISTS, METRICS, ORIGINS, POOL, RAW,
+    RAW_UPLOADS, REDIS, SETTINGS, SURROGATE_HEADERS, UPLOADS,
 )
 from edge.http.middleware import errors_and_metrics
 from edge.grammar.named import parse_named_settings
@@ -35,26 +36,46 @@ from edge.imaging import runtime
 from edge.imaging.limits import Limits
 from edge.metrics import Metrics
 from edge.origins.local import LocalOriginStore
-from edge.origins.remote import RemoteFetcher, parse_lifted
+from edge.origins.remote import RemoteFetcher
 from edge.origins.s3 import S3OriginStore
 from edge.origins.s3 import open_client as open_s3
 from edge.services.admin import Admin, HourlyLimit
 from edge.services.assets import AssetStore, WritableOrigins
 from edge.services.coordination import Cluster
-from edge.services.credentials import Credentials, parse_token_keys
-from edge.services.fetch import RemoteOriginals, parse_allowed_domains
+from edge.services.credentials import Credentials
+from edge.services.fetch import RemoteOriginals
 from edge.services.lists import TagLists
 from edge.services.purge import PurgeHook
 from edge.services.raw import RawFiles
 from edge.services.delivery import Delivery, DeliveryLimits
 from edge.services.named import NamedTransformations
 from edge.services.render_pool import RenderPool
-from edge.services.upload import UploadOptions, Uploads, parse_cloud_urls
+from edge.services.chunks import ChunkedUploads
+from edge.services.edits import AssetEdits
+from edge.services.intake import Intake, UploadOptions
+from edge.services.notices import Notices
+from edge.services.raw_upload import RawUploads
+from edge.services.strict import StrictTransformations
+from edge.services.upload import Uploads
 from edge.services.webhooks import Notifier
 from edge.settings import Settings
-from edge.signing import parse_keyring
+from edge.signing import Keyring, parse_cloudinary_url
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class _Clients:
+    uploads: RemoteFetcher  # upload from a URL
+    fetch: RemoteFetcher  # `fetch` delivery
+    notifier: Notifier  # notifications and the CDN purge hook
+
+
+# Wiring between the contexts below; the HTTP handlers never see these.
+_CATALOG = web.AppKey("catalog", Catalog)
+_NAMED = web.AppKey("named", NamedTransformations)
+_STRICT = web.AppKey("strict", StrictTransformations)
+_CLIENTS = web.AppKey("clients", _Clients)
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -69,14 +90,15 @@ def create_app(settings: Settings) -> web.Application:
         for versioned in (False, True)
     }
     app[SURROGATE_HEADERS] = tuple(
-        (name.strip(), " " if name.strip().lower() == "surrogate-key" else ",")
-        for name in settings.cdn.surrogate_key_headers.split(",") if name.strip()
+        (name, " " if name.lower() == "surrogate-key" else ",") for name in settings.cdn.surrogate_key_headers
     )
-    app.cleanup_ctx.extend(
-        [vips_runtime, origin_store, redis_tier, tiered_cache, render_pool, delivery_service, invalidation_listener]
-    )
-    app.cleanup_ctx.append(api_services)  # after delivery_service: it reads ORIGINS, DELIVERY, POOL
-    app.cleanup_ctx.append(video_http.video_service)  # after api_services: it reads UPLOADS
+    # Start-up runs this list top to bottom, each context reading what the earlier ones made;
+    # teardown runs it bottom to top, also after a start-up that failed part-way.
+    app.cleanup_ctx.extend([
+        vips_runtime, origin_store, redis_tier, tiered_cache, render_pool, catalog_and_credentials, http_clients,
+        delivery_service, invalidation_listener, api_services,
+        video_http.video_service,  # after api_services: it reads UPLOADS
+    ])
     app.on_shutdown.append(_mark_draining)
     app.router.add_get("/healthz", ops.healthz, name="healthz")
     app.router.add_get("/readyz", ops.readyz, name="readyz")
@@ -173,11 +195,52 @@ async def tiered_cache(app: web.Application) -> AsyncIterator[None]:
 
 
 async def render_pool(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS].render
-    pool = RenderPool(settings.workers, settings.queue, app[METRICS])
+    settings = app[SETTINGS]
+    pool = RenderPool(settings.render_threads, settings.render.queue, app[METRICS])
     app[POOL] = pool
     yield
     await _in_thread(pool.close)
+
+
+async def catalog_and_credentials(app: web.Application) -> AsyncIterator[None]:
+    """The catalog, and what reads it for every request: named transformations, strict rules, credentials."""
+    settings = app[SETTINGS]
+    catalog = await open_catalog(settings.database.url.reveal())
+    try:
+        named = NamedTransformations(catalog)
+        strict = StrictTransformations(settings.api.strict_clouds, catalog, named)
+        await strict.load()
+        app[_CATALOG] = catalog
+        app[_NAMED] = named
+        app[_STRICT] = strict
+        app[CREDENTIALS] = Credentials(
+            Keyring(parse_cloudinary_url(url.reveal()) for url in (settings.cloud.url, *settings.api.keys)),
+            strict,
+            {cloud: key.reveal() for cloud, key in settings.auth.token_keys.items()},
+        )
+        yield
+    finally:
+        await catalog.close()
+
+
+async def http_clients(app: web.Application) -> AsyncIterator[None]:
+    """The outgoing HTTP clients: upload-from-URL, `fetch` delivery, notifications (and the CDN purge)."""
+    settings = app[SETTINGS]
+    lifted = settings.fetch.lift_guard
+    webhooks = Counter("edge_webhooks_total", "Notification attempts by result", ["result"], registry=app[METRICS].registry)
+    async with contextlib.AsyncExitStack() as stack:
+        clients = _Clients(
+            RemoteFetcher(settings.api.fetch_timeout_seconds, settings.api.fetch_allow_private, lifted),
+            # `fetch` delivery: its own guarded client (never the upload flag that lifts the guard wholesale).
+            RemoteFetcher(settings.fetch.timeout_seconds, False, lifted, settings.fetch.max_redirects),
+            Notifier(settings.api.webhook_attempts, settings.api.webhook_timeout_seconds,
+                     record=lambda r: webhooks.labels(r).inc()),
+        )
+        for client in (clients.uploads, clients.fetch, clients.notifier):
+            await client.open()
+            stack.push_async_callback(client.close)
+        app[_CLIENTS] = clients
+        yield
 
 
 async def delivery_service(app: web.Application) -> AsyncIterator[None]:
@@ -188,13 +251,25 @@ async def delivery_service(app: web.Application) -> AsyncIterator[None]:
         settings.limits.max_source_bytes,
         settings.render.timeout_seconds,
     )
-    named = parse_named_settings(settings.transformations.named)
+    allowed_domains = settings.fetch.allowed_domains
+    remote = RemoteOriginals(
+        app[_CLIENTS].fetch, allowed_domains, settings.fetch.default_max_age_seconds, settings.fetch.cache_bytes
+    ) if allowed_domains else None
+    catalog = app[_CATALOG]
     cluster = Cluster(app[ORIGINS], app[CACHE], app[METRICS], app.get(REDIS), settings.redis.wait_seconds)
+    cluster.on_definitions.append(app[_STRICT].refresh)  # which also drops the named transformations
     app[DELIVERY] = Delivery(
         settings.cloud.name, app[ORIGINS], app[CACHE], app[POOL], limits, app[METRICS],
-        named=named, recent_seconds=_origin_trust_seconds(settings), cluster=cluster,
+        clouds=app[CREDENTIALS].keyring.clouds,
+        named=parse_named_settings(settings.transformations.named),
+        named_lookup=app[_NAMED].lookup,
+        asset_metadata=_metadata_lookup(catalog),
+        remote=remote,
+        recent_seconds=_origin_trust_seconds(settings),
+        cluster=cluster,
     )
     app[RAW] = RawFiles(app[ORIGINS], settings.limits.max_source_bytes)
+    app[LISTS] = TagLists(catalog, settings.lists.clouds, settings.lists.max_age_seconds)
     yield
 
 
@@ -214,87 +289,47 @@ async def invalidation_listener(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
-
-
 async def api_services(app: web.Application) -> AsyncIterator[None]:
-    """Credentials (also used by delivery), the catalog, the Upload and Admin APIs, webhooks."""
+    """The Upload and Admin APIs (on a node whose origin store takes writes)."""
     settings = app[SETTINGS]
-    keyring = parse_keyring(settings.cloud.url.reveal(), settings.api.keys.reveal())
-    strict = frozenset(c.strip() for c in settings.api.strict_clouds.split(",") if c.strip())
-    credentials = Credentials(keyring, strict)
-    app[DELIVERY].clouds = keyring.clouds
-    catalog = await open_catalog(settings.database.url.reveal())
-    credentials.token_keys = parse_token_keys(settings.auth.token_keys.reveal())
-    lifted = parse_lifted(settings.fetch.lift_guard)
-    fetcher = RemoteFetcher(settings.api.fetch_timeout_seconds, settings.api.fetch_allow_private, lifted)
-    # `fetch` delivery: its own guarded client (never the upload flag that lifts the guard wholesale).
-    fetch_client = RemoteFetcher(settings.fetch.timeout_seconds, False, lifted, settings.fetch.max_redirects)
-    allowed_domains = parse_allowed_domains(settings.fetch.allowed_domains)
-    webhooks = Counter("edge_webhooks_total", "Notification attempts by result", ["result"], registry=app[METRICS].registry)
-    notifier = Notifier(
-        settings.api.webhook_attempts, settings.api.webhook_timeout_seconds, record=lambda r: webhooks.labels(r).inc()
-    )
-    await fetcher.open()
-    await fetch_client.open()
-    await notifier.open()
-    if allowed_domains:
-        app[DELIVERY].remote = RemoteOriginals(
-            fetch_client, allowed_domains, settings.fetch.default_max_age_seconds, settings.fetch.cache_bytes
-        )
-    list_clouds = frozenset(c.strip() for c in settings.lists.clouds.split(",") if c.strip())
-    app[LISTS] = TagLists(catalog, list_clouds, settings.lists.max_age_seconds)
     origins = app[ORIGINS]
     if not isinstance(origins, WritableOrigins):
         # A delivery-only node (a read-only origin store; the folder and S3 stores both take
         # writes): signed URLs and named transformations still work; the Upload and Admin routes answer 501.
         log.warning("%s takes no uploads: the Upload and Admin APIs are off on this node", type(origins).__name__)
-        named = NamedTransformations(catalog)
-        app[DELIVERY].named_lookup = named.lookup
-        app[DELIVERY].asset_metadata = _metadata_lookup(catalog)
-        credentials.strict_named = named.allowed_for_strict
-        app[CREDENTIALS] = credentials
         yield
-        await notifier.close()
-        await fetch_client.close()
-        await fetcher.close()
-        await catalog.close()
         return
-    store = AssetStore(catalog, origins, app[DELIVERY], settings.limits.max_source_bytes)
+    store = AssetStore(app[_CATALOG], origins, app[DELIVERY], settings.limits.max_source_bytes)
     if recovered := await store.recover():
         log.warning("finished %d upload(s) a stopped process left between original and record", recovered)
     options = UploadOptions(
         max_bytes=settings.api.max_upload_bytes,
         limits=Limits(settings.limits.max_source_pixels, settings.limits.max_output_dimension),
         render_timeout=settings.render.timeout_seconds,
-        backup_clouds=frozenset(c.strip() for c in settings.api.backup_clouds.split(",") if c.strip()),
-        notification_urls=parse_cloud_urls(settings.api.notification_url),
+        backup_clouds=settings.api.backup_clouds,
     )
+    clients, credentials = app[_CLIENTS], app[CREDENTIALS]
+    notices = Notices(
+        app[DELIVERY].forget_recent, PurgeHook(settings.cdn.purge_url, clients.notifier), clients.notifier,
+        settings.api.notification_url,
+    )
+    intake = Intake(credentials, store.catalog, clients.uploads, options.max_bytes)
+    uploads = Uploads(intake, store, app[POOL], notices, options)
+    raw_uploads = RawUploads(intake, store, notices)
     registry = app[METRICS].registry
-    admin = Admin(
-        store,
-        credentials,
+    app[UPLOADS] = uploads
+    app[RAW_UPLOADS] = raw_uploads
+    app[CHUNKS] = ChunkedUploads(uploads, raw_uploads)
+    app[EDITS] = AssetEdits(store, credentials, notices, options.backup)
+    app[ADMIN] = Admin(
+        store, credentials, app[DELIVERY].cluster.definitions_changed, notices,
         lambda: registry.get_sample_value("edge_renders_total", {"result": "ok"}) or 0.0,
         HourlyLimit(settings.api.admin_calls_per_hour),
     )
-    credentials.reload_strict = admin.refresh_strict
-    named = NamedTransformations(catalog)
-    admin.named = named
-    app[DELIVERY].asset_metadata = _metadata_lookup(catalog)
-    app[DELIVERY].named_lookup = named.lookup
-    credentials.strict_named = named.allowed_for_strict
-    for cloud in strict:
-        await admin.refresh_strict(cloud)
-    app[CREDENTIALS] = credentials
-    uploads = Uploads(store, credentials, app[POOL], fetcher, notifier, options)
-    uploads.purge = admin.purge = PurgeHook(settings.cdn.purge_url, notifier)
-    app[UPLOADS] = uploads
-    app[ADMIN] = admin
-    yield
-    await uploads.drain()
-    await notifier.close()
-    await fetch_client.close()
-    await fetcher.close()
-    await catalog.close()
+    try:
+        yield
+    finally:
+        await uploads.drain()
 
 
 def _metadata_lookup(catalog):  # type: ignore[no-untyped-def]

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyvips
-
 # public_id -> (file in skimage/data, upscale factor, format written)
 SAMPLES = {
     "sample": ("chelsea.png", 4, "jpg"),  # the cat, 1804x1200
@@ -20,14 +18,25 @@ SAMPLES = {
 }
 
 
+def path(folder: Path, cloud: str, public_id: str) -> Path:
+    _, _, ext = SAMPLES[public_id]
+    return folder / cloud / f"{public_id}.{ext}"
+
+
+def present(folder: Path, cloud: str) -> set[str]:
+    """The samples' public_ids found under <folder>/<cloud>/ (cheap: no libvips, safe before forking)."""
+    return {public_id for public_id in SAMPLES if path(folder, cloud, public_id).is_file()}
+
+
 def install(folder: Path, cloud: str) -> list[str]:
     """Write the samples under <folder>/<cloud>/ (skipping those present); returns public_ids."""
+    import pyvips  # here, not at the top: `edge serve` reads `present` in the parent that forks workers
     import skimage.data
 
     data_dir = Path(skimage.data.__file__).parent
     written = []
     for public_id, (name, factor, ext) in SAMPLES.items():
-        target = folder / cloud / f"{public_id}.{ext}"
+        target = path(folder, cloud, public_id)
         if target.exists():
             continue
         target.parent.mkdir(parents=True, exist_ok=True)

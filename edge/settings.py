@@ -10,12 +10,13 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
 import tomllib
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, TypeVar, get_type_hints
 
 from edge.errors import SettingsError
 
@@ -43,8 +44,159 @@ class Secret:
         return hash(self._value)
 
 
-def setting(default: Any, env: str, doc: str) -> Any:
-    return field(default=default, metadata={"env": env, "doc": doc})
+V = TypeVar("V")
+
+
+class FrozenMap(Mapping[str, V]):
+    """An immutable, hashable mapping: the type of the `key=value,...` settings (a frozen
+    dataclass field needs a hashable default, and nothing may change a setting once loaded)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, items: Iterable[tuple[str, V]] | Mapping[str, V] = ()) -> None:
+        self._data: dict[str, V] = dict(items)
+
+    def __getitem__(self, key: str) -> V:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._data.items()))
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._data!r})"
+
+
+def setting(default: Any, env: str, doc: str, parse: Callable[[Any], Any] | None = None) -> Any:
+    """A field with its env name and doc; `parse` turns the raw text (or TOML value) into the
+    field's type and raises ValueError naming what it expected (never echoing a secret)."""
+    metadata: dict[str, Any] = {"env": env, "doc": doc}
+    if parse is not None:
+        metadata["parse"] = parse
+    return field(default=default, metadata=metadata)
+
+
+# Parsers of the list and map settings. Each accepts the environment's text or the TOML file's
+# array/table, so both sources give the same typed value.
+
+_CLOUD = re.compile(r"[A-Za-z0-9_.-]+|\*")
+_HEADER = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def _items(raw: Any, separators: str = ",") -> list[str]:
+    if isinstance(raw, list | tuple):
+        parts = [str(item) for item in raw]
+    elif isinstance(raw, str):
+        parts = re.split(f"[{re.escape(separators)}]", raw) if separators != " " else raw.split()
+    else:
+        raise ValueError(f"expected a string or a list, got {type(raw).__name__}")
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _pairs(raw: Any, what: str, separator: str = ",", bare_key: str | None = None) -> list[tuple[str, Any]]:
+    """`key=value` items (or a TOML table); a bare item is `bare_key`'s value when allowed."""
+    if isinstance(raw, Mapping):
+        return [(str(key).strip(), value) for key, value in raw.items()]
+    pairs = []
+    for item in _items(raw, separator):
+        key, eq, value = item.partition("=")
+        if eq and _CLOUD.fullmatch(key.strip()):
+            pairs.append((key.strip(), value.strip()))
+        elif bare_key is not None:
+            pairs.append((bare_key, item))
+        else:
+            raise ValueError(f"expected {what}, got {item!r}")
+    return pairs
+
+
+def cloud_names(raw: Any) -> frozenset[str]:
+    """`shop,demo` (or `*` = every cloud)."""
+    names = _items(raw)
+    for name in names:
+        if not _CLOUD.fullmatch(name):
+            raise ValueError(f"expected cloud names, comma-separated, got {name!r}")
+    return frozenset(names)
+
+
+def header_names(raw: Any) -> tuple[str, ...]:
+    names = _items(raw)
+    for name in names:
+        if not _HEADER.fullmatch(name):
+            raise ValueError(f"expected HTTP header names, comma-separated, got {name!r}")
+    return tuple(dict.fromkeys(names))
+
+
+def cloudinary_urls(raw: Any) -> tuple[Secret, ...]:
+    """cloudinary://KEY:SECRET@CLOUD URLs, comma- or space-separated."""
+    urls = []
+    for url in _items(raw, ", "):
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme != "cloudinary" or not parts.hostname or not parts.username or not parts.password:
+            raise ValueError("expected cloudinary://API_KEY:API_SECRET@CLOUD_NAME URLs (with key and secret)")
+        urls.append(Secret(url))
+    return tuple(urls)
+
+
+def cloud_urls(raw: Any) -> FrozenMap[str]:
+    """`https://hook` (every cloud, key "*") or `shop=https://a,demo=https://b`."""
+    urls = FrozenMap(_pairs(raw, "URL or cloud=URL", bare_key="*"))
+    for url in urls.values():
+        if not str(url).startswith(("http://", "https://")):
+            raise ValueError(f"expected http(s) URLs, got {url!r}")
+    return urls
+
+
+def cloud_domains(raw: Any) -> FrozenMap[tuple[str, ...]]:
+    """`demo=example.com|*.cdn.example.org,shop=img.shop.test` -> per cloud domain patterns."""
+    allowed: dict[str, list[str]] = {}
+    for cloud, domains in _pairs(raw, "cloud=domain|domain"):
+        patterns = [d.strip().lower() for d in (domains if isinstance(domains, list) else str(domains).split("|"))]
+        if not all(patterns):
+            raise ValueError(f"expected cloud=domain|domain, got an empty domain for {cloud!r}")
+        allowed.setdefault(cloud, []).extend(patterns)
+    return FrozenMap((cloud, tuple(patterns)) for cloud, patterns in allowed.items())
+
+
+def address_ports(raw: Any) -> frozenset[tuple[str, int]]:
+    """`127.0.0.1:8081,[::1]:9000` -> {("127.0.0.1", 8081), ("::1", 9000)}."""
+    pairs = set()
+    for item in _items(raw, ", "):
+        host, sep, port = item.rpartition(":")
+        try:
+            address = str(ipaddress.ip_address(host.strip("[]")))
+        except ValueError:
+            sep = ""
+        if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"expected an IP address:port, got {item!r}")
+        pairs.add((address, int(port)))
+    return frozenset(pairs)
+
+
+def hex_keys(raw: Any) -> FrozenMap[Secret]:
+    """`HEX` (every cloud, key "*") or `cloud=HEX,cloud2=HEX`."""
+    keys = []
+    for cloud, key in _pairs(raw, "HEX or cloud=HEX", bare_key="*"):
+        try:
+            bytes.fromhex(str(key))
+        except ValueError:
+            raise ValueError("keys must be hexadecimal (cloud=HEX or HEX)") from None
+        keys.append((cloud, Secret(str(key))))
+    return FrozenMap(keys)
+
+
+def named_transformations(raw: Any) -> FrozenMap[str]:
+    """`thumb=c_fill,w_150;avatar=t_thumb/r_max` -> {name: transformation} (checked by the grammar at start-up)."""
+    named = _pairs(raw, "name=transformation", separator=";")
+    for name, text in named:
+        if not isinstance(text, str) or not text:
+            raise ValueError(f"expected name=transformation, got nothing for {name!r}")
+    return FrozenMap(named)
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +212,10 @@ class ServerSettings:
         "On SIGTERM, /readyz answers 503 and the listener stays open this long (load balancers see it), then shutdown.",
     )
     log_format: str = setting("text", "EDGE_SERVER_LOG_FORMAT", "text, or json: one JSON object per line with the request id.")
+    workers: int = setting(
+        0, "EDGE_SERVER_WORKERS",
+        "Processes sharing the port (`edge serve --workers`), each restarted if it dies; 0 = one per CPU core.",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +284,10 @@ class LimitSettings:
 
 @dataclass(frozen=True, slots=True)
 class RenderSettings:
-    workers: int = setting(os.cpu_count() or 2, "EDGE_RENDER_WORKERS", "Render threads (default: CPUs).")
+    workers: int = setting(
+        0, "EDGE_RENDER_WORKERS",
+        "Render threads per process; 0 = the CPU cores divided among the server's worker processes (at least 1).",
+    )
     queue: int = setting(256, "EDGE_RENDER_QUEUE", "Renders that may wait for a thread; beyond it, 429.")
     timeout_seconds: float = setting(30.0, "EDGE_RENDER_TIMEOUT_SECONDS", "A render running longer is aborted (504).")
 
@@ -145,10 +304,11 @@ class DeliverySettings:
 
 @dataclass(frozen=True, slots=True)
 class TransformationSettings:
-    named: str = setting(
-        "", "EDGE_TRANSFORMATIONS_NAMED",
+    named: FrozenMap[str] = setting(
+        FrozenMap(), "EDGE_TRANSFORMATIONS_NAMED",
         "Named transformations for t_<name>: name=transformation pairs separated by ';' "
         "(e.g. thumb=c_fill,w_150,h_150;avatar=t_thumb/r_max).",
+        named_transformations,
     )
     max_frames: int = setting(
         100, "EDGE_TRANSFORMATIONS_MAX_FRAMES",
@@ -167,22 +327,26 @@ class DatabaseSettings:
 
 @dataclass(frozen=True, slots=True)
 class ApiSettings:
-    keys: Secret = setting(
-        Secret(""),
+    keys: tuple[Secret, ...] = setting(
+        (),
         "EDGE_API_KEYS",
         "More product environments or rotated keys: cloudinary://KEY:SECRET@CLOUD URLs, comma-separated.",
+        cloudinary_urls,
     )
     max_upload_bytes: int = setting(
         100 * 2**20, "EDGE_API_MAX_UPLOAD_BYTES", "Largest Upload API request body (the delivery routes take none)."
     )
-    backup_clouds: str = setting(
-        "", "EDGE_API_BACKUP_CLOUDS", "Clouds (comma-separated, * = all) whose overwritten or deleted originals are kept."
+    backup_clouds: frozenset[str] = setting(
+        frozenset(), "EDGE_API_BACKUP_CLOUDS",
+        "Clouds (comma-separated, * = all) whose overwritten or deleted originals are kept.", cloud_names,
     )
-    notification_url: str = setting(
-        "", "EDGE_API_NOTIFICATION_URL", "Webhook for every upload/destroy/rename/eager: a URL, or cloud=URL pairs, comma-separated."
+    notification_url: FrozenMap[str] = setting(
+        FrozenMap(), "EDGE_API_NOTIFICATION_URL",
+        "Webhook for every upload/destroy/rename/eager: a URL, or cloud=URL pairs, comma-separated.", cloud_urls,
     )
-    strict_clouds: str = setting(
-        "", "EDGE_API_STRICT_CLOUDS", "Clouds with strict transformations: unsigned URLs may only use allowed ones."
+    strict_clouds: frozenset[str] = setting(
+        frozenset(), "EDGE_API_STRICT_CLOUDS",
+        "Clouds with strict transformations: unsigned URLs may only use allowed ones.", cloud_names,
     )
     fetch_timeout_seconds: float = setting(20.0, "EDGE_API_FETCH_TIMEOUT_SECONDS", "Time limit for uploads given as a URL.")
     fetch_allow_private: bool = setting(
@@ -241,13 +405,15 @@ class RedisSettings:
 
 @dataclass(frozen=True, slots=True)
 class FetchSettings:
-    allowed_domains: str = setting(
-        "", "EDGE_FETCH_ALLOWED_DOMAINS",
+    allowed_domains: FrozenMap[tuple[str, ...]] = setting(
+        FrozenMap(), "EDGE_FETCH_ALLOWED_DOMAINS",
         "`fetch` delivery per cloud: cloud=domain|*.domain pairs, comma-separated. Empty = fetch disabled.",
+        cloud_domains,
     )
-    lift_guard: str = setting(
-        "", "EDGE_FETCH_LIFT_GUARD",
+    lift_guard: frozenset[tuple[str, int]] = setting(
+        frozenset(), "EDGE_FETCH_LIFT_GUARD",
         "address:port pairs (comma-separated) that fetch and URL uploads may reach although private (local test servers).",
+        address_ports,
     )
     timeout_seconds: float = setting(10.0, "EDGE_FETCH_TIMEOUT_SECONDS", "Time limit for fetching one remote original.")
     max_redirects: int = setting(3, "EDGE_FETCH_MAX_REDIRECTS", "Redirects followed (each hop checked again).")
@@ -260,17 +426,19 @@ class FetchSettings:
 
 @dataclass(frozen=True, slots=True)
 class AuthSettings:
-    token_keys: Secret = setting(
-        Secret(""), "EDGE_AUTH_TOKEN_KEYS",
+    token_keys: FrozenMap[Secret] = setting(
+        FrozenMap(), "EDGE_AUTH_TOKEN_KEYS",
         "Token authentication keys (hex, as the SDK's auth_token key): one for every cloud, or cloud=HEX pairs, comma-separated.",
+        hex_keys,
     )
 
 
 @dataclass(frozen=True, slots=True)
 class CdnSettings:
-    surrogate_key_headers: str = setting(
-        "Surrogate-Key,Cache-Tag", "EDGE_CDN_SURROGATE_KEY_HEADERS",
+    surrogate_key_headers: tuple[str, ...] = setting(
+        ("Surrogate-Key", "Cache-Tag"), "EDGE_CDN_SURROGATE_KEY_HEADERS",
         "Response headers naming a derivative's assets (Fastly Surrogate-Key, Cloudflare Cache-Tag); empty = none.",
+        header_names,
     )
     purge_url: str = setting(
         "", "EDGE_CDN_PURGE_URL",
@@ -280,8 +448,9 @@ class CdnSettings:
 
 @dataclass(frozen=True, slots=True)
 class ListSettings:
-    clouds: str = setting(
-        "", "EDGE_LIST_CLOUDS", "Clouds (comma-separated, * = all) answering /<cloud>/image/list/<tag>.json; others 403."
+    clouds: frozenset[str] = setting(
+        frozenset(), "EDGE_LIST_CLOUDS",
+        "Clouds (comma-separated, * = all) answering /<cloud>/image/list/<tag>.json; others 403.", cloud_names,
     )
     max_age_seconds: float = setting(60.0, "EDGE_LIST_MAX_AGE_SECONDS", "How long a tag list is kept and may be cached.")
 
@@ -337,12 +506,24 @@ class Settings:
                 problems.append(f"{config_file}: [{area.name}] must be a table")
                 section = {}
             areas[area.name] = _load_area(area_cls, area.name, section, environ, problems)
-        if not problems:
-            settings = cls(**areas)
-            problems = settings.validate()
-            if not problems:
-                return settings
-        raise SettingsError(problems)
+        # A value that did not parse keeps its (valid) default, so validate() still checks every other one.
+        settings = cls(**areas)
+        problems.extend(settings.validate())
+        if problems:
+            raise SettingsError(problems)
+        return settings
+
+    @property
+    def processes(self) -> int:
+        """Worker processes of `edge serve`: EDGE_SERVER_WORKERS, or one per core."""
+        return self.server.workers or cores()
+
+    @property
+    def render_threads(self) -> int:
+        """Render threads of each process: EDGE_RENDER_WORKERS, or the cores shared among the processes
+        (measured on 2 cores, 2 processes x 1 thread rendered cold URLs as fast as 2 x 2 or faster,
+        and a process per core with a thread per core would hold cores^2 renders' memory at once)."""
+        return self.render.workers or max(1, cores() // self.processes)
 
     def validate(self) -> list[str]:
         problems = []
@@ -351,8 +532,6 @@ class Settings:
                 value = getattr(getattr(self, area.name), f.name)
                 if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
                     problems.append(f"{f.metadata['env']} must not be negative (got {value})")
-        if self.render.workers < 1:
-            problems.append("EDGE_RENDER_WORKERS must be at least 1")
         if self.storage.scheme not in ("file", "s3"):
             problems.append("EDGE_STORAGE_URL must be file:///abs/dir or s3://bucket/prefix")
         elif self.storage.scheme == "s3" and not self.storage.bucket:
@@ -370,35 +549,9 @@ class Settings:
             problems.append("CLOUDINARY_URL must look like cloudinary://API_KEY:API_SECRET@CLOUD_NAME")
         if not self.database.url.reveal().startswith(("sqlite:///", "postgresql://", "postgres://")):
             problems.append("EDGE_DATABASE_URL must start with sqlite:/// or postgresql://")
-        for env, urls in (("CLOUDINARY_URL", [self.cloud.url.reveal()]), ("EDGE_API_KEYS", self.api.keys.reveal().replace(",", " ").split())):
-            for url in urls:
-                parts = urllib.parse.urlsplit(url)
-                if parts.scheme != "cloudinary" or not parts.hostname or not parts.username or not parts.password:
-                    problems.append(f"{env} must be cloudinary://API_KEY:API_SECRET@CLOUD_NAME URLs (with key and secret)")
-                    break
-        problems.extend(self._check_types())
-        return problems
-
-    def _check_types(self) -> list[str]:
-        """The delivery-type settings' own syntax (fetch domains, lifted addresses, token keys)."""
-        problems = []
-        for item in (i.strip() for i in self.fetch.allowed_domains.split(",") if i.strip()):
-            if "=" not in item:
-                problems.append(f"EDGE_FETCH_ALLOWED_DOMAINS: expected cloud=domain|domain, got {item!r}")
-        for item in self.fetch.lift_guard.replace(",", " ").split():
-            host, sep, port = item.rpartition(":")
-            try:
-                ipaddress.ip_address(host.strip("[]"))
-            except ValueError:
-                sep = ""
-            if not sep or not port.isdigit():
-                problems.append(f"EDGE_FETCH_LIFT_GUARD: expected an IP address:port, got {item!r}")
-        for item in (i.strip() for i in self.auth.token_keys.reveal().split(",") if i.strip()):
-            key = item.partition("=")[2] if "=" in item else item
-            try:
-                bytes.fromhex(key)
-            except ValueError:
-                problems.append("EDGE_AUTH_TOKEN_KEYS: keys must be hexadecimal (cloud=HEX or HEX)")
+        parts = urllib.parse.urlsplit(self.cloud.url.reveal())
+        if parts.scheme == "cloudinary" and (not parts.hostname or not parts.username or not parts.password):
+            problems.append("CLOUDINARY_URL must be cloudinary://API_KEY:API_SECRET@CLOUD_NAME (with key and secret)")
         return problems
 
 
@@ -417,7 +570,8 @@ def _load_area(area_cls: type, area_name: str, section: dict[str, Any], environ:
         else:
             continue
         try:
-            values[f.name] = _coerce(hints[f.name], raw)
+            parse = f.metadata.get("parse")
+            values[f.name] = parse(raw) if parse is not None else _coerce(hints[f.name], raw)
         except ValueError as exc:
             problems.append(f"{source}: {exc}")
     return area_cls(**values)
@@ -448,6 +602,14 @@ def _coerce(kind: Any, raw: Any) -> Any:
         except (TypeError, ValueError):
             raise ValueError(f"not a number: {raw!r}") from None
     return str(raw)
+
+
+def cores() -> int:
+    """The CPUs this process may run on (a cpuset or `taskset` narrows them), not the host's count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def describe() -> list[tuple[str, str, Any, str]]:

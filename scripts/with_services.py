@@ -5,7 +5,7 @@ The machine normally starts them (127.0.0.1:5432, database `test`; 127.0.0.1:637
 is down, start it with the machine's own command; if the machine has no such service, start
 a private one on a free port from whatever binaries exist, and point the tests at it
 (EDGE_TEST_POSTGRES, EDGE_TEST_REDIS). A private instance is stopped when the command ends.
-Nothing is mocked: without any binary, the tests that need the service skip and say why.
+Nothing is mocked: without any binary, the tests that need the service fail and say why.
 
     scripts/with_services.py python -m pytest ...
 """

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from edge.settings import Settings
-from tests import images
+from tests.helpers import images
+from tests.helpers.s3 import s3_client
 
 
 @pytest.fixture(autouse=True)
@@ -94,15 +95,6 @@ def moto_url() -> Iterator[str]:
     server.stop()
 
 
-def s3_client(endpoint: str) -> Any:
-    import boto3
-
-    return boto3.client(
-        "s3", endpoint_url=endpoint, region_name="us-east-1",
-        aws_access_key_id="testing", aws_secret_access_key="testing",
-    )
-
-
 @pytest.fixture
 def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Credentials through the AWS chain's first link, the environment (moto accepts any)."""
@@ -155,7 +147,7 @@ def redis_server() -> str:
 @pytest.fixture
 def redis_prefix(redis_server: str) -> Iterator[str]:
     """A key prefix of this test's own; its keys are deleted afterwards."""
-    from tests.servers import redis_key_prefix
+    from tests.helpers.servers import redis_key_prefix
 
     with redis_key_prefix(redis_server) as prefix:
         yield prefix

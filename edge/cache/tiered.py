@@ -16,6 +16,7 @@ from edge.cache.base import CachedDerivative
 from edge.cache.disk import DiskCache
 from edge.cache.memory import MemoryCache
 from edge.cache.redis import RedisTier
+from edge.concurrency.tasks import BackgroundTasks
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -40,7 +41,7 @@ class TieredCache:
         self._shared_writes: dict[str, asyncio.Task[bool]] = {}
         self.max_entry_bytes = max_entry_bytes
         self._record = record
-        self._writes: set[asyncio.Task[Any]] = set()
+        self._writes = BackgroundTasks("cache writes")
 
     async def get(self, key: str) -> tuple[CachedDerivative, str] | None:
         """The entry and the tier that had it."""
@@ -98,10 +99,7 @@ class TieredCache:
             return False
 
     def track(self, write: Coroutine[Any, Any, T]) -> asyncio.Task[T]:
-        task = asyncio.get_running_loop().create_task(write)
-        self._writes.add(task)  # type: ignore[arg-type]
-        task.add_done_callback(self._writes.discard)  # type: ignore[arg-type]
-        return task
+        return self._writes.spawn(write)
 
     async def _write_disk(self, key: str, entry: CachedDerivative) -> None:
         assert self.disk is not None
@@ -113,5 +111,4 @@ class TieredCache:
 
     async def drain(self) -> None:
         """Wait for background writes (shutdown, tests)."""
-        while self._writes:
-            await asyncio.gather(*list(self._writes), return_exceptions=True)
+        await self._writes.drain()

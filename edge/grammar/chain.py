@@ -1,28 +1,31 @@
-"""Transformation components and chains, and their canonical (SDK-ordered) text."""
+"""Transformation components and chains: parsing, their canonical (SDK-ordered) text, and a
+component's expression values resolved (`w_iw_div_2`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from edge.errors import InvalidTransformation
-from edge.grammar.params import (
-    EXPRESSION_CODES,
-    PARAMS,
-    UNSUPPORTED_PARAMS,
+from edge.grammar.effect_args import Effect
+from edge.grammar.expressions import (
+    as_literal,
+    evaluate,
     is_variable_key,
     looks_like_expression,
     parse_expression,
-    variable_value,
+    parse_variable_value,
 )
+from edge.grammar.params import EXPRESSION_CODES, PARAMS, UNSUPPORTED_PARAMS
 from edge.grammar.values import (
     Angle,
     Border,
     Colour,
     CropMode,
     Dimension,
-    Effect,
     Gravity,
     LayerSource,
     OutputFormat,
@@ -89,7 +92,7 @@ def parse_component(segment: str) -> Transformation:
     for part in segment.split(","):
         match = _KEY_VALUE.fullmatch(part)
         if match and is_variable_key(match.group(1)):
-            variables.append((match.group(1), variable_value(match.group(2))))
+            variables.append((match.group(1), parse_variable_value(match.group(2))))
             tokens.append(part)
             continue
         if match and match.group(1) in EXPRESSION_CODES and looks_like_expression(match.group(2)):
@@ -121,6 +124,17 @@ def parse_component(segment: str) -> Transformation:
     return Transformation(**values, canonical=",".join(sorted(tokens)))
 
 
+def resolve(t: Transformation, variables: Mapping[str, Any]) -> Transformation:
+    """The component with its expression-valued parameters computed and parsed like literals."""
+    if not t.expressions:
+        return t
+    values = {}
+    for code, expression in t.expressions:
+        spec = PARAMS[code]
+        values[spec.name] = spec.parse(as_literal(evaluate(expression, variables)))
+    return dataclasses.replace(t, expressions=(), **values)
+
+
 @dataclass(frozen=True, slots=True)
 class Chain:
     components: tuple[Transformation, ...] = ()
@@ -128,9 +142,6 @@ class Chain:
     @property
     def canonical(self) -> str:
         return "/".join(t.canonical for t in self.components)
-
-    def has_flag(self, name: str) -> bool:
-        return any(f == name or f.startswith(name + ":") for f in self.flags)
 
     def last(self, name: str) -> Any:
         """The last component's value for a field that applies to the whole result (format, quality)."""

@@ -1,20 +1,130 @@
-"""Evaluating conditions (`if_w_gt_300_and_ar_lt_1`), user variables (`$size_200`) and
-arithmetic values (`w_iw_div_2`, `w_$size_mul_2`) against the values the plan supplies
-(current and initial sizes, page and face counts, tags, context). Pure."""
+"""Conditions (`if_w_gt_300_and_ar_lt_1`), user variables (`$size_200`) and arithmetic values
+(`w_iw_div_2`, `w_$size_mul_2`): their tokenizer and parser, and their evaluation against the
+values the plan supplies (current and initial sizes, page and face counts, tags, context). Pure.
+
+An operand is `(kind, value)`: ('number', 1.5) | ('variable', '$x') | ('predefined', 'width') |
+('string', 's') | ('context', 'key'). An expression alternates operands and operator symbols;
+a condition is ('if', ((left, cmp, right), 'and'|'or', ...)) | ('else',) | ('end',).
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import math
-from collections.abc import Mapping
-from typing import Any
+import re
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from edge.errors import InvalidTransformation
-from edge.grammar.chain import Chain, Transformation
-from edge.grammar.params import PARAMS
+from edge.grammar.parsers import invalid, number, parse_aspect_ratio
 
+if TYPE_CHECKING:
+    from edge.grammar.chain import Chain, Transformation
+
+# Predefined variables, by short name -> full name; the plan supplies their values.
+PREDEFINED_VARIABLES = {
+    "w": "width", "h": "height", "ar": "aspect_ratio", "iw": "initial_width", "ih": "initial_height",
+    "iar": "initial_aspect_ratio", "pc": "page_count", "fc": "face_count", "cp": "current_page",
+    "tags": "tags", "ctx": "context",
+}
+COMPARISONS = {"eq": "==", "ne": "!=", "lt": "<", "gt": ">", "lte": "<=", "gte": ">=", "in": "in", "nin": "not in"}
+ARITHMETIC = {"add": "+", "sub": "-", "mul": "*", "div": "/", "mod": "%", "pow": "^"}
+MAX_CLAUSES = 16
+_VARIABLE = re.compile(r"\$[a-zA-Z][a-zA-Z0-9]{0,30}")
+_STRING = re.compile(r"!([^!]*)!")
+_CTX = re.compile(r"ctx:!([^!]+)!")
 _PRECEDENCE = {"^": 3, "*": 2, "/": 2, "%": 2, "+": 1, "-": 1}
 
+
+# --- tokens and parsing ----------------------------------------------------------------------
+
+def tokens(raw: str) -> list[str]:
+    """Split on '_' but keep `!strings with_underscores!` and `ctx:!key!` whole."""
+    out: list[str] = []
+    current = ""
+    in_string = False
+    for char in raw:
+        if char == "!":
+            in_string = not in_string
+        if char == "_" and not in_string:
+            out.append(current)
+            current = ""
+        else:
+            current += char
+    out.append(current)
+    return out
+
+
+def is_variable_key(code: str) -> bool:
+    return bool(_VARIABLE.fullmatch(code))
+
+
+def looks_like_expression(raw: str) -> bool:
+    parts = tokens(raw)
+    return "$" in raw or parts[0] in PREDEFINED_VARIABLES or (len(parts) >= 3 and parts[1] in ARITHMETIC)
+
+
+def _operand(token: str, raw: str) -> tuple[str, Any]:
+    if _VARIABLE.fullmatch(token):
+        return ("variable", token)
+    if token in PREDEFINED_VARIABLES:
+        return ("predefined", PREDEFINED_VARIABLES[token])
+    if (match := _STRING.fullmatch(token)) is not None:
+        return ("string", match.group(1))
+    if (match := _CTX.fullmatch(token)) is not None:
+        return ("context", match.group(1))
+    if ":" in token and all(number(p) is not None for p in token.split(":")) and token.count(":") == 1:
+        return ("number", parse_aspect_ratio(token))
+    value = number(token)
+    if value is None:
+        raise invalid("expression", raw)
+    return ("number", value)
+
+
+def parse_expression(raw: str) -> tuple[Any, ...]:
+    """`iw_div_2_add_$pad` -> (operand, op, operand, ...) with operators by full symbol."""
+    parts = tokens(raw)
+    if len(parts) % 2 == 0:
+        raise invalid("expression", raw)
+    out: list[Any] = []
+    for index, token in enumerate(parts):
+        if index % 2:
+            if token not in ARITHMETIC:
+                raise invalid("expression operator", token)
+            out.append(ARITHMETIC[token])
+        else:
+            out.append(_operand(token, raw))
+    return tuple(out)
+
+
+def parse_condition(raw: str) -> tuple[Any, ...]:
+    """`else`, `end`, or `<operand>_<cmp>_<operand>[_and|_or_...]`: ('if', ((left, cmp, right), 'and', ...))."""
+    if raw in ("else", "end"):
+        return (raw,)
+    clauses: list[Any] = []
+    current: list[str] = []
+    for token in [*tokens(raw), "or"]:
+        if token in ("and", "or"):
+            if len(current) != 3 or current[1] not in COMPARISONS:
+                raise invalid("condition", raw)
+            left, cmp, right = current
+            clauses.append((_operand(left, raw), COMPARISONS[cmp], _operand(right, raw)))
+            clauses.append(token)
+            current = []
+        else:
+            current.append(token)
+    if len(clauses) > 2 * MAX_CLAUSES:
+        raise invalid("condition", raw)
+    return ("if", tuple(clauses[:-1]))
+
+
+def parse_variable_value(raw: str) -> tuple[Any, ...]:
+    """`$name_<value>`: a number, a !string!, or an expression."""
+    if (match := _STRING.fullmatch(raw)) is not None:
+        return (("string", match.group(1)),)
+    return parse_expression(raw)
+
+
+# --- evaluation ------------------------------------------------------------------------------
 
 def operand_value(operand: tuple[str, Any], variables: Mapping[str, Any]) -> Any:
     kind, value = operand
@@ -86,28 +196,19 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def as_literal(value: Any) -> str:
+    """An evaluated value written as a URL value, to be parsed like one the URL gave."""
+    if isinstance(value, str):
+        return value
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{float(value):.6g}"
+
+
 def assign(t: Transformation, variables: dict[str, Any]) -> None:
     """Set the component's $variables (they apply before its other parameters)."""
     for name, expression in t.variables:
         variables[name] = evaluate(expression, variables)
-
-
-def resolve(t: Transformation, variables: Mapping[str, Any]) -> Transformation:
-    """The component with its expression-valued parameters computed and parsed like literals."""
-    if not t.expressions:
-        return t
-    values = {}
-    for code, expression in t.expressions:
-        result = evaluate(expression, variables)
-        if isinstance(result, str):
-            raw = result
-        elif float(result).is_integer():
-            raw = str(int(result))
-        else:
-            raw = f"{float(result):.6g}"
-        spec = PARAMS[code]
-        values[spec.name] = spec.parse(raw)
-    return dataclasses.replace(t, expressions=(), **values)
 
 
 def references(chain: Chain, predefined: str) -> bool:
@@ -120,7 +221,7 @@ def references_metadata(chain: Chain) -> bool:
     return _reads(chain, lambda operand: operand == ("predefined", "tags") or operand[0] == "context")
 
 
-def _reads(chain: Chain, matches: Any) -> bool:
+def _reads(chain: Chain, matches: Callable[[tuple[str, Any]], bool]) -> bool:
     def in_expression(expression: tuple[Any, ...]) -> bool:
         return any(matches(item) for item in expression[::2])
 

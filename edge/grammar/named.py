@@ -31,12 +31,23 @@ def parse_named(definitions: str) -> dict[str, Chain]:
     return named
 
 
-def parse_named_settings(definitions: str) -> dict[str, Chain]:
-    """parse_named for start-up: a bad definition is a settings error naming the variable."""
-    try:
-        return parse_named(definitions)
-    except InvalidTransformation as exc:
-        raise SettingsError([f"EDGE_TRANSFORMATIONS_NAMED: {exc.public_message}"]) from None
+def parse_named_settings(definitions: Mapping[str, str] | str) -> dict[str, Chain]:
+    """The setting's {name: transformation} (or its text form) -> {name: Chain} for start-up:
+    every bad definition is reported together, as a settings error naming the variable."""
+    if isinstance(definitions, str):
+        try:
+            return parse_named(definitions)
+        except InvalidTransformation as exc:
+            raise SettingsError([f"EDGE_TRANSFORMATIONS_NAMED: {exc.public_message}"]) from None
+    named, problems = {}, []
+    for name, text in definitions.items():
+        try:
+            named[name] = parse_chain(text)
+        except InvalidTransformation as exc:
+            problems.append(f"EDGE_TRANSFORMATIONS_NAMED: {name}: {exc.public_message}")
+    if problems:
+        raise SettingsError(problems)
+    return named
 
 
 def uses_named(chain: Chain) -> bool:

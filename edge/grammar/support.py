@@ -46,7 +46,7 @@ def support_table() -> str:
     lines = [
         "# Transformation support",
         "",
-        "Generated from `edge/grammar/params.py` by `python -m edge.grammar.support`; do not edit by hand.",
+        "Generated from the tables in `edge/grammar/` (params.py, effects.py, flags.py) by `python -m edge.grammar.support`; do not edit by hand.",
         "Unsupported parameters, effects and flags answer **400** with an `X-Cld-Error` header that names them.",
         "",
         "## Parameters",

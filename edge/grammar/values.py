@@ -122,14 +122,6 @@ Angle = tuple[float | str, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class Effect:
-    """An `e_` effect by its full name, with its arguments validated and defaults filled in."""
-
-    name: str
-    args: tuple[float | str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class Radius:
     """Corner radii in px (top-left, top-right, bottom-right, bottom-left); max = an ellipse."""
 

@@ -9,10 +9,13 @@ from edge.cache.tiered import TieredCache
 from edge.metrics import Metrics
 from edge.origins.base import OriginStore
 from edge.services.admin import Admin
+from edge.services.chunks import ChunkedUploads
 from edge.services.credentials import Credentials
 from edge.services.delivery import Delivery
+from edge.services.edits import AssetEdits
 from edge.services.lists import TagLists
 from edge.services.raw import RawFiles
+from edge.services.raw_upload import RawUploads
 from edge.services.upload import Uploads
 from edge.services.render_pool import RenderPool
 from edge.settings import Settings
@@ -28,6 +31,9 @@ REDIS = web.AppKey("redis", RedisTier)  # only when EDGE_REDIS_URL is set
 DRAINING = web.AppKey("draining", list)  # non-empty once SIGTERM arrived: /readyz fails
 CREDENTIALS = web.AppKey("credentials", Credentials)
 UPLOADS = web.AppKey("uploads", Uploads)
+RAW_UPLOADS = web.AppKey("raw_uploads", RawUploads)
+CHUNKS = web.AppKey("chunks", ChunkedUploads)
+EDITS = web.AppKey("edits", AssetEdits)
 ADMIN = web.AppKey("admin", Admin)
 SURROGATE_HEADERS = web.AppKey("surrogate_headers", tuple)  # ((header, separator), ...) for surrogate keys
 LISTS = web.AppKey("lists", TagLists)

@@ -7,8 +7,10 @@ from aiohttp import web
 from edge.errors import InvalidParameter, NotImplementedHere, ResourceNotFound
 from edge.http import video as video_http
 from edge.http.api_body import base_url, read_params
-from edge.http.keys import SETTINGS, UPLOADS
-from edge.services.upload import FileInput, Uploads
+from edge.http.keys import CHUNKS, EDITS, RAW_UPLOADS, SETTINGS, UPLOADS
+from edge.services.edits import AssetEdits
+from edge.services.intake import FileInput
+from edge.services.raw_upload import RawUploads
 
 
 async def action(request: web.Request) -> web.Response:
@@ -24,37 +26,40 @@ async def action(request: web.Request) -> web.Response:
     params, file = await read_params(request, request.app[SETTINGS].api.max_upload_bytes)
     base = base_url(request)
     upload_id = request.headers.get("X-Unique-Upload-Id")
-    if resource_type == "raw":
-        content_range = request.headers.get("Content-Range", "")
-        return web.json_response(await _raw(uploads, cloud, name, params, file, base, upload_id, content_range))
+    content_range = request.headers.get("Content-Range", "")
     if name == "upload" and upload_id:
-        body = await uploads.upload_part(cloud, params, file, base, upload_id, request.headers.get("Content-Range", ""))
+        body = await request.app[CHUNKS].upload_part(
+            cloud, params, file, base, upload_id, content_range, raw=resource_type == "raw"
+        )
+    elif resource_type == "raw":
+        body = await _raw(request.app[RAW_UPLOADS], cloud, name, params, file, base)
     elif name == "upload":
         body = await uploads.upload(cloud, params, file, base)
-    elif name == "destroy":
-        body = await uploads.destroy(cloud, params)
-    elif name == "rename":
-        body = await uploads.rename(cloud, params, base)
-    elif name == "explicit":
-        body = await uploads.explicit(cloud, params, base)
-    elif name == "tags":
-        body = await uploads.tags(cloud, params)
-    elif name == "context":
-        body = await uploads.context(cloud, params)
-    elif name == "metadata":
-        body = await uploads.metadata(cloud, params)
     else:
-        raise ResourceNotFound(f"Unknown action - {name}")
+        body = await _edit(request.app[EDITS], cloud, name, params, base)
     return web.json_response(body)
 
 
-async def _raw(uploads: Uploads, cloud: str, name: str, params: dict, file: FileInput, base: str,
-               upload_id: str | None, content_range: str) -> dict:
-    """raw files: upload (chunked too) and destroy (they are not in the catalog: no rename, tags or explicit)."""
-    if name == "upload" and upload_id:
-        return await uploads.upload_part(cloud, params, file, base, upload_id, content_range, raw=True)
-    if name == "upload":
-        return await uploads.upload_raw(cloud, params, file, base)
+async def _edit(edits: AssetEdits, cloud: str, name: str, params: dict, base: str) -> dict:
     if name == "destroy":
-        return await uploads.destroy_raw(cloud, params)
+        return await edits.destroy(cloud, params)
+    if name == "rename":
+        return await edits.rename(cloud, params, base)
+    if name == "explicit":
+        return await edits.explicit(cloud, params, base)
+    if name == "tags":
+        return await edits.tags(cloud, params)
+    if name == "context":
+        return await edits.context(cloud, params)
+    if name == "metadata":
+        return await edits.metadata(cloud, params)
+    raise ResourceNotFound(f"Unknown action - {name}")
+
+
+async def _raw(raw: RawUploads, cloud: str, name: str, params: dict, file: FileInput, base: str) -> dict:
+    """raw files: upload and destroy (they are not in the catalog: no rename, tags or explicit)."""
+    if name == "upload":
+        return await raw.upload(cloud, params, file, base)
+    if name == "destroy":
+        return await raw.destroy(cloud, params)
     raise InvalidParameter(f"Unsupported for raw files - {name} (upload and destroy only)")

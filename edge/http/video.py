@@ -55,7 +55,7 @@ async def video_service(app: web.Application) -> AsyncIterator[None]:
     app[VIDEO] = VideoDelivery(app[ORIGINS], app[CACHE], work, files, video.max_source_bytes)
     uploads = app.get(UPLOADS)
     if uploads is not None:
-        app[VIDEO_UPLOADS] = VideoUploads(uploads, uploads.store.origins, work, files,
+        app[VIDEO_UPLOADS] = VideoUploads(uploads.intake, uploads.store.origins, uploads.notices, work, files,
                                           min(video.max_source_bytes, settings.api.max_upload_bytes))
     yield
     await transcodes.close()

@@ -2,6 +2,9 @@
 
 * SVG: sanitised (no entities, no scripts, no event handlers, no foreignObject, no
   external references in href/xlink:href or CSS url()), then rasterised by libvips (librsvg).
+  Internal references (`<use href="#a">`, `url(#a)`) are counted as they would expand: a
+  document that would draw more than SVG_MAX_EXPANDED_ELEMENTS elements ("billion laughs" with
+  nested `<use>`) or that refers to itself is refused at once, like a raster over the pixel limit.
   Only SVG that went through here may reach libvips' SVG loader (see probe.open_header).
 * BMP and HEVC-coded HEIC: the libvips inside pyvips-binary has no decoder for them, so
   Pillow (with pillow-heif's bundled libheif) decodes them, after a header-only size check,
@@ -23,6 +26,10 @@ _DANGEROUS_TAGS = {"script", "foreignobject", "iframe", "embed", "object", "audi
                    "animate"}
 _SAFE_DATA_URL = re.compile(r"data:image/(png|jpeg|gif|webp);base64,", re.IGNORECASE)
 _CSS_URL = re.compile(r"url\(\s*['\"]?(?!#)[^)]*\)", re.IGNORECASE)
+_LOCAL_URL = re.compile(r"url\(\s*['\"]?#([^)'\"\s]+)")
+# How many elements a document may draw once every internal reference is expanded. librsvg's
+# own ceiling is far higher (it gives up only at the render deadline, seconds later).
+SVG_MAX_EXPANDED_ELEMENTS = 100_000
 
 
 def sniff(data: bytes) -> str | None:
@@ -53,7 +60,7 @@ def normalise(data: bytes, max_pixels: int) -> tuple[bytes, bool]:
     return data, False
 
 
-def sanitise_svg(data: bytes) -> bytes:
+def sanitise_svg(data: bytes, max_elements: int = SVG_MAX_EXPANDED_ELEMENTS) -> bytes:
     import xml.etree.ElementTree as ElementTree
 
     from defusedxml import DefusedXmlException
@@ -63,7 +70,13 @@ def sanitise_svg(data: bytes) -> bytes:
         root = fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except (DefusedXmlException, ElementTree.ParseError) as exc:
         raise InvalidImage("Unsafe or malformed SVG", detail=str(exc)) from None
-    _clean(root)
+    try:
+        _clean(root)
+        expanded = expanded_elements(root)
+    except RecursionError:
+        raise InvalidImage("Unsafe or malformed SVG", detail="nested too deep") from None
+    if expanded > max_elements:
+        raise SourceTooLarge(f"SVG too complex - its references expand to over {max_elements} elements")
     # Serialise with the default namespace unprefixed: librsvg (and libvips' sniffing) want `<svg`.
     ElementTree.register_namespace("", "http://www.w3.org/2000/svg")
     ElementTree.register_namespace("xlink", "http://www.w3.org/1999/xlink")
@@ -92,6 +105,43 @@ def _clean(element) -> None:  # type: ignore[no-untyped-def]
             del element.attrib[name]
         elif local == "style" or "url(" in value.lower():
             element.attrib[name] = _CSS_URL.sub("none", value)
+
+
+def expanded_elements(root) -> int:  # type: ignore[no-untyped-def]
+    """How many elements the renderer would instantiate: each element once, plus, for every
+    internal reference it makes (href="#id", url(#id)), the expanded size of the target.
+    Memoised per element, so a 10-deep nest of ten `<use>` costs 100 steps to count, not 10**10;
+    a reference cycle raises InvalidImage."""
+    by_id = {el.get("id"): el for el in root.iter() if el.get("id")}
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+
+    def size(element) -> int:  # type: ignore[no-untyped-def]
+        key = id(element)
+        if key in sizes:
+            return sizes[key]
+        if key in open_:
+            raise InvalidImage("Unsafe or malformed SVG", detail="reference cycle")
+        open_.add(key)
+        total = 1 + sum(size(child) for child in element)
+        for target in _references(element):
+            if target in by_id:
+                total += size(by_id[target])
+        open_.discard(key)
+        sizes[key] = total
+        return total
+
+    return size(root)
+
+
+def _references(element) -> list[str]:  # type: ignore[no-untyped-def]
+    targets = []
+    for name, value in element.attrib.items():
+        if _local(name) == "href" and value.startswith("#"):
+            targets.append(value[1:])
+        elif "url(" in value:
+            targets.extend(_LOCAL_URL.findall(value))
+    return targets
 
 
 def _via_pillow(data: bytes, max_pixels: int) -> bytes:

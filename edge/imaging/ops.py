@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from edge.grammar.values import Colour, Effect
+from edge.grammar.effect_args import Effect
+from edge.grammar.values import Colour
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,7 @@ class Box:
 
 @dataclass(frozen=True, slots=True)
 class Filter:
-    """An effect (`e_`): the step function is looked up by the effect's name in imaging/effects.py.
+    """An effect (`e_`): the step function is looked up by the effect's name in imaging/effects/ (STEPS).
 
     regions: where to apply it (blur_region, the *_faces effects); empty = the whole image.
     offset: x/y of the component (shadow offset, gradient_fade direction)."""

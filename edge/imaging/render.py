@@ -22,7 +22,9 @@ from edge.errors import InvalidImage, InvalidTransformation, RenderTimeout, Reso
 from edge.grammar.chain import Chain
 from edge.grammar.expressions import references
 from edge.grammar.values import IGNORE, Colour, OutputFormat
-from edge.imaging import effects, faces
+from edge.imaging import faces
+from edge.imaging.effects.bands import BLACK
+from edge.imaging.layers import render_text
 from edge.imaging.abort import Abort
 from edge.imaging.encode import OutputSpec, encode
 from edge.imaging.formats import normalise
@@ -219,10 +221,10 @@ def _layer_sources(chain: Chain, originals: Mapping[str, bytes], limits: Limits,
         else:
             style = layer.style
             assert style is not None and layer.text is not None
-            image = effects.render_text(
+            image = render_text(
                 layer.text, style.font, style.size, bold=style.bold, italic=style.italic, underline=style.underline,
                 strikethrough=style.strikethrough, align=style.align, letter_spacing=style.letter_spacing,
-                line_spacing=style.line_spacing, colour=t.colour or effects.BLACK,
+                line_spacing=style.line_spacing, colour=t.colour or BLACK,
                 background=t.background if isinstance(t.background, Colour) else None, max_pixels=max(0, budget),
                 wrap_width=text_wrap_width(t),
             )

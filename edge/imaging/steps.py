@@ -9,12 +9,11 @@ from typing import Any
 import pyvips
 
 from edge.grammar.values import Colour
-from edge.imaging import effects
+from edge.imaging import layers, shape
 from edge.imaging.abort import Abort
+from edge.imaging.effects import apply_filter
+from edge.imaging.effects.bands import TRANSPARENT, WHITE, with_alpha
 from edge.imaging.ops import AddBorder, Crop, Filter, Flip, Grow, Layer, Op, Opacity, Pad, Resize, Rotate, RoundCorners, SmartCrop
-
-WHITE = effects.WHITE
-TRANSPARENT = effects.TRANSPARENT
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +55,7 @@ def pad(image: pyvips.Image, op: Pad, env: StepEnv) -> pyvips.Image:
     colour = op.background
     if isinstance(colour, str):  # b_auto: measured from the pixels, which a sequential decode reads once
         image = image.copy_memory()
-        colour = effects.auto_background(image, colour)
+        colour = shape.auto_background(image, colour)
     image, background = _with_background(image, colour, env.alpha_output)
     return image.embed(op.left, op.top, op.width, op.height, extend="background", background=background)
 
@@ -74,31 +73,31 @@ def flip(image: pyvips.Image, op: Flip, env: StepEnv) -> pyvips.Image:
 
 
 def filter_(image: pyvips.Image, op: Filter, env: StepEnv) -> pyvips.Image:
-    return effects.apply_filter(image, op)
+    return apply_filter(image, op)
 
 
 def grow(image: pyvips.Image, op: Grow, env: StepEnv) -> pyvips.Image:
-    image = effects.with_alpha(image)
+    image = with_alpha(image)
     return image.embed(op.left, op.top, op.width, op.height, extend="background", background=[0, 0, 0, 0])
 
 
 def round_corners(image: pyvips.Image, op: RoundCorners, env: StepEnv) -> pyvips.Image:
-    return effects.round_corners(image, op.radii, op.ellipse)
+    return shape.round_corners(image, op.radii, op.ellipse)
 
 
 def add_border(image: pyvips.Image, op: AddBorder, env: StepEnv) -> pyvips.Image:
-    return effects.add_border(image, op.width, op.colour, op.radii, op.ellipse)
+    return shape.add_border(image, op.width, op.colour, op.radii, op.ellipse)
 
 
 def opacity(image: pyvips.Image, op: Opacity, env: StepEnv) -> pyvips.Image:
-    return effects.opacity(image, op.percent)
+    return shape.opacity(image, op.percent)
 
 
 def layer(image: pyvips.Image, op: Layer, env: StepEnv) -> pyvips.Image:
     source = env.sources[op.key]
     for inner in op.ops:
         source = apply(source, inner, StepEnv(True, env.sources, env.abort))
-    return effects.compose(image, source, op.left, op.top, op.blend, op.opacity, op.tiled, op.underlay)
+    return layers.compose(image, source, op.left, op.top, op.blend, op.opacity, op.tiled, op.underlay)
 
 
 _STEPS: dict[type, Callable[[pyvips.Image, Any, StepEnv], pyvips.Image]] = {

@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from edge.concurrency.ttl import TTLMap
 from edge.errors import OriginUnavailable, ResourceNotFound, SourceTooLarge
 from edge.origins.base import OriginVersion, Staged
 
@@ -26,21 +27,18 @@ class LocalOriginStore:
     def __init__(self, root: Path, revalidate_seconds: float = 1.0) -> None:
         self.root = root.resolve()
         self.revalidate_seconds = revalidate_seconds
-        self._lookups: dict[tuple[str, str], tuple[float, OriginVersion | None]] = {}
+        self._lookups: TTLMap[OriginVersion | None] = TTLMap(_MAX_LOOKUP_ENTRIES, revalidate_seconds)
 
     async def locate(self, cloud: str, public_id: str) -> OriginVersion:
         key = (cloud, public_id)
-        cached = self._lookups.get(key)
-        now = time.monotonic()
-        if cached is None or cached[0] <= now:
+        if key in self._lookups:
+            version = self._lookups.get(key)
+        else:
             version = await asyncio.get_running_loop().run_in_executor(None, self.locate_sync, cloud, public_id)
-            if len(self._lookups) >= _MAX_LOOKUP_ENTRIES:
-                self._lookups.clear()
-            cached = (now + self.revalidate_seconds, version)
-            self._lookups[key] = cached
-        if cached[1] is None:
+            self._lookups.put(key, version)
+        if version is None:
             raise ResourceNotFound(f"Resource not found - {public_id}")
-        return cached[1]
+        return version
 
     def locate_sync(self, cloud: str, public_id: str) -> OriginVersion | None:
         parts = [cloud, *public_id.split("/")]
@@ -76,7 +74,7 @@ class LocalOriginStore:
         return await asyncio.get_running_loop().run_in_executor(None, _read_capped, version.locator, max_bytes)
 
     def forget(self, cloud: str, public_id: str) -> None:
-        self._lookups.pop((cloud, public_id), None)
+        self._lookups.pop((cloud, public_id))
 
     def forget_all(self) -> None:
         self._lookups.clear()
@@ -100,7 +98,7 @@ class LocalOriginStore:
 
     async def publish(self, staged: Staged) -> None:
         await asyncio.get_running_loop().run_in_executor(None, _publish, staged)
-        self._lookups.pop((staged.cloud, staged.public_id), None)
+        self._lookups.pop((staged.cloud, staged.public_id))
 
     async def is_staged(self, staged: Staged) -> bool:
         """Whether the staged file is still there, i.e. was never published (write recovery)."""
@@ -111,13 +109,13 @@ class LocalOriginStore:
 
     async def delete(self, cloud: str, public_id: str) -> bool:
         removed = await asyncio.get_running_loop().run_in_executor(None, self._delete_sync, cloud, public_id)
-        self._lookups.pop((cloud, public_id), None)
+        self._lookups.pop((cloud, public_id))
         return removed
 
     async def move(self, cloud: str, from_id: str, to_id: str, mtime_ns: int | None = None) -> None:
         await asyncio.get_running_loop().run_in_executor(None, self._move_sync, cloud, from_id, to_id, mtime_ns)
-        self._lookups.pop((cloud, from_id), None)
-        self._lookups.pop((cloud, to_id), None)
+        self._lookups.pop((cloud, from_id))
+        self._lookups.pop((cloud, to_id))
 
     async def keep(self, locator: str, area: str, name: str) -> str:
         """Copy an original aside (backups) under `<root>/.edge/<area>/`; returns the copy's locator."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,14 +21,13 @@ from edge.services.assets import (
     describe,
     eager_items,
     now_iso,
-    parse_context,
     random_id,
     split_list,
     truthy,
 )
 from edge.services.credentials import Credentials
-from edge.services.named import NamedTransformations
-from edge.services.purge import PurgeHook
+from edge.services.edits import apply_edits, present
+from edge.services.notices import Notices
 
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,100}")
 # Upload API parameters that describe the call, not the preset.
@@ -70,16 +69,20 @@ class Admin:
         self,
         store: AssetStore,
         credentials: Credentials,
+        definitions_changed: Callable[[str], Awaitable[None]],
+        notices: Notices,
         renders: Callable[[], float] = lambda: 0.0,
         limit: HourlyLimit | None = None,
     ) -> None:
         self.store = store
         self.catalog: Catalog = store.catalog
         self.credentials = credentials
+        # After a change to named transformations: every process and node reloads the cloud's
+        # definitions (this one before the call returns), so delivery and strict rules see it.
+        self.definitions_changed = definitions_changed
+        self.notices = notices
         self._renders = renders
         self.limit = limit or HourlyLimit(0)
-        self.named: NamedTransformations | None = None  # forgotten on every change, so delivery sees it
-        self.purge: PurgeHook | None = None  # the CDN purge hook (invalidate=true)
 
     def authorise(self, cloud: str, authorization: str | None) -> tuple[str, Allowance]:
         """The secret of the key used (it signs response fields) and what is left of its allowance."""
@@ -138,7 +141,7 @@ class Admin:
         return body
 
     async def resource(self, cloud: str, type_: str, public_id: str, params: Params, base_url: str, secret: str) -> dict[str, Any]:
-        asset = await self._get(cloud, type_, public_id)
+        asset = await self.store.existing(cloud, type_, public_id)
         body = describe(asset, base_url, secret, with_signature=False)
         body["derived"] = [
             {"transformation": d.transformation, "format": d.format, "bytes": d.bytes,
@@ -157,17 +160,8 @@ class Admin:
         return body
 
     async def update(self, cloud: str, type_: str, public_id: str, params: Params, base_url: str, secret: str) -> dict[str, Any]:
-        asset = await self._get(cloud, type_, public_id)
-        changes: dict[str, Any] = {}
-        if "tags" in params:
-            changes["tags"] = tuple(split_list(params["tags"]))
-        if "context" in params:
-            changes["context"] = parse_context(params["context"])
-        if "metadata" in params:
-            changes["metadata"] = {**asset.metadata, **parse_context(params["metadata"])}
-        if changes:
-            asset = replace(asset, **changes)
-            await self.catalog.put(asset)
+        asset = await self.store.existing(cloud, type_, public_id)
+        asset = await apply_edits(self.store, asset, params, present)
         return describe(asset, base_url, secret, with_signature=False)
 
     async def tags(self, cloud: str, params: Params) -> dict[str, Any]:
@@ -207,11 +201,9 @@ class Admin:
             deleted[public_id] = "deleted" if removed else "not_found"
             counts[public_id] = {"original": int(removed), "derived": len(derived)}
         gone_ids = [(kind, public_id) for kind, public_id in targets if deleted.get(public_id) == "deleted"]
-        if gone_ids and truthy(params.get("invalidate")):
-            self.store.delivery.forget_recent()
-            if self.purge is not None:
-                secret = self.credentials.keyring.primary(cloud).secret
-                self.purge.purge(cloud, [("image", kind, public_id) for kind, public_id in gone_ids], "destroy", secret)
+        if gone_ids:
+            secret = self.credentials.keyring.primary(cloud).secret
+            self.notices.invalidate(params, cloud, [("image", kind, public_id) for kind, public_id in gone_ids], "destroy", secret)
         body: dict[str, Any] = {"deleted": deleted, "deleted_counts": counts, "partial": False}
         if page is not None and page.next_cursor:
             body["next_cursor"] = page.next_cursor
@@ -284,7 +276,7 @@ class Admin:
         named = NamedTransformation(name, definition, truthy(params.get("allowed_for_strict")), now_iso())
         if not await self.catalog.put_named_transformation(cloud, named, create=True):
             raise AlreadyExists(f"Transformation {name} already exists")
-        await self.refresh_strict(cloud)
+        await self.definitions_changed(cloud)
         return {"message": "created"}
 
     async def update_transformation(self, cloud: str, params: Params) -> dict[str, Any]:
@@ -292,13 +284,13 @@ class Admin:
         definition = parse_chain(str(params["unsafe_update"])).canonical if params.get("unsafe_update") else found.definition
         allowed = truthy(params.get("allowed_for_strict"), found.allowed_for_strict)
         await self.catalog.put_named_transformation(cloud, replace(found, definition=definition, allowed_for_strict=allowed), create=False)
-        await self.refresh_strict(cloud)
+        await self.definitions_changed(cloud)
         return {"message": "updated"}
 
     async def delete_transformation(self, cloud: str, params: Params) -> dict[str, Any]:
         found = await self._named(cloud, str(params.get("transformation") or ""))
         await self.catalog.delete_named_transformation(cloud, found.name)
-        await self.refresh_strict(cloud)
+        await self.definitions_changed(cloud)
         return {"message": "deleted"}
 
     async def _named(self, cloud: str, name: str) -> NamedTransformation:
@@ -307,14 +299,6 @@ class Admin:
             if named.name == name:
                 return named
         raise ResourceNotFound(f"Transformation {name} not found")
-
-    async def refresh_strict(self, cloud: str) -> None:
-        """What an unsigned URL may use on a strict cloud: allowed named definitions and eager derivatives."""
-        allowed = {n.definition for n in await self.catalog.named_transformations(cloud) if n.allowed_for_strict}
-        allowed |= await self.catalog.eager_transformations(cloud)
-        self.credentials.strict_allowed[cloud] = frozenset(allowed)
-        if self.named is not None:
-            self.named.forget(cloud)
 
     # -- upload presets -------------------------------------------------------------------------
 
@@ -365,12 +349,6 @@ class Admin:
         if not await self.catalog.delete_folder(cloud, path) and not await self.catalog.folders(cloud, path):
             raise ResourceNotFound(f"Can't find folder with path {path}")
         return {"deleted": [path]}
-
-    async def _get(self, cloud: str, type_: str, public_id: str) -> Asset:
-        asset = await self.catalog.get(cloud, type_, public_id)
-        if asset is None:
-            raise ResourceNotFound(f"Resource not found - {public_id}")
-        return asset
 
 
 def _named(named: NamedTransformation) -> dict[str, Any]:

@@ -31,6 +31,17 @@ from edge.signing import api_signature
 
 ParamValue = str | list[str]
 Params = Mapping[str, Any]
+# The delivery types kept in the store (fetch originals live elsewhere; list is a view).
+STORED_TYPES = frozenset({"upload", "private", "authenticated"})
+
+
+@dataclass(frozen=True, slots=True)
+class Eager:
+    """One eager derivative as rendered: its catalog record and its dimensions."""
+
+    derived: Derived
+    width: int
+    height: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +97,14 @@ def parse_context(value: Any) -> dict[str, str]:
         key, _, val = pair.replace("\0=", "\1").partition("=")
         result[key.replace("\1", "=").replace("\0|", "|")] = val.replace("\1", "=").replace("\0|", "|")
     return result
+
+
+def stored_type(value: Any) -> str:
+    """The `type` parameter of a call that writes or deletes: one of the stored types."""
+    type_ = str(value or "upload")
+    if type_ not in STORED_TYPES:
+        raise InvalidParameter(f"Unsupported type - {type_}")
+    return type_
 
 
 def valid_public_id(public_id: str) -> str:
@@ -146,6 +165,12 @@ class AssetStore:
         self.origins = origins
         self.delivery = delivery
         self.max_bytes = max_bytes
+
+    async def existing(self, cloud: str, type_: str, public_id: str) -> Asset:
+        asset = await self.catalog.get(cloud, type_, public_id)
+        if asset is None:
+            raise ResourceNotFound(f"Resource not found - {public_id}")
+        return asset
 
     async def save(self, asset: Asset, stored: Stored, *, previous: Asset | None, backup: bool) -> Asset:
         if previous is not None and backup:
@@ -257,7 +282,7 @@ class AssetStore:
         )
         return await self.save(asset, Stored(data, chosen.format, chosen.width, chosen.height), previous=current, backup=current is not None)
 
-    async def render_eager(self, asset: Asset, items: list[tuple[str, str | None]]) -> list[Derived]:
+    async def render_eager(self, asset: Asset, items: list[tuple[str, str | None]]) -> list[Eager]:
         """Render each eager transformation through delivery, so the derivative lands in the cache."""
         done = []
         for transformation, fmt in items:
@@ -268,7 +293,7 @@ class AssetStore:
             derivative = await self.delivery.get(path, "")
             derived = Derived(transformation, extension, derivative.entry.size, now_iso())
             await self.catalog.add_derived(asset.cloud, asset.type, asset.public_id, derived)
-            done.append(derived)
+            done.append(Eager(derived, derivative.entry.width, derivative.entry.height))
         # The slower tiers are written in the background; wait, so that every node finds them.
         await self.delivery.cache.drain()
         return done

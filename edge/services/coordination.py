@@ -54,6 +54,8 @@ class Cluster:
         self._last_good: OrderedDict[str, dict[str, str]] = OrderedDict()
         # Called on every invalidation (local or from another node): memos of recent answers.
         self.on_invalidate: list[Callable[[], None]] = []
+        # Called with a cloud whose definitions (named transformations, strict rules) changed.
+        self.on_definitions: list[Callable[[str], Awaitable[None]]] = []
 
     # -- render once across nodes ---------------------------------------------------------
     async def render_once(self, key: str, build: Callable[[], Awaitable[CachedDerivative]]) -> tuple[CachedDerivative, str]:
@@ -136,8 +138,19 @@ class Cluster:
             if await self.shared.publish({"cloud": cloud, "public_id": public_id}):
                 self.metrics.invalidations.labels("published").inc()
 
+    async def definitions_changed(self, cloud: str) -> None:
+        """A cloud's definitions changed: reloaded here before the caller answers, on every other
+        node as soon as the message arrives (without Redis, other processes reload within a second)."""
+        await self.apply({"cloud": cloud, "definitions": "1"})
+        if self.shared is not None:
+            await self.shared.publish({"cloud": cloud, "definitions": "1"})
+
     async def apply(self, message: dict[str, str]) -> None:
         cloud, public_id = message.get("cloud", ""), message.get("public_id", "")
+        if message.get("definitions"):
+            for reload in self.on_definitions:
+                await reload(cloud)
+            return
         self.origins.forget(cloud, public_id)
         for forget in self.on_invalidate:
             forget()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hmac
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from edge.errors import InvalidCredentials, ResourceNotFound, SignatureMismatch
 from edge.grammar.delivery_path import DeliveryPath
+from edge.services.strict import StrictTransformations
 from edge.signing import (
     ApiKey,
     Keyring,
@@ -25,19 +26,15 @@ class Credentials:
     def __init__(
         self,
         keyring: Keyring,
-        strict_clouds: frozenset[str] = frozenset(),
+        strict: StrictTransformations | None = None,
+        token_keys: Mapping[str, str] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.keyring = keyring
-        self.strict_clouds = strict_clouds
-        self._clock = clock
-        # Per cloud, the canonical transformations an unsigned URL may use on a strict cloud.
-        self.strict_allowed: dict[str, frozenset[str]] = {}
-        self.reload_strict: Callable[[str], Awaitable[None]] | None = None
-        self.strict_named: Callable[[str], Awaitable[frozenset[str]]] | None = None
-        self._reloaded: dict[str, float] = {}
+        self.strict = strict or StrictTransformations(frozenset())
         # cloud (or "*") -> hex key of token authentication (the SDK's auth_token "key").
-        self.token_keys: Mapping[str, str] = {}
+        self.token_keys: Mapping[str, str] = dict(token_keys or {})
+        self._clock = clock
 
     def known_cloud(self, cloud: str) -> None:
         if cloud not in self.keyring.clouds:
@@ -96,22 +93,18 @@ class Credentials:
             if not self.token_valid(path.cloud, token, raw_path, client_ip):
                 raise SignatureMismatch("Invalid or expired token")
             return
-        if path.cloud not in self.strict_clouds or not path.chain.components:
+        strict = self.strict
+        if path.cloud not in strict.clouds or not path.chain.components:
             return
-        if path.chain.canonical in self.strict_allowed.get(path.cloud, frozenset()):
+        if strict.allows(path.cloud, path.chain.canonical):
             return
         components = path.chain.components
-        if self.strict_named is not None and all(c.named for c in components):
-            allowed = await self.strict_named(path.cloud)
+        if all(c.named for c in components):
+            allowed = await strict.allowed_names(path.cloud)
             if all(set(c.named) <= allowed for c in components):  # t_<name> marked allowed_for_strict
                 return
-        # Another process may have allowed it since: reload, at most once a second per cloud.
-        now = time.monotonic()
-        if self.reload_strict is not None and now - self._reloaded.get(path.cloud, -1.0) >= 1.0:
-            self._reloaded[path.cloud] = now
-            await self.reload_strict(path.cloud)
-            if path.chain.canonical in self.strict_allowed.get(path.cloud, frozenset()):
-                return
+        if await strict.reload(path.cloud) and strict.allows(path.cloud, path.chain.canonical):
+            return
         raise SignatureMismatch("Transformation not allowed - strict transformations are on; sign the URL")
 
     def token_valid(self, cloud: str, token: str, raw_path: str, client_ip: str | None) -> bool:
@@ -128,12 +121,3 @@ def _text(value: ParamValue | None) -> str:
     if value is None:
         return ""
     return value if isinstance(value, str) else ",".join(value)
-
-
-def parse_token_keys(text: str) -> dict[str, str]:
-    """`HEX` (every cloud) or `cloud=HEX,cloud2=HEX` -> {cloud or "*": HEX}."""
-    keys = {}
-    for item in (i.strip() for i in text.split(",") if i.strip()):
-        cloud, sep, key = item.partition("=")
-        keys[cloud.strip() if sep else "*"] = (key if sep else item).strip()
-    return keys

@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from edge.cache.base import CachedDerivative
+from edge.concurrency.singleflight import SingleFlight
+from edge.concurrency.ttl import TTLMap
 from edge.cache.tiered import TieredCache
 from edge.errors import (
     EdgeError,
@@ -33,7 +35,8 @@ from edge.origins.base import OriginStore, OriginVersion, storage_cloud
 from edge.services.coordination import Cluster
 from edge.services.fetch import RemoteOriginals
 from edge.services.purge import cloud_key, surrogate_key
-from edge.services.render_pool import RenderPool, SingleFlight
+from edge.services.render_pool import RenderPool
+from edge.services.untransformed import original_as_is_sync, untransformed_format
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +61,6 @@ class Derivative:
 
 @dataclass(frozen=True, slots=True)
 class _Recent:
-    expires: float
     key: str
     answer: Derivative  # with a placeholder entry: the bytes live in the memory tier, not here
 
@@ -76,14 +78,19 @@ class Delivery:
         pool: RenderPool,
         limits: DeliveryLimits,
         metrics: Metrics,
+        *,
+        clouds: frozenset[str] | None = None,
         named: Mapping[str, Chain] | None = None,
+        named_lookup: Callable[[str, frozenset[str]], Awaitable[Mapping[str, Chain]]] | None = None,
+        asset_metadata: Callable[[str, str, str], Awaitable[tuple[tuple[str, ...], dict[str, str]]]] | None = None,
+        remote: RemoteOriginals | None = None,
         recent_seconds: float = 0.0,
         cluster: Cluster | None = None,
     ) -> None:
         self.cloud = cloud
-        self.clouds = frozenset({cloud})  # every product environment served (the credentials' clouds)
-        # cloud -> {name: Chain} for t_<name> from the catalog; set by the app with the Admin API.
-        self.named_lookup: Callable[[str], Awaitable[Mapping[str, Chain]]] | None = None
+        self.clouds = clouds or frozenset({cloud})  # every product environment served (the credentials' clouds)
+        # cloud -> {name: Chain} for t_<name> from the catalog (the Admin API's).
+        self.named_lookup = named_lookup
         self.origins = origins
         self.cache = cache
         self.pool = pool
@@ -94,12 +101,12 @@ class Delivery:
         # (raw path, Accept) -> the derivative key it led to, trusted as long as an origin
         # lookup is (recent_seconds): a repeated URL skips parsing, lookup and hashing.
         self.recent_seconds = recent_seconds
-        self._recent: dict[object, _Recent] = {}
-        # `fetch` originals (set by the app when fetch is configured); None = fetch disabled.
-        self.remote: RemoteOriginals | None = None
-        # (cloud, type, public_id) -> the asset's (tags, context), for conditions on them (set
-        # by the app with the catalog); looked up only for chains that read them.
-        self.asset_metadata: Callable[[str, str, str], Awaitable[tuple[tuple[str, ...], dict[str, str]]]] | None = None
+        self._recent: TTLMap[_Recent] = TTLMap(MAX_RECENT, recent_seconds)
+        # `fetch` originals; None = fetch disabled.
+        self.remote = remote
+        # (cloud, type, public_id) -> the asset's (tags, context), for conditions on them;
+        # looked up only for chains that read them.
+        self.asset_metadata = asset_metadata
         self.cluster = cluster or Cluster(origins, cache, metrics)
         self.cluster.on_invalidate.append(self.forget_recent)
 
@@ -109,13 +116,14 @@ class Delivery:
             return chain
         lookup = dict(self.named)
         if self.named_lookup is not None:
-            lookup.update(await self.named_lookup(cloud))
+            used = frozenset(name for t in chain.components for name in (t.named or ()))
+            lookup.update(await self.named_lookup(cloud, used - lookup.keys()))
         return expand(chain, lookup)
 
     def recent(self, memo_key: object) -> Derivative | None:
         """The answer to a request seen moments ago, if its bytes are still in memory."""
         seen = self._recent.get(memo_key)
-        if seen is None or seen.expires < time.monotonic() or self.cache.memory is None:
+        if seen is None or self.cache.memory is None:
             return None
         entry = self.cache.memory.get(seen.key)
         if entry is None:
@@ -132,11 +140,8 @@ class Delivery:
     def _remember(self, memo_key: object, key: str, derivative: Derivative) -> None:
         if self.recent_seconds <= 0:
             return
-        if len(self._recent) >= MAX_RECENT:
-            self._recent.clear()
-        expires = time.monotonic() + self.recent_seconds
         # Never the bytes: the memo must not keep a derivative alive after the memory tier evicts it.
-        self._recent[memo_key] = _Recent(expires, key, dataclasses.replace(derivative, entry=_NO_BYTES))
+        self._recent.put(memo_key, _Recent(key, dataclasses.replace(derivative, entry=_NO_BYTES)))
 
     async def get(self, path: DeliveryPath, accept: str, memo_key: object = None) -> Derivative:
         try:
@@ -231,10 +236,16 @@ class Delivery:
         default = path.chain.last("default_image")
         if default is None:
             raise ResourceNotFound(f"Resource not found - {path.public_id}")
-        try:
-            return default, await self.origins.locate(path.cloud, default)
-        except ResourceNotFound:
-            raise ResourceNotFound(f"Resource not found - {path.public_id} (default image {default} missing too)") from None
+        # Cloudinary writes the default with its format (`d_avatar.png`): the public_id is the stem.
+        # (The folder store would also find a file named `avatar.png` exactly; S3 would not.)
+        stem, dot, extension = default.rpartition(".")
+        candidates = (stem, default) if dot and stem and extension.lower() in _DEFAULT_FORMATS else (default,)
+        for public_id in candidates:
+            try:
+                return public_id, await self.origins.locate(path.cloud, public_id)
+            except ResourceNotFound:
+                continue
+        raise ResourceNotFound(f"Resource not found - {path.public_id} (default image {default} missing too)")
 
     async def _locate_layers(self, path: DeliveryPath) -> tuple[dict[str, OriginVersion], dict[str, bytes]]:
         """The image layers' originals (l_/u_): a missing one is a 404 that names it. `l_fetch:`
@@ -273,6 +284,12 @@ class Delivery:
             self.metrics.origin_bytes.inc(len(data) + sum(map(len, layers.values())))
             rendered_at = time.perf_counter()
             self.metrics.observe_stage("origin", rendered_at - started)
+            plain = untransformed_format(path, version.locator) if fetched is None and not layers else None
+            if plain is not None:
+                entry = await self.pool.run(original_as_is_sync, data, plain, limits.imaging, timeout=limits.render_timeout)
+                if entry is not None:
+                    self.cache.put(key, entry)
+                    return entry
             abort = Abort()
             try:
                 rendered: Rendered = await self.pool.run(
@@ -325,6 +342,7 @@ def derivative_key(path: DeliveryPath, output: OutputSpec, version: OriginVersio
     return hashlib.sha256(material.encode()).hexdigest()[:40]
 
 
+_DEFAULT_FORMATS = frozenset({"jpg", "jpeg", "png", "webp", "avif", "gif", "bmp", "tif", "tiff", "heic", "heif", "svg", "ico"})
 _EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/avif": "avif",
                "image/gif": "gif", "application/json": "json"}
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from edge.errors import InvalidImage, NotAllowed
 from edge.origins.base import OriginVersion
 from edge.origins.remote import RemoteFetcher, RemoteOriginal
-from edge.services.render_pool import SingleFlight
+from edge.concurrency.singleflight import SingleFlight
 
 _MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-maxage|max-age)\s*=\s*(\d+)", re.IGNORECASE)
 _NO_CACHE = re.compile(r"(?:^|,)\s*(?:no-cache|no-store|private)\s*(?:,|$)", re.IGNORECASE)
@@ -40,17 +40,6 @@ def sniff_image(data: bytes) -> str | None:
     if data[4:8] == b"ftyp" and data[8:12] in (b"avif", b"avis", b"heic", b"heix", b"mif1", b"msf1"):
         return "image/avif" if data[8:12].startswith(b"avi") else "image/heic"
     return None
-
-
-def parse_allowed_domains(text: str) -> dict[str, tuple[str, ...]]:
-    """`demo=example.com|*.cdn.example.org,shop=img.shop.test` -> per cloud domain patterns."""
-    allowed: dict[str, list[str]] = {}
-    for item in (i.strip() for i in text.split(",") if i.strip()):
-        cloud, sep, domains = item.partition("=")
-        if not sep or not cloud.strip():
-            raise ValueError(f"expected cloud=domain|domain, got {item!r}")
-        allowed.setdefault(cloud.strip(), []).extend(d.strip().lower() for d in domains.split("|") if d.strip())
-    return {cloud: tuple(domains) for cloud, domains in allowed.items()}
 
 
 def domain_allowed(host: str, patterns: tuple[str, ...]) -> bool:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import time
 import urllib.parse
 from dataclasses import dataclass
 
 from edge.catalog.models import Asset
 from edge.catalog.store import Catalog
+from edge.concurrency.ttl import TTLMap
 from edge.errors import InvalidUrl, NotAllowed, ResourceNotFound
 
 MAX_LISTED = 500
@@ -39,23 +39,21 @@ class TagLists:
         self.catalog = catalog
         self.clouds = clouds  # "*" = every cloud
         self.max_age = max_age
-        self._held: dict[tuple[str, str], tuple[float, TagList]] = {}
+        self._held: TTLMap[TagList] = TTLMap(_MAX_HELD, max_age)
 
     async def get(self, cloud: str, tag: str) -> TagList:
         if cloud not in self.clouds and "*" not in self.clouds:
             raise NotAllowed("Resource lists are not enabled for this cloud")
         key = (cloud, tag)
         held = self._held.get(key)
-        if held is not None and held[0] > time.monotonic():
-            return held[1]
+        if held is not None:
+            return held
         page = await self.catalog.list(cloud, "upload", tag=tag, max_results=MAX_LISTED)
         if not page.assets:
             raise ResourceNotFound(f"Resource not found - {tag}")
         body = json.dumps({"resources": [_resource(a) for a in page.assets], "updated_at": _now()}).encode()
         answer = TagList(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
-        if len(self._held) >= _MAX_HELD:
-            self._held.clear()
-        self._held[key] = (time.monotonic() + self.max_age, answer)
+        self._held.put(key, answer)
         return answer
 
 

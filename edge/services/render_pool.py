@@ -3,21 +3,28 @@
 A full queue fails fast with Overloaded (429 + Retry-After) instead of queueing without
 limit (imgproxy `workers`). A slot is held from reading the original to the end of the
 render, so at most `workers` originals are in memory at once whatever the concurrency.
+`run` takes a slot itself unless its caller already holds one (`slot()`), so no caller can
+reach a render thread around the bounded queue.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from contextvars import ContextVar
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
+from edge.concurrency.singleflight import SingleFlight
 from edge.errors import Overloaded, RenderTimeout
 from edge.metrics import Metrics
 
 T = TypeVar("T")
+__all__ = ["RenderPool", "SingleFlight"]  # SingleFlight lives in edge.concurrency; kept importable here
+# Set while the current task holds a slot: `run` inside `slot()` must not take a second one.
+_HOLDING: ContextVar[bool] = ContextVar("edge_render_slot_held", default=False)
 
 
 class RenderPool:
@@ -43,15 +50,24 @@ class RenderPool:
             self._metrics.queue_depth.set(self.waiting)
         self._metrics.observe_stage("queue", time.perf_counter() - started)
         self._metrics.renders_in_flight.inc()
+        holding = _HOLDING.set(True)
         try:
             yield
         finally:
+            _HOLDING.reset(holding)
             self._metrics.renders_in_flight.dec()
             self._slots.release()
 
     async def run(self, fn: Callable[..., T], *args: Any, timeout: float, on_timeout: Callable[[], None] = lambda: None) -> T:
         """Run blocking `fn` on a render thread; past `timeout`, call `on_timeout` (which should
-        make the thread give up) and answer 504."""
+        make the thread give up) and answer 504. Takes a slot (or Overloaded) unless the caller
+        holds one already."""
+        if not _HOLDING.get():
+            async with self.slot():
+                return await self._run(fn, *args, timeout=timeout, on_timeout=on_timeout)
+        return await self._run(fn, *args, timeout=timeout, on_timeout=on_timeout)
+
+    async def _run(self, fn: Callable[..., T], *args: Any, timeout: float, on_timeout: Callable[[], None]) -> T:
         future = asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
         try:
             return await asyncio.wait_for(asyncio.shield(future), timeout)
@@ -67,24 +83,3 @@ class RenderPool:
 def _consume(future: asyncio.Future[Any]) -> None:
     if not future.cancelled():
         future.exception()
-
-
-class SingleFlight:
-    """One build per key at a time; concurrent callers share its result (or its error)."""
-
-    def __init__(self) -> None:
-        self._flights: dict[str, asyncio.Future[Any]] = {}
-
-    async def run(self, key: str, build: Callable[[], Awaitable[T]]) -> tuple[T, bool]:
-        """(result, whether this caller led the build)."""
-        flight = self._flights.get(key)
-        if flight is not None:
-            return await asyncio.shield(flight), False
-        # A task, not an await: a leader whose client goes away must not cancel the others' build.
-        task = asyncio.ensure_future(build())
-        self._flights[key] = task
-        task.add_done_callback(lambda _: self._flights.pop(key, None))
-        return await asyncio.shield(task), True
-
-    def __len__(self) -> int:
-        return len(self._flights)

@@ -4,7 +4,8 @@ A video is probed in the transcode pool before it is accepted (limits from the h
 duration, pixels; an unreadable file is refused), stored as sent under
 `<cloud>@video.<type>/`, and described with the fields the SDK returns for videos
 (`duration`, `frame_rate`, `bit_rate`, `video`, `audio`, `is_audio`, `rotation`, `nb_frames`).
-Authorisation, presets and file reading are the image uploads' own (one rule, one place).
+Authorisation, presets, file reading and notifications are the other uploads' own (Intake,
+Notices: one rule, one place).
 Videos are not in the catalog yet: the Admin API, search and tags do not list them.
 """
 
@@ -19,8 +20,9 @@ from typing import Any
 
 from edge.errors import InvalidParameter, InvalidVideo, ResourceNotFound, SourceTooLarge
 from edge.origins.base import storage_cloud
-from edge.services.assets import Params, WritableOrigins, now_iso, random_id, truthy, valid_public_id
-from edge.services.upload import STORED_TYPES, FileInput, Uploads, _merge
+from edge.services.assets import Params, WritableOrigins, now_iso, random_id, stored_type, valid_public_id
+from edge.services.intake import Call, FileInput, Intake, md5_hex, original_filename, public_id_for
+from edge.services.notices import Notices
 from edge.services.video import VideoWork
 from edge.services.video_files import VideoFiles
 from edge.signing import api_signature
@@ -89,21 +91,21 @@ def _gcd(a: int, b: int) -> int:
 
 
 class VideoUploads:
-    def __init__(self, uploads: Uploads, origins: WritableOrigins, work: VideoWork, files: VideoFiles,
+    def __init__(self, intake: Intake, origins: WritableOrigins, notices: Notices, work: VideoWork, files: VideoFiles,
                  max_bytes: int) -> None:
-        self.uploads, self.origins, self.work, self.files = uploads, origins, work, files
+        self.intake, self.origins, self.notices, self.work, self.files = intake, origins, notices, work, files
         self.max_bytes = max_bytes
 
     async def upload(self, cloud: str, params: Params, file: FileInput, base_url: str) -> dict[str, Any]:
-        api_key, preset = await self.uploads._authorise_upload(cloud, params)
-        options = _merge(params, preset)
-        data, filename = await self.uploads._read_file(file)
+        call, data, filename = await self.intake.take(cloud, params, file)
+        return await self._store(cloud, call, data, filename, base_url)
+
+    async def _store(self, cloud: str, call: Call, data: bytes, filename: str, base_url: str) -> dict[str, Any]:
+        options, api_key = call.options, call.api_key
         if len(data) > self.max_bytes:
             raise SourceTooLarge(f"File size too large - {len(data)} bytes (max {self.max_bytes})")
-        type_ = str(options.get("type") or "upload")
-        if type_ not in STORED_TYPES:
-            raise InvalidParameter(f"Unsupported type - {type_}")
-        public_id = valid_public_id(self.uploads._public_id(options, filename))
+        type_ = stored_type(options.get("type"))
+        public_id = valid_public_id(public_id_for(options, filename))
         where = storage_cloud(cloud, "video", type_)
         incoming = await self.files.write_temp(data, "upload")
         try:
@@ -114,7 +116,7 @@ class VideoUploads:
             await self.files.discard(incoming)
         fmt = video_format(info, filename)
         previous = await self._existing(where, public_id)
-        if previous is not None and not truthy(options.get("overwrite"), default=preset is None or not preset.unsigned):
+        if previous is not None and not call.overwrite():
             body = await self._describe_stored(cloud, type_, public_id, previous, base_url, api_key.secret)
             return {**body, "existing": True}
         version = int(time.time())
@@ -123,21 +125,18 @@ class VideoUploads:
         if previous is not None:
             self.origins.forget(where, public_id)
         body = self._body(cloud, type_, public_id, version, fmt, len(data), info, base_url, api_key.secret)
-        body.update({
-            "etag": hashlib.md5(data, usedforsecurity=False).hexdigest(),
-            "original_filename": PurePosixPath(filename).stem if filename else "file",
-            "api_key": api_key.key,
-        })
+        body.update({"etag": await md5_hex(data), "original_filename": original_filename(filename), "api_key": api_key.key})
         if previous is not None:
             body["overwritten"] = True
-        self.uploads._notify(options, body, api_key, "upload")
+            self.notices.invalidate(options, cloud, [("video", type_, public_id)], "overwrite", api_key.secret)
+        self.notices.notify(options, body, api_key, "upload")
         return body
 
     async def upload_part(self, cloud: str, params: Params, file: FileInput, base_url: str, upload_id: str,
                           content_range: str) -> dict[str, Any]:
         """The SDK's upload_large: chunks with Content-Range and X-Unique-Upload-Id; the last one
         to arrive uploads the whole file (the same protocol as for images and raw files)."""
-        await self.uploads._authorise_upload(cloud, params)
+        call = await self.intake.authorise(cloud, params)
         match = _CONTENT_RANGE.fullmatch(content_range.strip())
         if match is None or file.data is None:
             raise InvalidParameter("Invalid chunk - expected Content-Range: bytes START-END/TOTAL and a file part")
@@ -150,21 +149,20 @@ class VideoUploads:
         whole = await self.origins.add_part(token, start, file.data, total)
         if whole is None:
             return {"done": False, "bytes": end + 1, "public_id": str(params.get("public_id") or random_id(20))}
-        return await self.upload(cloud, params, FileInput(data=whole, filename=file.filename), base_url)
+        return await self._store(cloud, call, whole, file.filename, base_url)
 
     async def destroy(self, cloud: str, params: Params) -> dict[str, Any]:
-        api_key = self.uploads.credentials.check_signed(cloud, params)
+        api_key = self.intake.credentials.check_signed(cloud, params)
         public_id = str(params.get("public_id") or "")
-        type_ = str(params.get("type") or "upload")
         if not public_id:
             raise InvalidParameter("Missing required parameter - public_id")
-        if type_ not in STORED_TYPES:
-            raise InvalidParameter(f"Unsupported type - {type_}")
+        type_ = stored_type(params.get("type"))
         where = storage_cloud(cloud, "video", type_)
         removed = await self.origins.delete(where, public_id)
         self.origins.forget(where, public_id)
         if removed:
-            self.uploads._notify(params, {"public_id": public_id, "type": type_, "resource_type": "video"}, api_key, "delete")
+            self.notices.invalidate(params, cloud, [("video", type_, public_id)], "destroy", api_key.secret)
+            self.notices.notify(params, {"public_id": public_id, "type": type_, "resource_type": "video"}, api_key, "delete")
         return {"result": "ok" if removed else "not found"}
 
     async def _existing(self, where: str, public_id: str) -> Any:

@@ -16,6 +16,7 @@ from typing import Any
 
 import aiohttp
 
+from edge.concurrency.tasks import BackgroundTasks
 from edge.signing import notification_signature
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ class Notifier:
         self.timeout = timeout
         self.backoff = backoff
         self._session: aiohttp.ClientSession | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = BackgroundTasks("notifications")
         self.delivered = 0
         self.failed = 0
 
@@ -38,10 +39,7 @@ class Notifier:
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.timeout))
 
     async def close(self, grace: float = 5.0) -> None:
-        if self._tasks:
-            _, pending = await asyncio.wait(list(self._tasks), timeout=grace)
-            for task in pending:
-                task.cancel()
+        await self._tasks.close(grace)
         if self._session is not None:
             await self._session.close()
 
@@ -49,13 +47,10 @@ class Notifier:
         """Queue one notification; returns at once."""
         if not url:
             return
-        task = asyncio.get_running_loop().create_task(self._deliver(url, payload, secret))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(self._deliver(url, payload, secret))
 
     async def drain(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._tasks.drain()
 
     async def _deliver(self, url: str, payload: dict[str, Any], secret: str) -> None:
         assert self._session is not None

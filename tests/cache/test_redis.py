@@ -13,7 +13,7 @@ from edge.cache.base import CachedDerivative
 from edge.cache.redis import RedisTier, open_client
 from edge.metrics import Metrics
 from edge.settings import RedisSettings, Secret
-from tests.servers import ThrowawayRedis
+from tests.helpers.servers import ThrowawayRedis
 
 ENTRY = CachedDerivative(b"\x89PNG" + b"x" * 1000, "image/png", 10, 20)
 

@@ -11,7 +11,7 @@ import pytest
 from edge.catalog.models import Asset, Derived, NamedTransformation, UploadPreset
 from edge.catalog.store import MIGRATIONS, Catalog, open_catalog
 from edge.errors import InvalidParameter
-from tests.pg import postgres_schema
+from tests.helpers.pg import postgres_schema
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from edge.settings import describe
-from tests import prom
+from tests.helpers import prom
 
 REPO = Path(__file__).resolve().parents[2]
 K8S = REPO / "k8s"
@@ -149,9 +149,9 @@ async def test_dashboard_queries_name_only_exported_metrics(client):
         assert topic in titles
 
 
-def test_readme_deploy_steps_name_the_real_files():
-    readme = (REPO / "README.md").read_text()
-    section = readme.split("## Deploy to Kubernetes", 1)[1].split("\n## ", 1)[0]
+def test_deploy_guide_names_the_real_files():
+    guide = (REPO / "docs" / "kubernetes.md").read_text()
+    section = guide.split("# Deploy to Kubernetes", 1)[1]
     for path in re.findall(r"`(k8s/[\w.-]+)`", section):
         assert (REPO / path).exists() or path == "k8s/secret.yaml", path
     for manifest in K8S.glob("*.yaml"):

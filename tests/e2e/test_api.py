@@ -24,17 +24,13 @@ import cloudinary.utils
 import pyvips
 import pytest
 
-from tests.conftest import s3_client
-from tests.servers import EdgeNode, fetch
-from tests.images import BLUE, RED, decode, geometry_png, near, pixel
-from tests.pg import postgres_schema
+from tests.helpers.images import BLUE, RED, decode, geometry_png, near, pixel, solid_png
+from tests.helpers.pg import postgres_schema
+from tests.helpers.s3 import s3_client
+from tests.helpers.servers import EdgeNode, fetch
 
 CLOUD, KEY, SECRET = "shop", "123456789012345", "s3cr3t-Secret_value"
 OLD_KEY, OLD_SECRET = "987654321098765", "rotated-old-secret"
-
-
-def solid_png(colour: tuple[int, int, int], width: int = 64, height: int = 48) -> bytes:
-    return (pyvips.Image.black(width, height) + list(colour)).cast("uchar").copy(interpretation="srgb").pngsave_buffer()
 
 
 class Originals:
@@ -494,3 +490,33 @@ def test_stored_originals_follow_upload_overwrite_rename_and_destroy(sdk, server
     assert cloudinary.uploader.destroy("life/moved")["result"] == "ok"
     assert stored() == [] and fetch(url_of("life/moved", format="png"))[0] == 404
     assert leftovers() == []
+
+
+def test_eager_entries_have_the_sdks_documented_shape(sdk):
+    """Bug: eager entries answered without width, height (and bytes, format)."""
+    result = cloudinary.uploader.upload(geometry_png(), public_id="eager-shape",
+                                        eager=[{"width": 40, "crop": "scale", "format": "webp"}, {"width": 30, "height": 20, "crop": "fill"}])
+    explicit = cloudinary.uploader.explicit("eager-shape", type="upload", eager=[{"width": 25, "crop": "scale", "format": "jpg"}])
+    expected = [("c_scale,w_40/webp", 40, 30, "webp"), ("c_fill,h_20,w_30", 30, 20, "png"), ("c_scale,w_25/jpg", 25, 19, "jpg")]
+    entries = result["eager"] + explicit["eager"]
+    for entry, (transformation, width, height, fmt) in zip(entries, expected, strict=True):
+        assert set(entry) >= {"transformation", "width", "height", "bytes", "format", "url", "secure_url"}
+        assert (entry["transformation"], entry["width"], entry["height"], entry["format"]) == (transformation, width, height, fmt)
+        status, headers, body = fetch(entry["secure_url"])
+        assert status == 200 and len(body) == entry["bytes"]
+        assert (decode(body).width, decode(body).height) == (entry["width"], entry["height"])
+
+
+def test_an_accepted_strip_past_the_output_limit_is_delivered_as_stored(sdk):
+    """Bug: a 10000x1 upload was accepted, then its plain URL answered 400 (over the output limit)."""
+    strip = (pyvips.Image.black(10_000, 1, bands=3) + [10, 200, 30]).cast("uchar").pngsave_buffer()
+    result = cloudinary.uploader.upload(strip, public_id="strip")
+    assert (result["width"], result["height"]) == (10_000, 1)
+    reference = cloudinary.uploader.upload(solid_png(RED), public_id="strip-reference")
+    _, reference_headers, _ = fetch(reference["url"])
+    for url in (result["url"], url_of("strip", format="png")):
+        status, headers, body = fetch(url)
+        assert status == 200 and body == strip and headers["Content-Type"] == "image/png", headers.get("X-Cld-Error")
+    status, headers, body = fetch(result["url"])
+    assert headers["Cache-Control"] == reference_headers["Cache-Control"] and headers["ETag"]
+    assert fetch(url_of("strip", width=20000, crop="scale", format="png"))[0] == 400  # a transformation still checks limits

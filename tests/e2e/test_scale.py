@@ -18,9 +18,9 @@ import pytest
 import pyvips
 import redis
 
-from tests.conftest import s3_client
-from tests.images import BLUE, RED, decode, geometry_png, near, pixel
-from tests.servers import EdgeNode, ThrowawayRedis, redis_key_prefix
+from tests.helpers.images import BLUE, RED, decode, geometry_png, near, pixel, solid_png
+from tests.helpers.s3 import s3_client
+from tests.helpers.servers import EdgeNode, ThrowawayRedis, redis_key_prefix
 
 NODE_SETTINGS = {
     "EDGE_S3_ADDRESSING_STYLE": "path",
@@ -52,10 +52,6 @@ class S3:
 
     def node_settings(self) -> dict[str, str]:
         return {**NODE_SETTINGS, "EDGE_STORAGE_URL": f"s3://{self.bucket}/originals", "EDGE_S3_ENDPOINT_URL": self.url}
-
-
-def solid_png(colour: tuple[int, int, int], width: int = 400, height: int = 300) -> bytes:
-    return (pyvips.Image.black(width, height) + list(colour)).cast("uchar").copy(interpretation="srgb").pngsave_buffer()
 
 
 def start_nodes(tmp: Path, count: int, environ: dict[str, str]) -> list[EdgeNode]:
@@ -125,11 +121,11 @@ def _until(predicate, timeout: float) -> float:
 
 
 def test_a_replaced_original_is_served_new_everywhere_within_a_second(nodes, s3, redis_server, prefix):
-    s3.put("swap", solid_png(RED))
+    s3.put("swap", solid_png(RED, 400, 300))
     url = "/demo/image/upload/w_50/swap.png"
     for node in nodes:
         assert near(pixel(decode(node.get(url)[2]), 25, 25), RED)
-    s3.put("swap", solid_png(BLUE))
+    s3.put("swap", solid_png(BLUE, 400, 300))
     assert near(pixel(decode(nodes[0].get(url)[2]), 25, 25), RED)  # the lookup is still trusted
     _publish_invalidation(redis_server, prefix, "swap")
     for node in nodes:

@@ -2,35 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import cloudinary
-import cloudinary.utils
 import pytest
 
-from tests.images import BLUE, RED, decode, geometry_png, near, pixel
-from tests.servers import EdgeNode, fetch
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[tuple[str, int, Path]]:
-    root = tmp_path_factory.mktemp("e2e")
-    storage = root / "storage"
-    (storage / "demo" / "folder").mkdir(parents=True)
-    (storage / "demo" / "geometry.png").write_bytes(geometry_png())
-    (storage / "demo" / "folder" / "geometry.png").write_bytes(geometry_png())
-    node = EdgeNode(root, {"EDGE_STORAGE_URL": f"file://{storage}"}, workers=2, args=("--samples",))
-    try:
-        node.wait_ready()
-        yield node.base, node.port, storage
-    finally:
-        assert node.stop(timeout=15) == 0
-
-
-def sdk_url(port: int, public_id: str, **options) -> str:
-    url, _ = cloudinary.utils.cloudinary_url(public_id, cloud_name="demo", cname=f"127.0.0.1:{port}", secure=False, **options)
-    return url
+from tests.helpers.images import BLUE, RED, decode, near, pixel
+from tests.helpers.sdk import sdk_url
+from tests.helpers.servers import fetch
 
 
 def test_the_readme_url_gives_a_400x300_jpeg(server):

@@ -3,8 +3,9 @@ fixture of test_sdk.py: two workers, real HTTP)."""
 
 import pytest
 
-from tests.e2e.test_sdk import fetch, sdk_url, server  # noqa: F401  (server is a fixture)
-from tests.images import decode, near, pixel
+from tests.helpers.images import decode, near, pixel
+from tests.helpers.sdk import sdk_url
+from tests.helpers.servers import fetch
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ from edge.errors import InvalidTransformation
 from edge.grammar.chain import parse_chain, parse_component
 from edge.grammar.named import expand, parse_named
 from edge.grammar.params import EFFECTS, PARAMS
-from edge.grammar.values import Border, Colour, Effect, LayerSource, Radius, TextStyle
+from edge.grammar.effect_args import Cartoonify, Colorblind, Effect, Level, ModeLevel, Outline, ReplaceColor, Tint, Trim
+from edge.grammar.values import Border, Colour, LayerSource, Radius, TextStyle
 
 
 def parse(code, raw):
@@ -17,23 +18,25 @@ def parse(code, raw):
     "raw, expected",
     [
         ("grayscale", Effect("grayscale")),
-        ("blur", Effect("blur", (100.0,))),
-        ("blur:300", Effect("blur", (300.0,))),
-        ("brightness:-99", Effect("brightness", (-99.0,))),
-        ("sepia", Effect("sepia", (80.0,))),
-        ("vignette", Effect("vignette", (20.0,))),
-        ("pixelate_faces:12", Effect("pixelate_faces", (12.0,))),
-        ("simulate_colorblind:protanopia", Effect("simulate_colorblind", ("protanopia",))),
-        ("trim:20:white", Effect("trim", (20.0, Colour(255, 255, 255)))),
-        ("trim", Effect("trim", (10.0, None))),
-        ("tint:equalize:80:red:rgb:00ff00", Effect("tint", (True, 80.0, Colour(255, 0, 0), Colour(0, 255, 0)))),
-        ("tint", Effect("tint", (False, 60.0, Colour(255, 0, 0)))),
-        ("replace_color:ff0000:30:blue", Effect("replace_color", (Colour(255, 0, 0), 30.0, Colour(0, 0, 255)))),
-        ("improve:indoor:50", Effect("improve", ("indoor", 50.0))),
-        ("outline:inner:3:200", Effect("outline", ("inner", 3.0, 200.0))),
-        ("outline", Effect("outline", ("both", 5.0, 0.0))),
-        ("cartoonify:20:bw", Effect("cartoonify", (20.0, "bw"))),
-        ("gradient_fade:symmetric:30", Effect("gradient_fade", ("symmetric", 30.0))),
+        ("blur", Effect("blur", Level(100.0))),
+        ("blur:300", Effect("blur", Level(300.0))),
+        ("blur:", Effect("blur", Level(100.0))),  # an empty positional argument takes the default
+        ("trim::red", Effect("trim", Trim(10.0, Colour(255, 0, 0)))),
+        ("brightness:-99", Effect("brightness", Level(-99.0))),
+        ("sepia", Effect("sepia", Level(80.0))),
+        ("vignette", Effect("vignette", Level(20.0))),
+        ("pixelate_faces:12", Effect("pixelate_faces", Level(12.0))),
+        ("simulate_colorblind:protanopia", Effect("simulate_colorblind", Colorblind("protanopia"))),
+        ("trim:20:white", Effect("trim", Trim(20.0, Colour(255, 255, 255)))),
+        ("trim", Effect("trim", Trim(10.0, None))),
+        ("tint:equalize:80:red:rgb:00ff00", Effect("tint", Tint(True, 80.0, (Colour(255, 0, 0), Colour(0, 255, 0))))),
+        ("tint", Effect("tint", Tint(False, 60.0, (Colour(255, 0, 0),)))),
+        ("replace_color:ff0000:30:blue", Effect("replace_color", ReplaceColor(Colour(255, 0, 0), 30.0, Colour(0, 0, 255)))),
+        ("improve:indoor:50", Effect("improve", ModeLevel("indoor", 50.0))),
+        ("outline:inner:3:200", Effect("outline", Outline("inner", 3.0, 200.0))),
+        ("outline", Effect("outline", Outline("both", 5.0, 0.0))),
+        ("cartoonify:20:bw", Effect("cartoonify", Cartoonify(20.0, "bw"))),
+        ("gradient_fade:symmetric:30", Effect("gradient_fade", ModeLevel("symmetric", 30.0))),
     ],
     ids=lambda v: str(v),
 )
@@ -53,6 +56,8 @@ def test_effects_parse_with_defaults(raw, expected):
         ("background_removal", "Unsupported effect - background_removal"),
         ("gen_remove:prompt_x", "Unsupported effect - gen_remove"),
         ("replace_color", "Invalid replace_color parameters"),
+        ("improve:", "Invalid improve level - $"),  # the free-form syntaxes take no empty level
+        ("outline:inner:3:200:1", "Invalid outline parameters"),
     ],
 )
 def test_bad_and_unsupported_effects_are_400_naming_them(raw, message):

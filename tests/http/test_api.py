@@ -7,16 +7,8 @@ import time
 import cloudinary.utils
 
 from edge.http.keys import ADMIN
-from tests.images import decode, geometry_png
-
-SECRET = "edge-secret"  # the default CLOUDINARY_URL: cloudinary://edge:edge-secret@demo
-
-
-def signed(params: dict) -> dict:
-    params = {**params, "timestamp": str(int(time.time()))}
-    params["signature"] = cloudinary.utils.api_sign_request(params, SECRET)
-    params["api_key"] = "edge"
-    return params
+from tests.helpers.api import SECRET, signed
+from tests.helpers.images import decode, geometry_png
 
 
 async def test_errors_are_json_with_x_cld_error(client):
@@ -126,7 +118,7 @@ async def test_a_large_upload_passes_where_delivery_would_refuse_a_body(client):
 async def test_incoming_transformation_and_format_are_applied_before_storing(client):
     import aiohttp
 
-    from tests.images import decode, loader
+    from tests.helpers.images import decode, loader
 
     form = aiohttp.FormData(signed({"public_id": "incoming", "transformation": "c_scale,w_100", "format": "webp"}))
     form.add_field("file", geometry_png(), filename="g.png")
@@ -160,9 +152,9 @@ async def test_per_cloud_webhook_and_backups(client_for, make_settings, aiohttp_
     import aiohttp
     from aiohttp import web
 
-    from edge.services.upload import parse_cloud_urls
+    from edge.settings import cloud_urls
 
-    assert parse_cloud_urls("https://all, shop=https://s") == {"*": "https://all", "shop": "https://s"}
+    assert cloud_urls("https://all, shop=https://s") == {"*": "https://all", "shop": "https://s"}
     received = []
 
     async def hook(request):
@@ -248,3 +240,64 @@ async def test_conditions_on_tags_and_context_read_the_catalog(client):
     retag = await client.post("/v1_1/demo/image/tags", data=signed({"command": "replace", "tag": "old", "public_ids": "tagged"}))
     assert retag.status == 200, await retag.text()
     assert decode(await (await client.get(f"/demo/image/upload/{chain}/tagged.png")).read()).width == 50
+
+
+async def test_a_failed_start_up_recovery_leaves_no_client_or_catalog_open(make_settings):
+    """Start-up and teardown are one list: a context that fails part-way still closes what the
+    earlier ones opened (the old api_services leaked its HTTP clients and the catalog)."""
+    import gc
+
+    import aiohttp
+    import pytest
+    from aiohttp import web
+
+    from edge.app import _CATALOG, create_app
+    from edge.catalog.models import Asset
+    from edge.catalog.store import open_catalog
+    from edge.errors import CatalogUnavailable
+
+    settings = make_settings()
+    catalog = await open_catalog(settings.database.url.reveal())
+    asset = Asset(cloud="demo", public_id="x", asset_id="a", version=1, version_id="v", format="png",
+                  width=1, height=1, bytes=1, etag="e", created_at="2026-01-01T00:00:00Z")
+    await catalog.begin_write("broken", {"not": "a staged write"}, asset, "2026-01-01T00:00:00Z")  # recovery will fail on it
+    await catalog.close()
+    before = {id(o) for o in gc.get_objects() if isinstance(o, aiohttp.ClientSession)}
+    app = create_app(settings)
+    runner = web.AppRunner(app, handle_signals=False)
+    with pytest.raises(TypeError):
+        await runner.setup()
+    await runner.cleanup()
+    opened = [o for o in gc.get_objects() if isinstance(o, aiohttp.ClientSession) and id(o) not in before]
+    assert len(opened) == 3 and all(session.closed for session in opened)
+    with pytest.raises(CatalogUnavailable):
+        await app[_CATALOG].check()
+
+
+async def test_200_concurrent_cold_uploads_and_deliveries_answer_200_or_429_with_retry_after(client_for, make_settings):
+    """Bug: the upload probe ran without a render slot, so uploads went round the bounded queue.
+    Now every render-pool user waits in it or is told to come back (429 + Retry-After)."""
+    import asyncio
+
+    import aiohttp
+    import pyvips
+
+    client = await client_for(make_settings(EDGE_RENDER_WORKERS=1, EDGE_RENDER_QUEUE=4))
+    image = (pyvips.Image.black(64, 48, bands=3) + [20, 120, 220]).cast("uchar").pngsave_buffer()
+
+    async def upload(i: int):
+        form = aiohttp.FormData(signed({"public_id": f"crowd/{i}"}))
+        form.add_field("file", image, filename=f"{i}.png", content_type="image/png")
+        return await client.post("/v1_1/demo/image/upload", data=form)
+
+    async def deliver(i: int):
+        return await client.get(f"/demo/image/upload/c_fill,w_{100 + i},h_50/geometry.png")
+
+    responses = await asyncio.gather(*[upload(i) for i in range(100)], *[deliver(i) for i in range(100)])
+    statuses = [r.status for r in responses]
+    assert set(statuses) <= {200, 429}, sorted(set(statuses))
+    assert 429 in statuses[:100] and 200 in statuses[:100]  # uploads too are turned away when the queue is full
+    assert all(r.headers.get("Retry-After") for r in responses if r.status == 429)
+    for i, response in enumerate(responses[:100]):
+        if response.status == 200:  # an acknowledged upload is deliverable
+            assert (await client.get(f"/demo/image/upload/crowd/{i}.png")).status == 200

@@ -12,20 +12,8 @@ from aiohttp import web
 
 from edge.http.keys import UPLOADS
 from edge.services.purge import cloud_key, surrogate_key
-from tests.http.test_api import signed
-from tests.images import decode, geometry_png
-
-SECRET = "edge-secret"
-
-
-async def upload(client, public_id: str, **params) -> dict:
-    import aiohttp
-
-    form = aiohttp.FormData(signed({"public_id": public_id, **params}))
-    form.add_field("file", geometry_png(), filename="g.png")
-    response = await client.post("/v1_1/demo/image/upload", data=form)
-    assert response.status == 200, await response.text()
-    return await response.json()
+from tests.helpers.api import SECRET, signed, upload
+from tests.helpers.images import decode
 
 
 @pytest.fixture

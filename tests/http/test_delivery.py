@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from edge.http.keys import DELIVERY
-from tests.images import GREEN, RED, decode, geometry_png, loader, near, pixel
+from tests.helpers.images import GREEN, RED, decode, geometry_png, loader, near, pixel
 
 URL = "/demo/image/upload/c_fill,w_200,h_100/geometry.jpg"
 
@@ -134,7 +134,7 @@ async def test_a_replaced_original_is_served_anew(client, storage: Path):
     path.write_bytes(geometry_png(400, 300))
     first = decode(await (await client.get("/demo/image/upload/w_100/swap.png")).read())
     assert near(pixel(first, 10, 10), RED)
-    from tests.images import geometry
+    from tests.helpers.images import geometry
 
     path.write_bytes(geometry(400, 300).flip("horizontal").pngsave_buffer())  # now green top-left
     second = decode(await (await client.get("/demo/image/upload/w_100/swap.png")).read())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import cloudinary.utils
 
-from tests.http.test_cdn import upload
+from tests.helpers.api import upload
 
 
 def list_path(tag: str) -> str:

@@ -8,10 +8,9 @@ import pytest
 
 from edge.services.purge import cloud_key, surrogate_key
 from edge.services.raw import classify
-from tests.http.test_api import signed
-from tests.images import geometry_png
+from tests.helpers.api import SECRET, signed
+from tests.helpers.images import geometry_png
 
-SECRET = "edge-secret"
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
 
 

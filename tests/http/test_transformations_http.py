@@ -5,7 +5,7 @@ import json
 import pyvips
 from yarl import URL
 
-from tests.images import RED, decode, near, pixel
+from tests.helpers.images import RED, decode, near, pixel
 
 
 def _white_mark(storage, name="brand/mark.png", size=40):

@@ -98,7 +98,7 @@ def test_render_takes_tags_and_context_for_conditions():
     from edge.imaging.encode import OutputSpec
     from edge.imaging.limits import Limits
     from edge.imaging.render import render
-    from tests.images import geometry_png
+    from tests.helpers.images import geometry_png
 
     chain = parse_chain("if_!sale!_in_tags/w_10/if_end/if_ctx:!kind!_eq_!shoe!/h_4/if_end")
     assert render(geometry_png(), chain, OutputSpec(OutputFormat.PNG), Limits()).width == 400

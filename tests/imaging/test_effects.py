@@ -13,8 +13,10 @@ from edge.imaging import runtime
 from edge.imaging.encode import OutputSpec
 from edge.imaging.limits import Limits
 from edge.imaging.render import render
-from tests.golden import THRESHOLD, assert_matches, distance, phash
-from tests.images import BLUE, GREEN, RED, YELLOW, decode, geometry, geometry_png, near, pixel, with_alpha_png
+import itertools
+
+from tests.golden import COLOUR_THRESHOLD, THRESHOLD, Signature, assert_matches, case_file, colour_distance, differs, distance, phash
+from tests.helpers.images import BLUE, GREEN, RED, YELLOW, decode, geometry, geometry_png, near, pixel, with_alpha_png
 
 runtime.configure()
 GEOMETRY = geometry_png()  # 400x300: red | green / blue | yellow
@@ -60,6 +62,40 @@ def test_goldens_tell_effects_apart():
     plain = phash(run("w_128", data=astronaut()))
     for other in ("w_128/e_negate", "w_128/a_hflip", "w_128/e_pixelate:30", "w_128/e_cartoonify"):
         assert distance(plain, phash(run(other, data=astronaut()))) > THRESHOLD, other
+
+
+# The golden cases whose look differs by colour (or, for e_pixelate, from every colour effect).
+# e_saturation:-100 is left out: it removes all colour, as e_grayscale does, by definition.
+COLOUR_GOLDENS = [
+    "e_grayscale", "e_blackwhite", "e_blackwhite:30", "e_sepia", "e_negate", "e_brightness", "e_brightness:-50",
+    "e_contrast:80", "e_saturation", "e_hue", "e_hue:40", "e_gamma:-40", "e_vibrance:100", "e_tint",
+    "e_tint:equalize:80:red:blue", "e_colorize:60,co_red", "e_red:80", "e_simulate_colorblind",
+    "e_simulate_colorblind:tritanopia", "e_cartoonify:80:bw", "e_improve", "e_pixelate",
+]
+
+
+@pytest.mark.parametrize("pair", list(itertools.combinations(COLOUR_GOLDENS, 2)), ids=" vs ".join)
+def test_goldens_tell_each_pair_of_colour_effects_apart(pair):
+    """A golden that could not fail for a wrong colour would prove nothing (the greyscale hash
+    matched e_sepia, e_brightness:-50 and e_pixelate to e_grayscale)."""
+    a, b = (Signature.parse(case_file("effects", case).read_text()) for case in pair)
+    assert differs(a, b), f"{pair}: shape {distance(a.shape, b.shape)} bits, colour {colour_distance(a, b):.1f}"
+
+
+def test_sepia_brightness_and_pixelate_differ_from_grayscale_by_colour_alone():
+    grey = Signature.parse(case_file("effects", "e_grayscale").read_text())
+    for case in ("e_sepia", "e_brightness:-50", "e_pixelate"):
+        other = Signature.parse(case_file("effects", case).read_text())
+        assert colour_distance(grey, other) > COLOUR_THRESHOLD, case
+
+
+def test_a_wrong_colour_fails_the_golden():
+    sepia = run("w_128/e_sepia", data=astronaut())
+    assert_matches("effects", "e_sepia", sepia)
+    with pytest.raises(AssertionError, match="colour distance"):
+        assert_matches("effects", "e_sepia", run("w_128/e_grayscale", data=astronaut()))
+    with pytest.raises(AssertionError, match="colour distance"):
+        assert_matches("effects", "e_sepia", run("w_128/e_sepia/e_blue:60", data=astronaut()))
 
 
 # --- colour effects on flat colours ----------------------------------------------------------
@@ -305,7 +341,7 @@ def test_a_killed_render_stops_between_steps():
 
 
 def test_angle_ignore_keeps_the_stored_orientation():
-    from tests.images import geometry_jpeg
+    from tests.helpers.images import geometry_jpeg
 
     data = geometry_jpeg(orientation=6)  # stored 400x300, displayed 300x400
     assert (run("w_150", data=data).width, run("w_150", data=data).height) == (150, 200)

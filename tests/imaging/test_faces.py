@@ -14,7 +14,7 @@ from edge.imaging import faces, runtime
 from edge.imaging.encode import OutputSpec
 from edge.imaging.limits import Limits
 from edge.imaging.render import render
-from tests.images import decode, geometry_png
+from tests.helpers.images import decode, geometry_png
 
 runtime.configure()
 # Eileen Collins' face in the 512x512 astronaut photo: about x 170-280, y 60-170.

@@ -2,6 +2,8 @@
 (HEIC, TIFF, BMP) and SVG sanitising."""
 
 import io
+import time
+import xml.etree.ElementTree as ElementTree
 
 import pytest
 import pyvips
@@ -12,10 +14,10 @@ from edge.grammar.chain import parse_chain
 from edge.grammar.values import OutputFormat
 from edge.imaging import runtime
 from edge.imaging.encode import OutputSpec, negotiate
-from edge.imaging.formats import sanitise_svg, sniff
+from edge.imaging.formats import expanded_elements, sanitise_svg, sniff
 from edge.imaging.limits import Limits
 from edge.imaging.render import render
-from tests.images import near, pixel
+from tests.helpers.images import near, pixel
 
 runtime.configure()
 COLOURS = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]
@@ -133,6 +135,43 @@ def test_unsafe_svg_is_refused():
         render(huge, parse_chain("w_20"), OutputSpec(OutputFormat.PNG), Limits())
 
 
+def _nested_use(levels: int, fan: int = 10) -> bytes:
+    """"Billion laughs" in SVG: each level draws the previous one `fan` times (fan**levels rects)."""
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="100" height="100">',
+             '<defs><rect id="l0" width="1" height="1" fill="red"/>']
+    for level in range(1, levels + 1):
+        uses = "".join(f'<use xlink:href="#l{level - 1}" x="{j % 5}"/>' for j in range(fan))
+        parts.append(f'<g id="l{level}">{uses}</g>')
+    parts.append(f'</defs><use href="#l{levels}"/></svg>')
+    return "".join(parts).encode()
+
+
+@pytest.mark.parametrize("levels", [6, 9, 30])
+def test_svg_reference_amplification_is_refused_at_once(levels):
+    started = time.perf_counter()
+    with pytest.raises(SourceTooLarge, match="SVG too complex") as caught:
+        render(_nested_use(levels), parse_chain("w_20"), OutputSpec(OutputFormat.PNG), Limits())
+    assert time.perf_counter() - started < 1.0
+    assert caught.value.status == 413  # the over-limit class: a 4xx with X-Cld-Error, as for rasters
+
+
+def test_svg_amplification_counts_url_references_and_refuses_cycles():
+    fills = "".join(f'<rect width="1" height="1" fill="url(#p{i - 1})" id="p{i}"/>' for i in range(1, 3))
+    pattern = ('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><pattern id="p0" width="1" height="1">'
+               + "<rect width='1' height='1'/>" * 50 + f"</pattern>{fills}</svg>").encode()
+    assert expanded_elements(ElementTree.fromstring(sanitise_svg(pattern))) > 100
+    with pytest.raises(SourceTooLarge):
+        sanitise_svg(pattern, max_elements=100)
+    cycle = b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"><g id="a"><use xlink:href="#a"/></g></svg>'
+    with pytest.raises(InvalidImage):
+        sanitise_svg(cycle)
+
+
+def test_svg_with_modest_reuse_still_renders():
+    rendered = render(_nested_use(3), parse_chain("w_50"), OutputSpec(OutputFormat.PNG), Limits())  # 1,000 rects
+    assert pyvips.Image.new_from_buffer(rendered.data, "").width == 50
+
+
 def test_png8_lossy_and_metadata_flags():
     photo = pyvips.Image.new_from_array(__import__("skimage.data").data.astronaut()).copy(interpretation="srgb")
     data = photo.jpegsave_buffer(Q=90)
@@ -153,3 +192,13 @@ def test_png8_lossy_and_metadata_flags():
 def test_delay_sets_every_frames_timing():
     rendered = render(animation(), parse_chain("w_20,dl_50"), OutputSpec(OutputFormat.WEBP), Limits())
     assert frames_of(rendered.data).get("delay") == [50, 50, 50, 50]
+
+
+async def test_svg_amplification_over_http_is_a_413_naming_it_at_once(client, storage):
+    """The whole path: the over-limit error class answers 413 with X-Cld-Error, well under a second."""
+    (storage / "demo" / "laughs.svg").write_bytes(_nested_use(9))
+    started = time.perf_counter()
+    response = await client.get("/demo/image/upload/w_20/laughs.png")
+    assert time.perf_counter() - started < 1.0
+    assert response.status == 413
+    assert response.headers["X-Cld-Error"].startswith("SVG too complex")

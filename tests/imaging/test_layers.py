@@ -10,7 +10,7 @@ from edge.imaging import runtime
 from edge.imaging.encode import OutputSpec
 from edge.imaging.limits import Limits
 from edge.imaging.render import render
-from tests.images import BLUE, GREEN, RED, YELLOW, decode, geometry_png, near, pixel, with_alpha_png
+from tests.helpers.images import BLUE, GREEN, RED, YELLOW, decode, geometry_png, near, pixel, with_alpha_png
 
 runtime.configure()
 GEOMETRY = geometry_png()  # 400x300: red | green / blue | yellow
@@ -99,7 +99,8 @@ def test_text_layer_styles_change_the_size():
     assert plain.width > 50  # the canvas grows to hold the text, as Cloudinary's does
     clipped = render(base, parse_chain("l_text:DejaVu%20Sans_30:Hello/fl_layer_apply,fl_no_overflow"), OutputSpec(OutputFormat.PNG), Limits())
     assert (clipped.width, clipped.height) == (10, 10)
-    from edge.imaging.effects import BLACK, render_text
+    from edge.imaging.effects.bands import BLACK
+    from edge.imaging.layers import render_text
 
     def width(**style):
         options = dict(bold=False, italic=False, underline=False, strikethrough=False, align="left", letter_spacing=0,

@@ -5,7 +5,7 @@ import pytest
 
 from edge.errors import InvalidTransformation
 from edge.grammar.chain import parse_chain
-from edge.grammar.values import Effect
+from edge.grammar.effect_args import Effect, Level
 from edge.imaging.ops import AddBorder, Box, Crop, Filter, Grow, Layer, Opacity, Resize, Rotate, RoundCorners
 from edge.imaging.plan import PlanContext, layer_key, make_plan, track_faces
 
@@ -36,7 +36,7 @@ def test_shadow_and_outline_grow_the_canvas():
 def test_region_effects_use_w_h_x_y_as_the_region():
     p = plan("e_blur_region:500,w_100,h_50,x_10,y_20", 400, 300)
     assert (p.width, p.height) == (400, 300)
-    assert p.ops == (Filter(Effect("blur_region", (500.0,)), None, (Box(10, 20, 100, 50),), whole_image=False),)
+    assert p.ops == (Filter(Effect("blur_region", Level(500.0)), None, (Box(10, 20, 100, 50),), whole_image=False),)
     clipped = plan("e_pixelate_region,w_0.5,h_0.5,x_300,y_250", 400, 300).ops[0]
     assert clipped.regions == (Box(300, 250, 100, 50),)
 

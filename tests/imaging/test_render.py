@@ -11,7 +11,7 @@ from edge.imaging.encode import OutputSpec, negotiate
 from edge.imaging.limits import Limits
 from edge.imaging.probe import probe
 from edge.imaging.render import _shrink_on_load, render
-from tests.images import BLUE, GREEN, RED, YELLOW, decode, geometry_jpeg, geometry_png, loader, near, pixel, png_bomb, with_alpha_png
+from tests.helpers.images import BLUE, GREEN, RED, YELLOW, decode, geometry_jpeg, geometry_png, loader, near, pixel, png_bomb, with_alpha_png
 
 runtime.configure()
 GEOMETRY = geometry_png()  # 400x300: red | green / blue | yellow

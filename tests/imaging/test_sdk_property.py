@@ -12,7 +12,7 @@ from edge.imaging import runtime
 from edge.imaging.encode import negotiate
 from edge.imaging.limits import Limits
 from edge.imaging.render import render
-from tests.images import geometry_png
+from tests.helpers.images import geometry_png
 
 runtime.configure()
 BASE = geometry_png(120, 90)

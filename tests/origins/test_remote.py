@@ -7,7 +7,7 @@ from aiohttp import web
 
 from edge.errors import InvalidParameter, SourceTooLarge
 from edge.origins.remote import GuardedResolver, RemoteFetcher, is_public_address
-from tests.images import geometry_png
+from tests.helpers.images import geometry_png
 
 
 @pytest.mark.parametrize("address, public", [

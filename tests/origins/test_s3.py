@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 
 import pytest
@@ -12,9 +11,10 @@ from botocore.exceptions import ClientError
 from edge.errors import InvalidParameter, OriginThrottled, OriginTimeout, OriginUnavailable, ResourceNotFound, SourceTooLarge
 from edge.origins.base import Staged
 from edge.origins.s3 import _translate
-from tests import prom
-from tests.conftest import s3_client
-from tests.images import GREEN, RED, decode, geometry_png, near, pixel
+from tests.helpers import prom
+from tests.helpers.images import GREEN, RED, decode, geometry_png, near, pixel, solid_png
+from tests.helpers.net import free_port
+from tests.helpers.s3 import s3_client
 
 
 @pytest.fixture
@@ -75,9 +75,7 @@ async def test_too_large_original_is_a_413(client_for, s3_settings):
 
 
 async def test_unreachable_storage_is_a_502_and_readyz_fails(client_for, make_settings, aws_credentials):
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # nobody listens there
     settings = make_settings(EDGE_STORAGE_URL="s3://bucket/p", EDGE_S3_ENDPOINT_URL=f"http://127.0.0.1:{port}",
                              EDGE_S3_MAX_ATTEMPTS="1")
     client = await client_for(settings)
@@ -135,7 +133,7 @@ def test_botocore_errors_are_translated(code, status, error, result):
 
 
 async def test_an_original_replaced_behind_the_lookup_is_read_again(client_for, s3_settings, bucket, moto_url):
-    from tests.images import BLUE
+    from tests.helpers.images import BLUE
     import pyvips
 
     client = await client_for(s3_settings())
@@ -167,12 +165,6 @@ async def store(s3_settings):
 def keys_in(moto_url: str, bucket: str, prefix: str = "") -> list[str]:
     listing = s3_client(moto_url).list_objects_v2(Bucket=bucket, Prefix=prefix)
     return sorted(item["Key"] for item in listing.get("Contents", []))
-
-
-def solid(colour: tuple[int, int, int]) -> bytes:
-    import pyvips
-
-    return (pyvips.Image.black(8, 8) + list(colour)).cast("uchar").copy(interpretation="srgb").pngsave_buffer()
 
 
 async def test_the_s3_store_takes_uploads(store):
@@ -276,11 +268,11 @@ async def test_chunks_that_do_not_fit_end_to_end_are_refused(store, bucket, moto
 
 
 async def test_leftovers_of_crashed_uploads_are_swept(store, bucket, moto_url, monkeypatch):
-    import edge.origins.s3
+    import edge.origins.s3_janitor
 
     for key in ("originals/.edge/staging/crashed", "originals/.edge/parts/abandoned/00000000000000000000"):
         s3_client(moto_url).put_object(Bucket=bucket, Key=key, Body=b"x")
-    monkeypatch.setattr(edge.origins.s3, "_LEFTOVERS_KEPT_SECONDS", -60)  # everything counts as old
+    monkeypatch.setattr(edge.origins.s3_janitor, "_LEFTOVERS_KEPT_SECONDS", -60)  # everything counts as old
     staged = await store.stage("demo", "fresh", "png", b"x")
     assert await store.add_part("fresh", 0, b"ab", 4) is None
     assert keys_in(moto_url, bucket, "originals/.edge/") == [
@@ -320,7 +312,7 @@ async def test_a_failed_record_write_leaves_nothing_in_the_bucket(client_for, s3
     from edge.catalog.models import Asset
     from edge.http.keys import ORIGINS, UPLOADS
     from edge.services.assets import AssetStore, Stored
-    from tests.services.test_assets import CrashingCatalog
+    from tests.helpers.catalogs import CrashingCatalog
 
     client = await client_for(s3_settings())
     app = client.server.app
@@ -339,11 +331,11 @@ async def test_a_failed_record_write_leaves_nothing_in_the_bucket(client_for, s3
 async def test_uploads_and_admin_writes_through_the_app(client_for, s3_settings, bucket, moto_url):
     import base64
 
-    from tests.http.test_api import signed
-    from tests.images import BLUE
+    from tests.helpers.api import signed
+    from tests.helpers.images import BLUE
 
     def data_uri(colour: tuple[int, int, int]) -> str:
-        return "data:image/png;base64," + base64.b64encode(solid(colour)).decode()
+        return "data:image/png;base64," + base64.b64encode(solid_png(colour, 8, 8)).decode()
 
     client = await client_for(s3_settings())
     for colour in (RED, BLUE):  # an upload, then an overwrite

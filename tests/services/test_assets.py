@@ -7,18 +7,11 @@ from pathlib import Path
 import pytest
 
 from edge.catalog.models import Asset
-from edge.catalog.store import Catalog
 from edge.errors import ResourceNotFound
 from edge.http.keys import ORIGINS, UPLOADS
 from edge.services.assets import AssetStore, Stored, parse_context
-from tests.images import geometry_png
-
-
-class CrashingCatalog(Catalog):
-    """A real catalog whose record write dies: the process 'crashes' between original and record."""
-
-    async def put(self, asset, db=None):
-        raise RuntimeError("power cut")
+from tests.helpers.catalogs import CrashingCatalog
+from tests.helpers.images import geometry_png
 
 
 def _asset() -> Asset:

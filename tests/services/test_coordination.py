@@ -6,17 +6,13 @@ import asyncio
 import time
 
 import pytest
-import pyvips
 import redis
 
 from edge.http.keys import DELIVERY
-from tests import prom
-from tests.conftest import s3_client
-from tests.images import BLUE, RED, decode, near, pixel
-
-
-def solid_png(colour) -> bytes:
-    return (pyvips.Image.black(200, 100) + list(colour)).cast("uchar").copy(interpretation="srgb").pngsave_buffer()
+from tests.helpers import prom
+from tests.helpers.images import BLUE, RED, decode, near, pixel, solid_png
+from tests.helpers.net import free_port
+from tests.helpers.s3 import s3_client
 
 
 @pytest.fixture
@@ -40,11 +36,11 @@ async def renders(client) -> float:
 async def test_delivery_invalidate_reaches_the_other_node(client_for, node_settings, bucket, moto_url):
     a, b = await client_for(node_settings()), await client_for(node_settings())
     s3 = s3_client(moto_url)
-    s3.put_object(Bucket=bucket, Key="originals/demo/swap.png", Body=solid_png(RED))
+    s3.put_object(Bucket=bucket, Key="originals/demo/swap.png", Body=solid_png(RED, 200, 100))
     url = "/demo/image/upload/w_20/swap.png"
     for node in (a, b):
         assert near(pixel(decode(await (await node.get(url)).read()), 5, 5), RED)
-    s3.put_object(Bucket=bucket, Key="originals/demo/swap.png", Body=solid_png(BLUE))
+    s3.put_object(Bucket=bucket, Key="originals/demo/swap.png", Body=solid_png(BLUE, 200, 100))
     await a.app[DELIVERY].invalidate("demo", "swap")  # what the upload API calls after a replace
     started = time.monotonic()
     while not near(pixel(decode(await (await b.get(url)).read()), 5, 5), BLUE):
@@ -86,11 +82,7 @@ async def test_a_lock_held_by_a_dead_node_delays_only_until_the_wait_runs_out(
 
 
 async def test_readyz_names_an_unhealthy_redis_but_stays_ready(client_for, node_settings):
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # nobody listens there
     node = await client_for(node_settings(EDGE_REDIS_URL=f"redis://127.0.0.1:{port}/0"))
     response = await node.get("/readyz")
     assert response.status == 200 and "redis: unhealthy" in await response.text()
@@ -102,7 +94,7 @@ async def test_stale_if_error_serves_another_nodes_last_good_derivative(
 ):
     from moto.server import ThreadedMotoServer
 
-    from tests.images import geometry_png
+    from tests.helpers.images import geometry_png
 
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()

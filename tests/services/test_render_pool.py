@@ -66,3 +66,20 @@ async def test_pool_bounds_threads_and_queue():
         async with pool.slot():
             await pool.run(time.sleep, 0.3, timeout=0.05)
     pool.close()
+
+
+async def test_run_takes_a_slot_of_its_own_so_no_caller_bypasses_the_queue():
+    """The upload probe once called `run` without `slot()`: it went round the bounded queue."""
+    pool = RenderPool(workers=1, queue_limit=1, metrics=Metrics())
+    busy = asyncio.create_task(pool.run(time.sleep, 0.2, timeout=5))
+    await asyncio.sleep(0.02)
+    queued = asyncio.create_task(pool.run(time.sleep, 0, timeout=5))
+    await asyncio.sleep(0.02)
+    assert pool.waiting == 1
+    with pytest.raises(Overloaded):
+        await pool.run(time.sleep, 0, timeout=5)
+    await asyncio.gather(busy, queued)
+    async with pool.slot():  # inside a slot, run does not wait for a second one (workers=1: it would deadlock)
+        await asyncio.wait_for(pool.run(time.sleep, 0, timeout=5), 2)
+    assert pool.waiting == 0
+    pool.close()

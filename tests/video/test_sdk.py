@@ -13,7 +13,7 @@ import pytest
 import pyvips
 
 from tests.e2e.test_api import Originals
-from tests.servers import EdgeNode, fetch
+from tests.helpers.servers import EdgeNode, fetch
 from tests.video import media
 
 CLOUD, KEY, SECRET = "demo", "videokey", "video-secret"

@@ -22,6 +22,11 @@ def geometry(width: int = 400, height: int = 300) -> pyvips.Image:
     return top.join(bottom, "vertical").copy(interpretation="srgb")
 
 
+def solid_png(colour: tuple[int, int, int], width: int = 64, height: int = 48) -> bytes:
+    """One flat colour."""
+    return (pyvips.Image.black(width, height) + list(colour)).cast("uchar").copy(interpretation="srgb").pngsave_buffer()
+
+
 def geometry_png(width: int = 400, height: int = 300) -> bytes:
     return geometry(width, height).pngsave_buffer()
 

@@ -32,12 +32,18 @@ def _sync(sql: str) -> None:
 
 @contextmanager
 def postgres_schema() -> Iterator[str]:
-    """Yields a database URL confined to a fresh schema (search_path); the schema is dropped on exit."""
+    """Yields a database URL confined to a fresh schema (search_path); the schema is dropped on exit.
+
+    An unreachable database fails the test, loudly: PostgreSQL is as much a part of the suite
+    as Redis, and a skip would pass a run that never tested the PostgreSQL catalog."""
+    import asyncpg
+
     schema = "edge_test_" + secrets.token_hex(6)
     try:
         _sync(f"CREATE SCHEMA {schema}")
-    except OSError as exc:
-        pytest.skip(f"PostgreSQL not reachable at {PG_DSN}: {exc}")
+    except (OSError, asyncpg.PostgresError) as exc:  # refused, timed out, no such database, bad role...
+        pytest.fail(f"PostgreSQL is needed at {PG_DSN} (set EDGE_TEST_POSTGRES to another DSN): "
+                    f"{type(exc).__name__}: {exc}", pytrace=False)
     try:
         yield f"{PG_DSN}?search_path={schema}"
     finally:
