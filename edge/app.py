@@ -60,6 +60,7 @@ from edge.services.upload import Uploads
 from edge.services.webhooks import Notifier
 from edge.settings import Settings
 from edge.signing import Keyring, parse_cloudinary_url
+from edge import widgets
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,9 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/metrics", ops.metrics, name="metrics")
     # The API routes come first: GET /v1_1/<cloud>/resources/image would also match the delivery
     # pattern; the Admin ones before the Upload one, whose pattern also matches POST folders/<x>.
+    widgets.add_routes(app, settings.cloud.name)  # before delivery: /widgets/x/global/all.js matches its pattern
     admin_http.add_routes(app)
+    upload_http.add_cors(app)
     app.router.add_post("/v1_1/{cloud}/{resource_type}/{action}", upload_http.action, name="upload")
     app.router.add_get(r"/{cloud}/image/list/{rest:.+}", lists_http.tag_list, name="list")
     app.router.add_get(r"/{cloud}/{resource_type}/{type}/{rest:.+}", delivery_http.deliver, name="delivery")

@@ -86,6 +86,7 @@ def setting(default: Any, env: str, doc: str, parse: Callable[[Any], Any] | None
 
 _CLOUD = re.compile(r"[A-Za-z0-9_.-]+|\*")
 _HEADER = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?|\*")
 
 
 def _items(raw: Any, separators: str = ",") -> list[str]:
@@ -121,6 +122,15 @@ def cloud_names(raw: Any) -> frozenset[str]:
         if not _CLOUD.fullmatch(name):
             raise ValueError(f"expected cloud names, comma-separated, got {name!r}")
     return frozenset(names)
+
+
+def web_origins(raw: Any) -> frozenset[str]:
+    """`https://shop.example,http://127.0.0.1:3000` (or `*` = any), as browsers send `Origin`."""
+    origins = [item.rstrip("/") for item in _items(raw)]
+    for origin in origins:
+        if not _ORIGIN.fullmatch(origin):
+            raise ValueError(f"expected origins (scheme://host[:port]) or *, comma-separated, got {origin!r}")
+    return frozenset(origins)
 
 
 def header_names(raw: Any) -> tuple[str, ...]:
@@ -357,6 +367,12 @@ class ApiSettings:
     )
     webhook_attempts: int = setting(5, "EDGE_API_WEBHOOK_ATTEMPTS", "Deliveries tried per notification (backoff 1 s, 2 s, 4 s...).")
     webhook_timeout_seconds: float = setting(10.0, "EDGE_API_WEBHOOK_TIMEOUT_SECONDS", "Time limit for one notification POST.")
+    cors_origins: frozenset[str] = setting(
+        frozenset({"*"}), "EDGE_API_CORS_ORIGINS",
+        "Origins (scheme://host[:port], comma-separated, * = any) whose pages may call the Upload API from a browser"
+        " (the Upload Widget); others get no CORS headers. Credentials travel in the request, never in cookies.",
+        web_origins,
+    )
 
 
 @dataclass(frozen=True, slots=True)

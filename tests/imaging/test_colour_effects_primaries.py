@@ -12,7 +12,7 @@ from edge.imaging import runtime
 from edge.imaging.encode import OutputSpec
 from edge.imaging.limits import Limits
 from edge.imaging.render import render
-from tests.images import decode, pixel
+from tests.helpers.images import decode, pixel
 
 runtime.configure()
 
