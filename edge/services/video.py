@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import urllib.parse
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from edge.cache.base import CachedDerivative
 from edge.cache.tiered import TieredCache
 from edge.errors import InvalidTransformation
-from edge.grammar.chain import Chain
+from edge.grammar.chain import Chain, Transformation
 from edge.grammar.delivery_path import DeliveryPath
 from edge.grammar.params import AUTO_FORMAT
 from edge.grammar.values import OutputFormat
@@ -27,14 +27,14 @@ from edge.imaging.abort import Abort
 from edge.imaging.encode import OutputSpec, negotiate
 from edge.imaging.limits import Limits
 from edge.imaging.render import Rendered, render
-from edge.origins.base import OriginStore, storage_cloud
+from edge.origins.base import OriginStore, OriginVersion, storage_cloud
 from edge.services.purge import cloud_key, surrogate_key
 from edge.services.render_pool import RenderPool
 from edge.services.transcode_pool import TranscodePool
 from edge.services.video_files import VideoFiles
 from edge.video import hls, jobs
 from edge.video.limits import VideoLimits
-from edge.video.plan import CONTAINERS, MEDIA_TYPES, make_plan, merged_options
+from edge.video.plan import CONTAINERS, MEDIA_TYPES, LayerGroup, layer_groups, make_plan, merged_options
 from edge.video.probe import VideoInfo
 
 T = TypeVar("T")
@@ -60,17 +60,26 @@ class VideoWork:
         return await self.transcodes.run(jobs.probe_file, source, self.limits.video)
 
     async def transcode(self, source: str, components: Sequence[VideoComponent], container: str,
-                        destination: str) -> jobs.TranscodeJob:
+                        destination: str, overlays: Sequence[tuple[bytes, int, int]] = ()) -> jobs.TranscodeJob:
         return await self.transcodes.run(jobs.transcode_file, source, tuple(components), container, destination,
-                                         self.limits.video)
+                                         self.limits.video, tuple(overlays))
 
-    async def still(self, source: str, components: Sequence[VideoComponent], output: OutputSpec) -> Rendered:
+    async def still(self, source: str, components: Sequence[VideoComponent], output: OutputSpec,
+                    layers: Mapping[str, bytes] | None = None) -> Rendered:
         image = self.limits.image
         data = await self.transcodes.run(jobs.still_source, source, tuple(components), output.format, image.max_frames,
                                          image.max_source_pixels, self.limits.video)
+        return await self._render(data, image_chain(components), output, layers or {})
+
+    async def layer(self, data: bytes, own: Sequence[Transformation]) -> tuple[bytes, int, int]:
+        """An image layer for a video, rendered by the image pipeline: (PNG with alpha, width, height)."""
+        rendered = await self._render(data, Chain(tuple(own)), OutputSpec(OutputFormat.PNG), {})
+        return rendered.data, rendered.width, rendered.height
+
+    async def _render(self, data: bytes, chain: Chain, output: OutputSpec, layers: Mapping[str, bytes]) -> Rendered:
         abort = Abort()
         async with self.renders.slot():
-            return await self.renders.run(render, data, image_chain(components), output, image, abort,
+            return await self.renders.run(render, data, chain, output, self.limits.image, abort, layers,
                                           timeout=self.limits.render_timeout, on_timeout=abort.kill)
 
 
@@ -169,7 +178,11 @@ class VideoDelivery:
         original_extension = PurePosixPath(version.locator).suffix.lstrip(".").lower()
         if output.kind == "video" and not path.video_components and output.container == original_extension:
             output = _Output("original")  # dog.mp4 of an MP4 upload: the file as uploaded
-        material = "\0".join(("video", where, path.public_id, version.token, path.chain.canonical, output.token))
+        groups = layer_groups(path.video_components) if output.kind != "original" else ()
+        layer_ids = sorted({g.public_id for g in groups} | set(path.chain.layer_ids if output.kind == "still" else ()))
+        layers = {pid: await self.origins.locate(path.cloud, pid) for pid in layer_ids}  # image uploads
+        material = "\0".join(("video", where, path.public_id, version.token, path.chain.canonical, output.token,
+                               *(f"{pid}={v.token}" for pid, v in layers.items())))
         key = hashlib.sha256(material.encode()).hexdigest()[:40]
         keys = (surrogate_key(path.cloud, "video", path.delivery_type, path.public_id), cloud_key(path.cloud))
         common = {"etag": f'"{key[:32]}"', "versioned": path.version is not None, "negotiated": output.negotiated,
@@ -194,22 +207,23 @@ class VideoDelivery:
             found = await self.cache.get(key)
             if found is not None:
                 return VideoAnswer(media_type=found[0].media_type, source=found[1], still=found[0], **common)
-            entry = await self._shared(key, lambda: self._build_still(key, path, output, original))
+            entry = await self._shared(key, lambda: self._build_still(key, path, output, original, layers))
             return VideoAnswer(media_type=entry.media_type, source="render", still=entry, **common)
         assert output.container is not None
         final = self.files.derived_path(key, output.container)
         size = await self.files.lookup(final)
         source = "disk"
         if size is None:
-            size = await self._shared(key, lambda: self._build_video(path, output.container, final, original))
+            size = await self._shared(key, lambda: self._build_video(path, output.container, final, original, groups, layers))
             source = "transcode"
         return VideoAnswer(media_type=MEDIA_TYPES[output.container], source=source, file=final, size=size, **common)
 
     async def _build_still(self, key: str, path: DeliveryPath, output: _Output,
-                           original: Callable[[], Awaitable[Path]]) -> CachedDerivative:
+                           original: Callable[[], Awaitable[Path]], layers: Mapping[str, OriginVersion]) -> CachedDerivative:
         assert output.image is not None
         source = await original()
-        rendered = await self.work.still(str(source), path.video_components, output.image)
+        originals = {pid: await self.origins.read(v, self.max_source_bytes) for pid, v in layers.items()}
+        rendered = await self.work.still(str(source), path.video_components, output.image, originals)
         entry = CachedDerivative(rendered.data, rendered.media_type or rendered.format.media_type, rendered.width,
                                  rendered.height)
         self.cache.put(key, entry)
@@ -222,7 +236,8 @@ class VideoDelivery:
         if output.kind == "master":
             text = self._master(path, info, options.streaming_profile or "auto")
         else:
-            plan = make_plan(path.video_components, info, "ts", self.work.limits.video)  # 400s before any segment
+            plan = make_plan(path.video_components, info, "ts", self.work.limits.video,  # 400s before any segment
+                             [(1, 1)] * len(layer_groups(path.video_components)))
             pieces = hls.segments(plan.start, plan.end)
             text = hls.media_playlist([(a, b, _url(path, [*_canonical(path), hls.segment_component(a, b)], "ts"))
                                        for a, b in pieces])
@@ -238,16 +253,18 @@ class VideoDelivery:
         variants = []
         for rung in hls.renditions(profile, info.display_height):
             component = parse_video_component(rung.transformation)
-            plan = make_plan([*base, component], info, "ts", self.work.limits.video)
+            plan = make_plan([*base, component], info, "ts", self.work.limits.video, [(1, 1)] * len(layer_groups(base)))
             variants.append((rung, plan.width, plan.height, _url(path, [*prefix, rung.transformation], "m3u8")))
         return hls.master_playlist(variants, info.has_audio)
 
-    async def _build_video(self, path: DeliveryPath, container: str, final: Path,
-                           original: Callable[[], Awaitable[Path]]) -> int:
+    async def _build_video(self, path: DeliveryPath, container: str, final: Path, original: Callable[[], Awaitable[Path]],
+                           groups: Sequence[LayerGroup], layers: Mapping[str, OriginVersion]) -> int:
         source = await original()
+        overlays = [await self.work.layer(await self.origins.read(layers[g.public_id], self.max_source_bytes), g.own)
+                    for g in groups]
         temp = self.files.temp_path(container)
         try:
-            job = await self.work.transcode(str(source), path.video_components, container, str(temp))
+            job = await self.work.transcode(str(source), path.video_components, container, str(temp), overlays)
             stats = self.work.transcodes.stats
             stats.frames, stats.bytes = stats.frames + job.result.frames, stats.bytes + job.result.bytes
             return await self.files.commit(temp, final)

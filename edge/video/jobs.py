@@ -34,10 +34,11 @@ def probe_file(source: str, limits: VideoLimits) -> VideoInfo:
 
 
 def transcode_file(source: str, components: Sequence[VideoComponent], container: str, destination: str,
-                   limits: VideoLimits) -> TranscodeJob:
+                   limits: VideoLimits, overlays: Sequence[tuple[bytes, int, int]] = ()) -> TranscodeJob:
+    """overlays: each image layer of the chain (`layer_groups`), rendered: (PNG, width, height)."""
     info = probe(source, limits)
-    plan = make_plan(components, info, container, limits)
-    return TranscodeJob(plan, transcode(source, plan, destination, limits))
+    plan = make_plan(components, info, container, limits, [(w, h) for _, w, h in overlays])
+    return TranscodeJob(plan, transcode(source, plan, destination, limits, tuple(data for data, _, _ in overlays)))
 
 
 def still_source(source: str, components: Sequence[VideoComponent], output: OutputFormat | None, max_frames: int,

@@ -8,6 +8,7 @@ boomerang -> fades -> loop. Dimensions are rounded to even numbers (4:2:0 chroma
 from __future__ import annotations
 
 from collections.abc import Sequence
+import dataclasses
 from dataclasses import dataclass, fields
 
 from edge.errors import InvalidTransformation, OutputTooLarge
@@ -64,7 +65,55 @@ class Pad:
     colour: Colour
 
 
-GeometryOp = Scale | Crop | Pad
+@dataclass(frozen=True, slots=True)
+class Overlay:
+    """Draw overlay image `index` (of the job's overlays) at x, y on every frame."""
+
+    index: int
+    x: int
+    y: int
+
+
+GeometryOp = Scale | Crop | Pad | Overlay
+
+
+@dataclass(frozen=True, slots=True)
+class LayerGroup:
+    """An image layer: `l_<public_id>` up to its `fl_layer_apply` (or alone in one component).
+
+    `own` is what is done to the layer image (the image pipeline renders it), `placement` the
+    component whose gravity, x and y put it on the video."""
+
+    start: int  # component indexes, inclusive
+    end: int
+    public_id: str
+    own: tuple[Transformation, ...]
+    placement: Transformation
+
+
+_PLACEMENT = {"gravity": None, "x": None, "y": None}
+
+
+def layer_groups(components: Sequence[VideoComponent]) -> tuple[LayerGroup, ...]:
+    groups = []
+    index = 0
+    while index < len(components):
+        image = components[index].image
+        if image.underlay is not None:
+            raise InvalidTransformation("Unsupported parameter for video - u (underlays)")
+        layer = image.overlay
+        if layer is None:
+            index += 1
+            continue
+        if layer.public_id is None or layer.public_id.startswith("fetch:"):
+            raise InvalidTransformation("Unsupported layer for video - only image layers (l_<public_id>)")
+        end = next((i for i in range(index + 1, len(components)) if "layer_apply" in components[i].image.flags), index)
+        first = dataclasses.replace(image, overlay=None, **_PLACEMENT) if end != index else dataclasses.replace(
+            image, overlay=None, flags=image.flags - {"layer_apply"}, **_PLACEMENT)
+        own = (first, *(c.image for c in components[index + 1 : end]))
+        groups.append(LayerGroup(index, end, layer.public_id, own, components[end].image))
+        index = end + 1
+    return tuple(groups)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +186,9 @@ def trim(options: VideoOptions, duration: float) -> tuple[float, float]:
     return start, end
 
 
-def make_plan(components: Sequence[VideoComponent], info: VideoInfo, container: str, limits: VideoLimits) -> VideoPlan:
+def make_plan(components: Sequence[VideoComponent], info: VideoInfo, container: str, limits: VideoLimits,
+              overlay_sizes: Sequence[tuple[int, int]] = ()) -> VideoPlan:
+    """overlay_sizes: the rendered size of each of `layer_groups(components)`, in order."""
     options = merged_options(components)
     if options.streaming_profile is not None:
         raise InvalidTransformation("Invalid transformation - sp_ (streaming profile) needs the m3u8 format")
@@ -151,10 +202,20 @@ def make_plan(components: Sequence[VideoComponent], info: VideoInfo, container: 
     start, end = trim(options, info.duration)
     width, height = info.display_width, info.display_height
     geometry: list[GeometryOp] = []
-    for component in components:
-        _check_fields(component.image)
-        ops, (width, height) = _geometry(component.image, width, height, limits)
+    groups = {group.start: (number, group) for number, group in enumerate(layer_groups(components))}
+    if groups and len(overlay_sizes) != len(groups):
+        raise InvalidTransformation("Invalid transformation - layers without their images")
+    index = 0
+    while index < len(components):
+        if index in groups:
+            number, group = groups[index]
+            geometry.append(_overlay(number, group.placement, overlay_sizes[number], width, height))
+            index = group.end + 1
+            continue
+        _check_fields(components[index].image)
+        ops, (width, height) = _geometry(components[index].image, width, height, limits)
         geometry.extend(ops)
+        index += 1
     if width % 2 or height % 2:
         width, height = _even(width), _even(height)
         geometry.append(Scale(width, height))
@@ -198,6 +259,18 @@ def _check_result(plan: VideoPlan, limits: VideoLimits) -> None:
             raise OutputTooLarge("Output too long to play backwards - trim it first (so_, du_)")
     if plan.fade_in + plan.fade_out > plan.pass_duration + 1e-6:
         raise InvalidTransformation(f"Invalid fade - longer than the video ({plan.pass_duration:g} s)")
+
+
+def _overlay(number: int, placement: Transformation, size: tuple[int, int], width: int, height: int) -> Overlay:
+    """Where the layer sits: at its gravity (default centre), x/y pointing inwards from that side."""
+    anchor = (placement.gravity or Gravity.CENTER).anchor
+    if placement.gravity is not None and placement.gravity.anchor == (0.5, 0.5) and placement.gravity is not Gravity.CENTER:
+        raise InvalidTransformation(f"Unsupported gravity for video - {placement.gravity.value}")
+    dx = round(placement.x.resolve(width)) if placement.x is not None else 0
+    dy = round(placement.y.resolve(height)) if placement.y is not None else 0
+    x = round((width - size[0]) * anchor[0]) + (dx if anchor[0] < 1 else -dx)
+    y = round((height - size[1]) * anchor[1]) + (dy if anchor[1] < 1 else -dy)
+    return Overlay(number, x, y)
 
 
 def _check_fields(t: Transformation) -> None:

@@ -9,6 +9,7 @@ the first play again, shifted in time, instead of encoding the same frames again
 
 from __future__ import annotations
 
+import io
 import math
 import os
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ import av.filter
 
 from edge.errors import InvalidVideo, OutputTooLarge
 from edge.video.limits import VideoLimits
-from edge.video.plan import Crop, Pad, Scale, VideoPlan
+from edge.video.plan import Crop, Overlay, Pad, Scale, VideoPlan
 
 ENCODERS = {"h264": "libx264", "h265": "libx265", "vp9": "libvpx-vp9", "av1": "libsvtav1", "aac": "aac", "opus": "libopus"}
 MUXERS = {"mp4": "mp4", "mov": "mov", "webm": "webm", "ts": "mpegts"}
@@ -44,22 +45,29 @@ class Transcoded:
 
 
 def transcode(source: str | os.PathLike[str], plan: VideoPlan, destination: str | os.PathLike[str],
-              limits: VideoLimits = VideoLimits()) -> Transcoded:
+              limits: VideoLimits = VideoLimits(), overlays: tuple[bytes, ...] = ()) -> Transcoded:
+    """overlays: the images the plan's Overlay ops draw (PNG, usually with alpha), by index."""
     try:
+        pictures = tuple(_picture(data) for data in overlays)
         with av.open(os.fspath(source), metadata_errors="ignore") as inp:
             options = {"movflags": "+faststart"} if plan.container in ("mp4", "mov") else {}
             with av.open(os.fspath(destination), "w", format=MUXERS[plan.container], options=options) as out:
-                job = _Job(inp, out, plan, limits)
+                job = _Job(inp, out, plan, limits, pictures)
                 job.run()
         return Transcoded(os.path.getsize(destination), job.frames_out, plan.width, plan.height, plan.duration)
     except av.FFmpegError as exc:
         raise InvalidVideo("Unreadable video", detail=str(exc)) from None
 
 
+def _picture(data: bytes) -> av.VideoFrame:
+    with av.open(io.BytesIO(data)) as container:
+        return next(container.decode(video=0)).reformat(format="rgba")
+
+
 class _Job:
     def __init__(self, inp: av.container.InputContainer, out: av.container.OutputContainer, plan: VideoPlan,
-                 limits: VideoLimits) -> None:
-        self.inp, self.out, self.plan, self.limits = inp, out, plan, limits
+                 limits: VideoLimits, overlays: tuple[av.VideoFrame, ...] = ()) -> None:
+        self.inp, self.out, self.plan, self.limits, self.overlays = inp, out, plan, limits, overlays
         self.video_in = inp.streams.video[0] if plan.video_codec and inp.streams.video else None
         self.audio_in = inp.streams.audio[0] if plan.audio_codec and inp.streams.audio else None
         self.video_out = self._video_stream() if self.video_in is not None else None
@@ -137,7 +145,7 @@ class _Job:
             self.video_graph = self._build_video_graph(frame)
         frame.pts = round((frame.time - self.plan.start) / self.plan.speed / _TIME_BASE)
         frame.time_base = _TIME_BASE
-        self.video_graph.push(frame)
+        self.video_graph.push(frame, at=0)  # source 0 is the video; the others are overlay images
         self._pull_video()
 
     def _pull_video(self) -> None:
@@ -151,7 +159,7 @@ class _Job:
         if self.video_out is None:
             return
         if self.video_graph is not None:
-            self.video_graph.push(None)
+            self.video_graph.push(None, at=0)
             self._pull_video()
         if self.held:
             order = self.held[::-1] if self.plan.reverse else self.held + self.held[::-1]
@@ -205,22 +213,47 @@ class _Job:
     def _build_video_graph(self, first: av.VideoFrame) -> av.filter.Graph:
         plan = self.plan
         graph = av.filter.Graph()
-        nodes = [graph.add_buffer(width=first.width, height=first.height, format=first.format.name, time_base=_TIME_BASE)]
-        steps: list[tuple[str, str]] = []
-        steps += {90: [("transpose", "clock")], 180: [("hflip", ""), ("vflip", "")], 270: [("transpose", "cclock")]}.get(plan.rotation, [])
+        current = graph.add_buffer(width=first.width, height=first.height, format=first.format.name, time_base=_TIME_BASE)
+        pictures: list[av.VideoFrame] = []
+
+        def then(name: str, args: str = "") -> None:
+            nonlocal current
+            node = graph.add(name, args) if args else graph.add(name)
+            current.link_to(node)
+            current = node
+
+        for name, args in {90: [("transpose", "clock")], 180: [("hflip", ""), ("vflip", "")],
+                           270: [("transpose", "cclock")]}.get(plan.rotation, []):
+            then(name, args)
         for op in plan.geometry:
             if isinstance(op, Scale):
-                steps.append(("scale", f"{op.width}:{op.height}:flags=bicubic"))
+                then("scale", f"{op.width}:{op.height}:flags=bicubic")
             elif isinstance(op, Crop):
-                steps.append(("crop", f"{op.width}:{op.height}:{op.x}:{op.y}"))
+                then("crop", f"{op.width}:{op.height}:{op.x}:{op.y}")
             elif isinstance(op, Pad):
                 c = op.colour
-                steps.append(("pad", f"{op.width}:{op.height}:{op.x}:{op.y}:color=0x{c.red:02x}{c.green:02x}{c.blue:02x}"))
-        steps.append(("fps", f"fps={Fraction(plan.frame_rate).limit_denominator(1001)}:start_time=0:eof_action=pass"))
+                then("pad", f"{op.width}:{op.height}:{op.x}:{op.y}:color=0x{c.red:02x}{c.green:02x}{c.blue:02x}")
+            elif isinstance(op, Overlay):
+                picture = self.overlays[op.index]
+                source = graph.add_buffer(width=picture.width, height=picture.height, format=picture.format.name,
+                                          time_base=_TIME_BASE)
+                node = graph.add("overlay", f"x={op.x}:y={op.y}:eof_action=repeat")
+                current.link_to(node, 0, 0)
+                source.link_to(node, 0, 1)
+                current = node
+                pictures.append(picture)
+        then("fps", f"fps={Fraction(plan.frame_rate).limit_denominator(1001)}:start_time=0:eof_action=pass")
         if not (plan.reverse or plan.boomerang):
-            steps += _fades("fade", plan)
-        steps.append(("format", "yuv420p"))
-        return _link(graph, nodes, steps, "buffersink")
+            for name, args in _fades("fade", plan):
+                then(name, args)
+        then("format", "yuv420p")
+        then("buffersink")
+        graph.configure()
+        for index, picture in enumerate(pictures, start=1):  # one still frame each, shown until the end
+            picture.pts, picture.time_base = 0, _TIME_BASE
+            graph.push(picture, at=index)
+            graph.push(None, at=index)
+        return graph
 
     def _fade_graph(self, first: av.VideoFrame) -> av.filter.Graph:
         graph = av.filter.Graph()

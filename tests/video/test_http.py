@@ -165,3 +165,24 @@ async def test_private_and_authenticated_videos(client, bars_mp4: Path) -> None:
     assert response.status == 401
     response = await client.get(url("locked", type="authenticated", sign_url=True, width=80, format="mp4"))
     assert response.status == 200 and response.headers["Cache-Control"] == "private, no-cache"
+
+
+async def test_image_overlay_on_video_and_thumbnail(client, bars_mp4: Path, tmp_path: Path) -> None:
+    logo = pyvips.Image.black(40, 20).new_from_image([255, 0, 0]).copy(interpretation="srgb").pngsave_buffer()
+    form = aiohttp.FormData(signed({"public_id": "brand/logo"}))
+    form.add_field("file", logo, filename="logo.png")
+    assert (await client.post("/v1_1/demo/image/upload", data=form)).status == 200
+    await upload(client, bars_mp4, public_id="branded")
+    path = url("branded", overlay="brand:logo", gravity="north_east", x=10, y=10, format="mp4")
+    response, target = await fetch(client, path, tmp_path, "branded.mp4")
+    import av
+
+    with av.open(str(target)) as container:
+        frame = next(container.decode(video=0)).to_ndarray(format="rgb24")
+    assert frame[20, 290][0] > 200 and frame[20, 290][1] < 60
+    thumbnail = await client.get(url("branded", overlay="brand:logo", gravity="north_east", x=10, y=10, format="png"))
+    assert thumbnail.status == 200, thumbnail.headers.get("X-Cld-Error")
+    image = pyvips.Image.new_from_buffer(await thumbnail.read(), "")
+    assert image.getpoint(290, 20)[:3] == [255, 0, 0]
+    missing = await client.get(url("branded", overlay="nothing", format="mp4"))
+    assert missing.status == 404

@@ -99,3 +99,24 @@ def test_rotation_is_applied_before_geometry() -> None:
     rotated = VideoInfo(**{**{f: getattr(INFO, f) for f in INFO.__slots__}, "rotation": 90})
     result = plan("w_120", info=rotated)
     assert result.rotation == 90 and (result.width, result.height) == (120, 160)
+
+
+def test_image_layers_become_overlay_ops() -> None:
+    from edge.video.plan import Overlay, layer_groups
+
+    components = [parse_video_component(s) for s in "w_160/l_logo/c_scale,w_40/fl_layer_apply,g_south_west,x_5,y_5".split("/")]
+    [group] = layer_groups(components)
+    assert (group.start, group.end, group.public_id) == (1, 3, "logo")
+    assert [t.width for t in group.own] == [None, components[2].image.width]
+    result = make_plan(components, INFO, "mp4", VideoLimits(), [(40, 20)])
+    assert result.geometry == (Scale(160, 120), Overlay(0, 5, 95))
+    single = [parse_video_component("l_logo,w_50,g_north_east,x_10,y_10")]
+    assert make_plan(single, INFO, "mp4", VideoLimits(), [(50, 20)]).geometry == (Overlay(0, 260, 10),)
+    centred = [parse_video_component("l_logo")]
+    assert make_plan(centred, INFO, "mp4", VideoLimits(), [(100, 40)]).geometry == (Overlay(0, 110, 100),)
+
+
+@pytest.mark.parametrize("text", ["l_text:Arial_20:hi", "u_logo", "l_logo,g_face"])
+def test_layers_video_cannot_draw(text: str) -> None:
+    with pytest.raises(InvalidTransformation):
+        make_plan([parse_video_component(text)], INFO, "mp4", VideoLimits(), [(10, 10)])

@@ -119,3 +119,21 @@ def test_rotated_source_comes_out_upright(video_dir: Path, tmp_path: Path) -> No
 
     with av.open(str(tmp_path / "result.mp4")) as container:
         assert next(container.decode(video=0)).rotation == 0  # turned in the pixels, no display matrix left
+
+
+def test_image_overlay_is_drawn_on_every_frame(bars_mp4: Path, tmp_path: Path) -> None:
+    import pyvips
+
+    logo = pyvips.Image.black(40, 20).new_from_image([255, 0, 0]).copy(interpretation="srgb").pngsave_buffer()
+    components = [parse_video_component("l_logo,g_north_east,x_10,y_10,ac_none")]
+    plan = make_plan(components, probe(bars_mp4), "mp4", VideoLimits(), [(40, 20)])
+    transcode(bars_mp4, plan, tmp_path / "logo.mp4", overlays=(logo,))
+    import av
+
+    with av.open(str(tmp_path / "logo.mp4")) as container:
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    assert len(frames) == pytest.approx(50, abs=1)
+    for frame in (frames[0], frames[-1]):
+        red, green, blue = (int(v) for v in frame[20, 320 - 10 - 20])  # the logo's middle
+        assert red > 200 and green < 60 and blue < 60
+        assert frame[120, 0].min() > 100  # elsewhere the bars are untouched
