@@ -8,6 +8,7 @@ chain, so the whole image vocabulary applies to it (the video parameters chose t
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -21,10 +22,11 @@ from edge.errors import InvalidTransformation
 from edge.grammar.chain import Chain, Transformation
 from edge.grammar.delivery_path import DeliveryPath
 from edge.grammar.params import AUTO_FORMAT
-from edge.grammar.values import OutputFormat
+from edge.grammar.values import Colour, CropMode, LayerSource, OutputFormat
 from edge.grammar.video_params import VideoComponent, parse_video_component
 from edge.imaging.abort import Abort
 from edge.imaging.encode import OutputSpec, negotiate
+from edge.imaging.layers import render_text
 from edge.imaging.limits import Limits
 from edge.imaging.render import Rendered, render
 from edge.origins.base import OriginStore, OriginVersion, storage_cloud
@@ -38,6 +40,26 @@ from edge.video.plan import CONTAINERS, MEDIA_TYPES, LayerGroup, layer_groups, m
 from edge.video.probe import VideoInfo
 
 T = TypeVar("T")
+
+
+def _text_png(layer: LayerSource, first: Transformation, max_pixels: int) -> tuple[bytes, int, int]:
+    """Blocking (a render thread): the text of `l_text:...` with `co_`/`b_`, as PNG with alpha."""
+    style = layer.style
+    assert style is not None and layer.text is not None
+    wrap = round(first.width.value) if _wraps(first) and first.width is not None else None
+    image = render_text(
+        layer.text, style.font, style.size, bold=style.bold, italic=style.italic, underline=style.underline,
+        strikethrough=style.strikethrough, align=style.align, letter_spacing=style.letter_spacing,
+        line_spacing=style.line_spacing, colour=first.colour or Colour(0, 0, 0),
+        background=first.background if isinstance(first.background, Colour) else None, max_pixels=max_pixels,
+        wrap_width=wrap,
+    )
+    return image.pngsave_buffer(compression=1), image.width, image.height
+
+
+def _wraps(first: Transformation) -> bool:
+    """c_fit with a pixel width on a text layer wraps the text at that width (Cloudinary's captions)."""
+    return first.crop is CropMode.FIT and first.width is not None and not first.width.relative
 
 
 def image_chain(components: Sequence[VideoComponent]) -> Chain:
@@ -75,6 +97,19 @@ class VideoWork:
         """An image layer for a video, rendered by the image pipeline: (PNG with alpha, width, height)."""
         rendered = await self._render(data, Chain(tuple(own)), OutputSpec(OutputFormat.PNG), {})
         return rendered.data, rendered.width, rendered.height
+
+    async def text_layer(self, group: LayerGroup) -> tuple[bytes, int, int]:
+        """A text layer: drawn by the image code (Pango), then the group's further components."""
+        assert group.text is not None
+        first = group.own[0]
+        async with self.renders.slot():
+            drawn = await self.renders.run(_text_png, group.text, first, self.limits.image.max_source_pixels,
+                                           timeout=self.limits.render_timeout)
+        sizing = dataclasses.replace(first, colour=None, background=None)
+        if _wraps(first):
+            sizing = dataclasses.replace(sizing, width=None, crop=None)  # the width wrapped the text already
+        rest = tuple(t for t in (sizing, *group.own[1:]) if t != Transformation(canonical=t.canonical))
+        return await self.layer(drawn[0], rest) if rest else drawn
 
     async def _render(self, data: bytes, chain: Chain, output: OutputSpec, layers: Mapping[str, bytes]) -> Rendered:
         abort = Abort()
@@ -179,7 +214,8 @@ class VideoDelivery:
         if output.kind == "video" and not path.video_components and output.container == original_extension:
             output = _Output("original")  # dog.mp4 of an MP4 upload: the file as uploaded
         groups = layer_groups(path.video_components) if output.kind != "original" else ()
-        layer_ids = sorted({g.public_id for g in groups} | set(path.chain.layer_ids if output.kind == "still" else ()))
+        layer_ids = sorted({g.public_id for g in groups if g.public_id is not None}
+                           | set(path.chain.layer_ids if output.kind == "still" else ()))
         layers = {pid: await self.origins.locate(path.cloud, pid) for pid in layer_ids}  # image uploads
         material = "\0".join(("video", where, path.public_id, version.token, path.chain.canonical, output.token,
                                *(f"{pid}={v.token}" for pid, v in layers.items())))
@@ -260,7 +296,8 @@ class VideoDelivery:
     async def _build_video(self, path: DeliveryPath, container: str, final: Path, original: Callable[[], Awaitable[Path]],
                            groups: Sequence[LayerGroup], layers: Mapping[str, OriginVersion]) -> int:
         source = await original()
-        overlays = [await self.work.layer(await self.origins.read(layers[g.public_id], self.max_source_bytes), g.own)
+        overlays = [await self.work.text_layer(g) if g.public_id is None else
+                    await self.work.layer(await self.origins.read(layers[g.public_id], self.max_source_bytes), g.own)
                     for g in groups]
         temp = self.files.temp_path(container)
         try:

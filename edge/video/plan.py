@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from edge.errors import InvalidTransformation, OutputTooLarge
 from edge.grammar.chain import Transformation
 from edge.grammar.params import code_for
-from edge.grammar.values import Colour, CropMode, Gravity
+from edge.grammar.values import Colour, CropMode, Gravity, LayerSource
 from edge.grammar.video_params import VideoComponent, VideoOptions
 from edge.video.limits import VideoLimits
 from edge.video.probe import VideoInfo
@@ -86,9 +86,10 @@ class LayerGroup:
 
     start: int  # component indexes, inclusive
     end: int
-    public_id: str
+    public_id: str | None  # an uploaded image; None for a text layer
     own: tuple[Transformation, ...]
     placement: Transformation
+    text: LayerSource | None = None  # l_text:<style>:<text>, drawn with the first component's co_ and b_
 
 
 _PLACEMENT = {"gravity": None, "x": None, "y": None}
@@ -105,13 +106,14 @@ def layer_groups(components: Sequence[VideoComponent]) -> tuple[LayerGroup, ...]
         if layer is None:
             index += 1
             continue
-        if layer.public_id is None or layer.public_id.startswith("fetch:"):
-            raise InvalidTransformation("Unsupported layer for video - only image layers (l_<public_id>)")
+        if layer.public_id is not None and layer.public_id.startswith("fetch:"):
+            raise InvalidTransformation("Unsupported layer for video - fetch (image and text layers only)")
         end = next((i for i in range(index + 1, len(components)) if "layer_apply" in components[i].image.flags), index)
         first = dataclasses.replace(image, overlay=None, **_PLACEMENT) if end != index else dataclasses.replace(
             image, overlay=None, flags=image.flags - {"layer_apply"}, **_PLACEMENT)
         own = (first, *(c.image for c in components[index + 1 : end]))
-        groups.append(LayerGroup(index, end, layer.public_id, own, components[end].image))
+        text = layer if layer.text is not None else None
+        groups.append(LayerGroup(index, end, layer.public_id, own, components[end].image, text))
         index = end + 1
     return tuple(groups)
 

@@ -186,3 +186,18 @@ async def test_image_overlay_on_video_and_thumbnail(client, bars_mp4: Path, tmp_
     assert image.getpoint(290, 20)[:3] == [255, 0, 0]
     missing = await client.get(url("branded", overlay="nothing", format="mp4"))
     assert missing.status == 404
+
+
+async def test_text_overlay_on_video(client, bars_mp4: Path, tmp_path: Path) -> None:
+    await upload(client, bars_mp4, public_id="captioned")
+    plain_path = url("captioned", audio_codec="none", format="mp4")
+    path = url("captioned", transformation=[{"audio_codec": "none"}, {"overlay": {"font_family": "DejaVu Sans", "font_size": 40,
+                                                                                    "text": "EDGE"},
+                                                                       "color": "black", "background": "white",
+                                                                       "gravity": "north", "y": 10}], format="mp4")
+    _, plain = await fetch(client, plain_path, tmp_path, "plain.mp4")
+    response, target = await fetch(client, path, tmp_path, "captioned.mp4")
+    first, untouched = media.decode_info(target)["first_frame"], media.decode_info(plain)["first_frame"]
+    band = first[10:50, 100:220].astype(int)
+    assert (band.min(axis=2) > 200).mean() > 0.3 and (band.max(axis=2) < 60).mean() > 0.05  # white box, black text
+    assert abs(first[200].astype(int) - untouched[200].astype(int)).max() < 40  # the rest is the video

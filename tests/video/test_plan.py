@@ -116,7 +116,7 @@ def test_image_layers_become_overlay_ops() -> None:
     assert make_plan(centred, INFO, "mp4", VideoLimits(), [(100, 40)]).geometry == (Overlay(0, 110, 100),)
 
 
-@pytest.mark.parametrize("text", ["l_text:Arial_20:hi", "u_logo", "l_logo,g_face"])
+@pytest.mark.parametrize("text", ["l_video:dog", "u_logo", "l_logo,g_face"])
 def test_layers_video_cannot_draw(text: str) -> None:
     with pytest.raises(InvalidTransformation):
         make_plan([parse_video_component(text)], INFO, "mp4", VideoLimits(), [(10, 10)])
