@@ -52,12 +52,17 @@ async def video_service(app: web.Application) -> AsyncIterator[None]:
     await asyncio.get_running_loop().run_in_executor(None, files.open_sync)
     app[TRANSCODES] = transcodes
     app[METRICS].registry.register(PoolCollector(transcodes.stats))
-    app[VIDEO] = VideoDelivery(app[ORIGINS], app[CACHE], work, files, video.max_source_bytes)
+    delivery = app[VIDEO] = VideoDelivery(app[ORIGINS], app[CACHE], work, files, video.max_source_bytes)
     uploads = app.get(UPLOADS)
+    video_uploads = None
     if uploads is not None:
-        app[VIDEO_UPLOADS] = VideoUploads(uploads.intake, uploads.store.origins, uploads.notices, work, files,
-                                          min(video.max_source_bytes, settings.api.max_upload_bytes))
+        video_uploads = app[VIDEO_UPLOADS] = VideoUploads(
+            uploads.intake, uploads.store.origins, uploads.notices, work, files,
+            min(video.max_source_bytes, settings.api.max_upload_bytes), delivery,
+        )
     yield
+    if video_uploads is not None:
+        await video_uploads.drain()
     await transcodes.close()
 
 

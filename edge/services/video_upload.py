@@ -13,17 +13,21 @@ from __future__ import annotations
 
 import hashlib
 import re
+import urllib.parse
 import secrets
 import time
 from pathlib import PurePosixPath
 from typing import Any
 
+from edge.concurrency.tasks import BackgroundTasks
 from edge.errors import InvalidParameter, InvalidVideo, ResourceNotFound, SourceTooLarge
+from edge.grammar.delivery_path import parse_delivery_path
+from edge.grammar.video_params import VIDEO_EXTENSIONS, parse_video_component
 from edge.origins.base import storage_cloud
-from edge.services.assets import Params, WritableOrigins, now_iso, random_id, stored_type, valid_public_id
+from edge.services.assets import Params, WritableOrigins, now_iso, random_id, stored_type, truthy, valid_public_id
 from edge.services.intake import Call, FileInput, Intake, md5_hex, original_filename, public_id_for
 from edge.services.notices import Notices
-from edge.services.video import VideoWork
+from edge.services.video import VideoDelivery, VideoWork
 from edge.services.video_files import VideoFiles
 from edge.signing import api_signature
 from edge.video.probe import VideoInfo
@@ -84,6 +88,21 @@ def describe_video(info: VideoInfo) -> dict[str, Any]:
     return body
 
 
+def eager_video_items(value: Any) -> list[tuple[str, str | None]]:
+    """`c_scale,w_160/webm|so_0,du_2/mp4` -> [("c_scale,w_160", "webm"), ("du_2,so_0", "mp4")], each
+    component validated (400) and written canonically."""
+    items = []
+    for raw in (value if isinstance(value, list) else str(value or "").split("|")):
+        raw = str(raw).strip()
+        if not raw:
+            continue
+        head, _, last = raw.rpartition("/")
+        transformation, extension = (head, last) if last in VIDEO_EXTENSIONS else (raw, None)
+        components = [parse_video_component(segment) for segment in transformation.split("/") if segment]
+        items.append(("/".join(c.image.canonical for c in components), extension))
+    return items
+
+
 def _gcd(a: int, b: int) -> int:
     while b:
         a, b = b, a % b
@@ -92,9 +111,15 @@ def _gcd(a: int, b: int) -> int:
 
 class VideoUploads:
     def __init__(self, intake: Intake, origins: WritableOrigins, notices: Notices, work: VideoWork, files: VideoFiles,
-                 max_bytes: int) -> None:
+                 max_bytes: int, delivery: VideoDelivery | None = None) -> None:
         self.intake, self.origins, self.notices, self.work, self.files = intake, origins, notices, work, files
         self.max_bytes = max_bytes
+        self.delivery = delivery  # eager transformations are made through delivery: same keys, same files
+        self._later = BackgroundTasks("video eager_async")
+
+    async def drain(self) -> None:
+        """Wait for eager_async transcodes (shutdown, tests)."""
+        await self._later.drain()
 
     async def upload(self, cloud: str, params: Params, file: FileInput, base_url: str) -> dict[str, Any]:
         call, data, filename = await self.intake.take(cloud, params, file)
@@ -106,6 +131,7 @@ class VideoUploads:
             raise SourceTooLarge(f"File size too large - {len(data)} bytes (max {self.max_bytes})")
         type_ = stored_type(options.get("type"))
         public_id = valid_public_id(public_id_for(options, filename))
+        eager = eager_video_items(options.get("eager"))  # a bad one is a 400 before anything is stored
         where = storage_cloud(cloud, "video", type_)
         incoming = await self.files.write_temp(data, "upload")
         try:
@@ -122,15 +148,42 @@ class VideoUploads:
         version = int(time.time())
         staged = await self.origins.stage(where, public_id, fmt, data, version * 10**9 + secrets.randbelow(10**9))
         await self.origins.publish(staged)
-        if previous is not None:
-            self.origins.forget(where, public_id)
+        self.origins.forget(where, public_id)  # a "not found" looked up before must not hide it
         body = self._body(cloud, type_, public_id, version, fmt, len(data), info, base_url, api_key.secret)
         body.update({"etag": await md5_hex(data), "original_filename": original_filename(filename), "api_key": api_key.key})
         if previous is not None:
             body["overwritten"] = True
             self.notices.invalidate(options, cloud, [("video", type_, public_id)], "overwrite", api_key.secret)
+        if eager and truthy(options.get("eager_async")):
+            self._later.spawn(self._eager_later(cloud, type_, public_id, version, fmt, eager, base_url, call))
+            body["eager"] = []
+        elif eager:
+            body["eager"] = await self._eager(cloud, type_, public_id, version, fmt, eager, base_url)
         self.notices.notify(options, body, api_key, "upload")
         return body
+
+    async def _eager(self, cloud: str, type_: str, public_id: str, version: int, fmt: str,
+                     items: list[tuple[str, str | None]], base_url: str) -> list[dict[str, Any]]:
+        """Each eager transformation made now, through delivery (so a later GET is a disk hit)."""
+        if self.delivery is None:
+            raise InvalidParameter("Eager transformations need video delivery on this node")
+        done = []
+        for transformation, extension in items:
+            extension = extension or fmt
+            tail = f"{transformation}/v{version}/{urllib.parse.quote(public_id, safe='/')}.{extension}"
+            answer = await self.delivery.get(parse_delivery_path(f"/{cloud}/video/{type_}/{tail}"))
+            size = answer.size if answer.still is None else len(answer.still.data)
+            url = f"{base_url}/{cloud}/video/{type_}/{tail}"
+            done.append({"transformation": transformation, "format": extension, "bytes": size, "url": url,
+                         "secure_url": url})
+        return done
+
+    async def _eager_later(self, cloud: str, type_: str, public_id: str, version: int, fmt: str,
+                           items: list[tuple[str, str | None]], base_url: str, call: Call) -> None:
+        eager = await self._eager(cloud, type_, public_id, version, fmt, items, base_url)
+        url = call.options.get("eager_notification_url") or call.options.get("notification_url")
+        payload = {"public_id": public_id, "resource_type": "video", "type": type_, "eager": eager}
+        self.notices.notify({"notification_url": url}, payload, call.api_key, "eager")
 
     async def upload_part(self, cloud: str, params: Params, file: FileInput, base_url: str, upload_id: str,
                           content_range: str) -> dict[str, Any]:

@@ -201,3 +201,23 @@ async def test_text_overlay_on_video(client, bars_mp4: Path, tmp_path: Path) -> 
     band = first[10:50, 100:220].astype(int)
     assert (band.min(axis=2) > 200).mean() > 0.3 and (band.max(axis=2) < 60).mean() > 0.05  # white box, black text
     assert abs(first[200].astype(int) - untouched[200].astype(int)).max() < 40  # the rest is the video
+
+
+async def test_eager_transformations(client, bars_mp4: Path) -> None:
+    from edge.http.video import VIDEO_UPLOADS
+
+    body = await upload(client, bars_mp4, public_id="eager", eager="c_scale,w_160/webm|so_0,du_1/jpg")
+    [video, thumbnail] = body["eager"]
+    assert video["transformation"] == "c_scale,w_160" and video["format"] == "webm" and video["bytes"] > 0
+    assert thumbnail["format"] == "jpg" and thumbnail["url"].endswith(f"/demo/video/upload/du_1,so_0/v{body['version']}/eager.jpg")
+    made = await client.get(video["url"].split(str(client.server.port), 1)[1])
+    assert made.status == 200 and made.headers["X-Cache"] == "disk" and made.headers["Content-Type"] == "video/webm"
+    later = await upload(client, bars_mp4, public_id="eager-later", eager="w_80/mp4", eager_async="true")
+    assert later["eager"] == []
+    await client.server.app[VIDEO_UPLOADS].drain()
+    response = await client.get(url("eager-later", version=later["version"], width=80, format="mp4"))
+    assert response.status == 200 and response.headers["X-Cache"] == "disk"
+    form = aiohttp.FormData(signed({"public_id": "eager-bad", "eager": "so_abc/mp4"}))
+    form.add_field("file", bars_mp4.read_bytes(), filename="bars.mp4")
+    response = await client.post("/v1_1/demo/video/upload", data=form)
+    assert response.status == 400 and (await client.get(url("eager-bad", format="mp4"))).status == 404
