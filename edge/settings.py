@@ -482,6 +482,10 @@ class VideoSettings:
     max_pixels: int = setting(3840 * 2160, "EDGE_VIDEO_MAX_PIXELS", "Refuse videos whose frames are larger than this, from the header (413).")
     max_output_bytes: int = setting(500 * 2**20, "EDGE_VIDEO_MAX_OUTPUT_BYTES", "A transcode writing more is stopped (400).")
     cache_bytes: int = setting(10 * 2**30, "EDGE_VIDEO_CACHE_BYTES", "Disk for transcoded videos and local copies of originals, under EDGE_CACHE_DIR/video (LRU).")
+    sync_max_seconds: float = setting(
+        120.0, "EDGE_VIDEO_SYNC_MAX_SECONDS",
+        "Transcodes of longer spans (seconds of source) are not waited for: 202 + Retry-After, made in the background.",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ VIDEO_UPLOADS = web.AppKey("video_uploads", VideoUploads)
 TRANSCODES = web.AppKey("transcodes", TranscodePool)
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 CHUNK = 256 * 1024
+RETRY_AFTER = 5  # seconds, for a 202 while a long transcode runs
 
 
 async def video_service(app: web.Application) -> AsyncIterator[None]:
@@ -52,7 +53,8 @@ async def video_service(app: web.Application) -> AsyncIterator[None]:
     await asyncio.get_running_loop().run_in_executor(None, files.open_sync)
     app[TRANSCODES] = transcodes
     app[METRICS].registry.register(PoolCollector(transcodes.stats))
-    delivery = app[VIDEO] = VideoDelivery(app[ORIGINS], app[CACHE], work, files, video.max_source_bytes)
+    delivery = app[VIDEO] = VideoDelivery(app[ORIGINS], app[CACHE], work, files, video.max_source_bytes,
+                                          video.sync_max_seconds)
     uploads = app.get(UPLOADS)
     video_uploads = None
     if uploads is not None:
@@ -63,6 +65,7 @@ async def video_service(app: web.Application) -> AsyncIterator[None]:
     yield
     if video_uploads is not None:
         await video_uploads.drain()
+    await delivery.drain()
     await transcodes.close()
 
 
@@ -76,6 +79,10 @@ async def deliver_video(request: web.Request, path: DeliveryPath, cache_control:
         headers["Vary"] = "User-Agent"
     elif answer.still is not None and path.requested_format == "auto":
         headers["Vary"] = "Accept"
+    if answer.pending:
+        headers = {"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store", "Content-Type": "text/plain",
+                   "X-Cld-Error": "Video is being processed - retry shortly (or transcode it ahead with eager_async)"}
+        return web.Response(status=202, text="Video is being processed\n", headers=headers)
     if etag_matches(request.headers.get("If-None-Match"), answer.etag):
         del headers["Content-Type"]
         return web.Response(status=304, headers=headers)

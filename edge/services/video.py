@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from edge.cache.base import CachedDerivative
 from edge.cache.tiered import TieredCache
+from edge.concurrency.tasks import BackgroundTasks
 from edge.errors import InvalidTransformation
 from edge.grammar.chain import Chain, Transformation
 from edge.grammar.delivery_path import DeliveryPath
@@ -36,7 +37,7 @@ from edge.services.transcode_pool import TranscodePool
 from edge.services.video_files import VideoFiles
 from edge.video import hls, jobs
 from edge.video.limits import VideoLimits
-from edge.video.plan import CONTAINERS, MEDIA_TYPES, LayerGroup, layer_groups, make_plan, merged_options
+from edge.video.plan import CONTAINERS, MEDIA_TYPES, LayerGroup, layer_groups, make_plan, merged_options, trim
 from edge.video.probe import VideoInfo
 
 T = TypeVar("T")
@@ -138,6 +139,7 @@ class VideoAnswer:
     size: int = 0
     still: CachedDerivative | None = None  # a thumbnail or animation, as bytes
     surrogate_keys: tuple[str, ...] = ()
+    pending: bool = False  # a long transcode started in the background: 202, ask again later
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,14 +199,22 @@ class _Flight:
     def __init__(self, task: asyncio.Task[Any]) -> None:
         self.task = task
         self.waiters = 0
+        self.detached = False  # a background build (202): never cancelled for want of waiters
+
+
+async def _quietly(task: asyncio.Task[Any]) -> None:
+    """Await a build for the background task set; its failure is logged there, then forgotten."""
+    await asyncio.shield(task)
 
 
 class VideoDelivery:
     def __init__(self, origins: OriginStore, cache: TieredCache, work: VideoWork, files: VideoFiles,
-                 max_source_bytes: int) -> None:
+                 max_source_bytes: int, sync_max_seconds: float = float("inf")) -> None:
         self.origins, self.cache, self.work, self.files = origins, cache, work, files
         self.max_source_bytes = max_source_bytes
+        self.sync_max_seconds = sync_max_seconds
         self._flights: dict[str, _Flight] = {}
+        self._background = BackgroundTasks("video transcode")
 
     async def get(self, path: DeliveryPath, accept: str = "", user_agent: str = "") -> VideoAnswer:
         output = choose_output(path, accept, user_agent)
@@ -250,7 +260,13 @@ class VideoDelivery:
         size = await self.files.lookup(final)
         source = "disk"
         if size is None:
-            size = await self._shared(key, lambda: self._build_video(path, output.container, final, original, groups, layers))
+            def build() -> Awaitable[int]:
+                return self._build_video(path, output.container, final, original, groups, layers)
+
+            if key in self._flights and self._flights[key].detached or await self._too_long(path, original):
+                self._detach(key, build)
+                return VideoAnswer(media_type=MEDIA_TYPES[output.container], source="pending", pending=True, **common)
+            size = await self._shared(key, build)
             source = "transcode"
         return VideoAnswer(media_type=MEDIA_TYPES[output.container], source=source, file=final, size=size, **common)
 
@@ -309,6 +325,28 @@ class VideoDelivery:
             await asyncio.shield(self.files.discard(temp))
             raise
 
+    async def _too_long(self, path: DeliveryPath, original: Callable[[], Awaitable[Path]]) -> bool:
+        """Is the span to transcode longer than a request should wait for?"""
+        if self.sync_max_seconds == float("inf"):
+            return False
+        info = await self.work.probe(str(await original()))
+        start, end = trim(merged_options(path.video_components), info.duration)
+        return (end - start) > self.sync_max_seconds
+
+    def _detach(self, key: str, build: Callable[[], Awaitable[Any]]) -> None:
+        """Start (once) a build nobody waits for: it runs to the end whoever leaves."""
+        if key in self._flights:
+            self._flights[key].detached = True
+            return
+        flight = _Flight(asyncio.ensure_future(build()))
+        flight.detached = True
+        self._flights[key] = flight
+        flight.task.add_done_callback(lambda task: self._landed(key, flight, task))
+        self._background.spawn(_quietly(flight.task))
+
+    async def drain(self) -> None:
+        await self._background.drain()
+
     async def _shared(self, key: str, build: Callable[[], Awaitable[T]]) -> T:
         flight = self._flights.get(key)
         if flight is None:
@@ -320,7 +358,7 @@ class VideoDelivery:
             return await asyncio.shield(flight.task)
         finally:
             flight.waiters -= 1
-            if flight.waiters == 0 and not flight.task.done():
+            if flight.waiters == 0 and not flight.task.done() and not flight.detached:
                 flight.task.cancel()  # every client went away: the pool kills the transcoder
 
     def _landed(self, key: str, flight: _Flight, task: asyncio.Task[Any]) -> None:

@@ -221,3 +221,19 @@ async def test_eager_transformations(client, bars_mp4: Path) -> None:
     form.add_field("file", bars_mp4.read_bytes(), filename="bars.mp4")
     response = await client.post("/v1_1/demo/video/upload", data=form)
     assert response.status == 400 and (await client.get(url("eager-bad", format="mp4"))).status == 404
+
+
+async def test_long_transcodes_answer_202_and_finish_in_the_background(client_for, make_settings, bars_mp4: Path) -> None:
+    from edge.http.video import VIDEO
+
+    client = await client_for(make_settings(EDGE_VIDEO_SYNC_MAX_SECONDS="1.5"))
+    body = await upload(client, bars_mp4, public_id="long")
+    path = url("long", version=body["version"], width=160, format="mp4")
+    response = await client.get(path)
+    assert response.status == 202 and response.headers["Retry-After"] == "5" and "processed" in response.headers["X-Cld-Error"]
+    assert (await client.get(path)).status == 202  # the same background build, not a second one
+    await client.server.app[VIDEO].drain()
+    response = await client.get(path)
+    assert response.status == 200 and response.headers["X-Cache"] == "disk"
+    short = await client.get(url("long", version=body["version"], width=160, start_offset=0, duration=1, format="mp4"))
+    assert short.status == 200 and short.headers["X-Cache"] == "transcode"  # 1 s of source: waited for
