@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import hashlib
 import urllib.parse
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -41,6 +42,7 @@ from edge.video.plan import CONTAINERS, MEDIA_TYPES, LayerGroup, layer_groups, m
 from edge.video.probe import VideoInfo
 
 T = TypeVar("T")
+MAX_INFOS = 4096  # probed originals remembered (a few hundred bytes each)
 
 
 def _text_png(layer: LayerSource, first: Transformation, max_pixels: int) -> tuple[bytes, int, int]:
@@ -215,6 +217,19 @@ class VideoDelivery:
         self.sync_max_seconds = sync_max_seconds
         self._flights: dict[str, _Flight] = {}
         self._background = BackgroundTasks("video transcode")
+        self._infos: OrderedDict[str, VideoInfo] = OrderedDict()  # by original version: probed once
+
+    async def info(self, version: OriginVersion, local: Path) -> VideoInfo:
+        """What an original is (a probe in the pool, once per version of it)."""
+        key = f"{version.locator}\0{version.token}"
+        found = self._infos.get(key)
+        if found is None:
+            found = await self.work.probe(str(local))
+            self._infos[key] = found
+            while len(self._infos) > MAX_INFOS:
+                self._infos.popitem(last=False)
+        self._infos.move_to_end(key)
+        return found
 
     async def get(self, path: DeliveryPath, accept: str = "", user_agent: str = "") -> VideoAnswer:
         output = choose_output(path, accept, user_agent)
@@ -247,7 +262,7 @@ class VideoDelivery:
             found = await self.cache.get(key)
             if found is not None:
                 return VideoAnswer(media_type=found[0].media_type, source=found[1], still=found[0], **common)
-            entry = await self._shared(key, lambda: self._build_playlist(key, path, output, original))
+            entry = await self._shared(key, lambda: self._build_playlist(key, path, output, version, original))
             return VideoAnswer(media_type=entry.media_type, source="render", still=entry, **common)
         if output.kind == "still":
             found = await self.cache.get(key)
@@ -263,7 +278,7 @@ class VideoDelivery:
             def build() -> Awaitable[int]:
                 return self._build_video(path, output.container, final, original, groups, layers)
 
-            if key in self._flights and self._flights[key].detached or await self._too_long(path, original):
+            if key in self._flights and self._flights[key].detached or await self._too_long(path, version, original):
                 self._detach(key, build)
                 return VideoAnswer(media_type=MEDIA_TYPES[output.container], source="pending", pending=True, **common)
             size = await self._shared(key, build)
@@ -281,9 +296,9 @@ class VideoDelivery:
         self.cache.put(key, entry)
         return entry
 
-    async def _build_playlist(self, key: str, path: DeliveryPath, output: _Output,
+    async def _build_playlist(self, key: str, path: DeliveryPath, output: _Output, version: OriginVersion,
                               original: Callable[[], Awaitable[Path]]) -> CachedDerivative:
-        info = await self.work.probe(str(await original()))
+        info = await self.info(version, await original())
         options = merged_options(path.video_components)
         if output.kind == "master":
             text = self._master(path, info, options.streaming_profile or "auto")
@@ -325,11 +340,11 @@ class VideoDelivery:
             await asyncio.shield(self.files.discard(temp))
             raise
 
-    async def _too_long(self, path: DeliveryPath, original: Callable[[], Awaitable[Path]]) -> bool:
+    async def _too_long(self, path: DeliveryPath, version: OriginVersion, original: Callable[[], Awaitable[Path]]) -> bool:
         """Is the span to transcode longer than a request should wait for?"""
         if self.sync_max_seconds == float("inf"):
             return False
-        info = await self.work.probe(str(await original()))
+        info = await self.info(version, await original())
         start, end = trim(merged_options(path.video_components), info.duration)
         return (end - start) > self.sync_max_seconds
 

@@ -77,7 +77,11 @@ async def test_deliver_transcode_range_and_etag(client, bars_mp4: Path, tmp_path
     head = await client.head(path)
     assert head.status == 200 and int(head.headers["Content-Length"]) == len(whole) and await head.read() == b""
     metrics = await (await client.get("/metrics")).text()
-    assert 'edge_transcodes_total{result="ok"} 2.0' in metrics  # the probe at upload, then one transcode
+    # The probe at upload, the probe that measures the span (once per original), one transcode.
+    assert 'edge_transcodes_total{result="ok"} 3.0' in metrics
+    assert (await client.get(url("bars", version=body["version"], width=80, format="mp4"))).status == 200
+    metrics = await (await client.get("/metrics")).text()
+    assert 'edge_transcodes_total{result="ok"} 4.0' in metrics  # the original is not probed again
     assert "edge_transcode_queue_depth 0.0" in metrics and "edge_transcode_frames_total 25.0" in metrics
 
 
