@@ -82,7 +82,7 @@ async def test_deliver_transcode_range_and_etag(client, bars_mp4: Path, tmp_path
     assert (await client.get(url("bars", version=body["version"], width=80, format="mp4"))).status == 200
     metrics = await (await client.get("/metrics")).text()
     assert 'edge_transcodes_total{result="ok"} 4.0' in metrics  # the original is not probed again
-    assert "edge_transcode_queue_depth 0.0" in metrics and "edge_transcode_frames_total 25.0" in metrics
+    assert "edge_transcode_queue_depth 0.0" in metrics and "edge_transcode_frames_total 75.0" in metrics  # 25 + 50
 
 
 async def test_original_and_format_auto(client, bars_mp4: Path, tmp_path: Path) -> None:
