@@ -19,26 +19,33 @@ from edge.cache.redis import RedisTier
 from edge.cache.redis import open_client as open_redis
 from edge.cache.tiered import TieredCache
 from edge.catalog.store import Catalog, open_catalog
-from edge.http import admin as admin_http
-from edge.http import delivery as delivery_http
-from edge.http import ops
-from edge.http import upload as upload_http
-from edge.http import video as video_http
+from edge.http import audit as audit_http
+from edge.http import search as search_http
+from edge.http import routes
+from edge.http.video import VIDEO, VIDEO_UPLOADS
+from edge.services.transcode_pool import PoolCollector, TranscodePool
+from edge.services.video import VideoDelivery, VideoLimitsBundle, VideoWork
+from edge.services.video_files import VideoFiles
+from edge.services.video_upload import VideoUploads
+from edge.video.limits import VideoLimits
 from edge.http.conditional import cache_control
-from edge.http import lists as lists_http
 from edge.http.keys import (
-    ADMIN, CACHE, CACHE_CONTROL, CHUNKS, CREDENTIALS, DELIVERY, DRAINING, EDITS, LISTS, METRICS, ORIGINS, POOL, RAW,
-    RAW_UPLOADS, REDIS, SETTINGS, SURROGATE_HEADERS, UPLOADS,
+    ADMIN, CACHE_CONTROL, CHUNKS, CREDENTIALS, DELIVERY, DRAINING, EDITS, LISTS, METRICS, POOL, RAW, RAW_UPLOADS,
+    SETTINGS, SURROGATE_HEADERS, UPLOADS,
 )
 from edge.http.middleware import errors_and_metrics
+from edge.http.provisioning import ACCOUNTS
 from edge.grammar.named import parse_named_settings
 from edge.imaging import runtime
 from edge.imaging.limits import Limits
 from edge.metrics import Metrics
+from edge.origins.base import OriginStore
 from edge.origins.local import LocalOriginStore
 from edge.origins.remote import RemoteFetcher
 from edge.origins.s3 import S3OriginStore
 from edge.origins.s3 import open_client as open_s3
+from edge.services.accounts_live import DedicatedKeyNotifier
+from edge.services.accounts_setup import first_admin, open_accounts
 from edge.services.admin import Admin, HourlyLimit
 from edge.services.assets import AssetStore, WritableOrigins
 from edge.services.coordination import Cluster
@@ -50,6 +57,7 @@ from edge.services.raw import RawFiles
 from edge.services.delivery import Delivery, DeliveryLimits
 from edge.services.named import NamedTransformations
 from edge.services.render_pool import RenderPool
+from edge.services.search import Search
 from edge.services.chunks import ChunkedUploads
 from edge.services.edits import AssetEdits
 from edge.services.intake import Intake, UploadOptions
@@ -59,7 +67,7 @@ from edge.services.strict import StrictTransformations
 from edge.services.upload import Uploads
 from edge.services.webhooks import Notifier
 from edge.settings import Settings
-from edge.signing import Keyring, parse_cloudinary_url
+from edge.signing import Keyring
 from edge import widgets
 
 log = logging.getLogger(__name__)
@@ -72,7 +80,11 @@ class _Clients:
     notifier: Notifier  # notifications and the CDN purge hook
 
 
-# Wiring between the contexts below; the HTTP handlers never see these.
+# Wiring between the contexts below; the HTTP handlers never see these (edge.http reaches the
+# stores and caches only through the services).
+ORIGINS = web.AppKey("origins", OriginStore)
+CACHE = web.AppKey("cache", TieredCache)
+REDIS = web.AppKey("redis", RedisTier)  # only when EDGE_REDIS_URL is set
 _CATALOG = web.AppKey("catalog", Catalog)
 _NAMED = web.AppKey("named", NamedTransformations)
 _STRICT = web.AppKey("strict", StrictTransformations)
@@ -81,7 +93,7 @@ _CLIENTS = web.AppKey("clients", _Clients)
 
 def create_app(settings: Settings) -> web.Application:
     # Delivery takes no request body; the upload routes (their own issue) will raise this for themselves.
-    app = web.Application(middlewares=[errors_and_metrics], client_max_size=64 * 1024)
+    app = web.Application(middlewares=[errors_and_metrics, audit_http.api_calls], client_max_size=64 * 1024)
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app[DRAINING] = []
@@ -96,22 +108,14 @@ def create_app(settings: Settings) -> web.Application:
     # Start-up runs this list top to bottom, each context reading what the earlier ones made;
     # teardown runs it bottom to top, also after a start-up that failed part-way.
     app.cleanup_ctx.extend([
-        vips_runtime, origin_store, redis_tier, tiered_cache, render_pool, catalog_and_credentials, http_clients,
-        delivery_service, invalidation_listener, api_services,
-        video_http.video_service,  # after api_services: it reads UPLOADS
+        vips_runtime, origin_store, redis_tier, tiered_cache, render_pool, catalog_and_credentials, accounts_service,
+        http_clients, delivery_service, invalidation_listener, api_services, search_service,
+        video_service,  # after api_services: it reads UPLOADS
     ])
     app.on_shutdown.append(_mark_draining)
-    app.router.add_get("/healthz", ops.healthz, name="healthz")
-    app.router.add_get("/readyz", ops.readyz, name="readyz")
-    app.router.add_get("/metrics", ops.metrics, name="metrics")
-    # The API routes come first: GET /v1_1/<cloud>/resources/image would also match the delivery
-    # pattern; the Admin ones before the Upload one, whose pattern also matches POST folders/<x>.
+    routes.add_api_routes(app)
     widgets.add_routes(app, settings.cloud.name)  # before delivery: /widgets/x/global/all.js matches its pattern
-    admin_http.add_routes(app)
-    upload_http.add_cors(app)
-    app.router.add_post("/v1_1/{cloud}/{resource_type}/{action}", upload_http.action, name="upload")
-    app.router.add_get(r"/{cloud}/image/list/{rest:.+}", lists_http.tag_list, name="list")
-    app.router.add_get(r"/{cloud}/{resource_type}/{type}/{rest:.+}", delivery_http.deliver, name="delivery")
+    routes.add_delivery_routes(app)
     return app
 
 
@@ -217,13 +221,44 @@ async def catalog_and_credentials(app: web.Application) -> AsyncIterator[None]:
         app[_NAMED] = named
         app[_STRICT] = strict
         app[CREDENTIALS] = Credentials(
-            Keyring(parse_cloudinary_url(url.reveal()) for url in (settings.cloud.url, *settings.api.keys)),
+            Keyring.from_urls(url.reveal() for url in (settings.cloud.url, *settings.api.keys)),
             strict,
             {cloud: key.reveal() for cloud, key in settings.auth.token_keys.items()},
         )
         yield
     finally:
         await catalog.close()
+
+
+async def accounts_service(app: web.Application) -> AsyncIterator[None]:
+    """Catalog-held environments and keys join the configured ones in the credentials, live on
+    every node (edge/services/accounts_live.py); users, the audit log, the Provisioning API."""
+    settings, credentials = app[SETTINGS], app[CREDENTIALS]
+    accounts = await open_accounts(
+        app[_CATALOG], settings.accounts, credentials.keyring, app.get(REDIS), database_url=settings.database.url.reveal()
+    )
+    credentials.keyring, credentials.admit = accounts.keyring, accounts.keyring.admit
+    accounts.keyring.on_change.append(_serve_clouds(app))
+    await first_admin(accounts.users, settings.accounts)
+    app[ACCOUNTS] = accounts
+    watcher = asyncio.get_running_loop().create_task(accounts.watcher.run())
+    try:
+        yield
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+
+
+def _serve_clouds(app: web.Application) -> Callable[[frozenset[str]], None]:
+    """The clouds delivery serves follow the account's; memos of recent answers go with a change."""
+
+    def follow(clouds: frozenset[str]) -> None:
+        if (delivery := app.get(DELIVERY)) is not None:
+            delivery.clouds = clouds
+            delivery.forget_recent()
+
+    return follow
 
 
 async def http_clients(app: web.Application) -> AsyncIterator[None]:
@@ -236,8 +271,9 @@ async def http_clients(app: web.Application) -> AsyncIterator[None]:
             RemoteFetcher(settings.api.fetch_timeout_seconds, settings.api.fetch_allow_private, lifted),
             # `fetch` delivery: its own guarded client (never the upload flag that lifts the guard wholesale).
             RemoteFetcher(settings.fetch.timeout_seconds, False, lifted, settings.fetch.max_redirects),
-            Notifier(settings.api.webhook_attempts, settings.api.webhook_timeout_seconds,
-                     record=lambda r: webhooks.labels(r).inc()),
+            # Signs with the cloud's key dedicated_for webhooks when it has one.
+            DedicatedKeyNotifier(settings.api.webhook_attempts, settings.api.webhook_timeout_seconds,
+                                 record=lambda r: webhooks.labels(r).inc(), keyring=app[ACCOUNTS].keyring),
         )
         for client in (clients.uploads, clients.fetch, clients.notifier):
             await client.open()
@@ -303,6 +339,7 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     store = AssetStore(app[_CATALOG], origins, app[DELIVERY], settings.limits.max_source_bytes)
+    app[ACCOUNTS].environments.store = store  # deleting an environment with delete_assets=true
     if recovered := await store.recover():
         log.warning("finished %d upload(s) a stopped process left between original and record", recovered)
     options = UploadOptions(
@@ -335,6 +372,12 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         await uploads.drain()
 
 
+async def search_service(app: web.Application) -> AsyncIterator[None]:
+    """The Search API (its routes authorise as the Admin API's; signed search URLs work on every node)."""
+    app[search_http.SEARCH] = Search(app[_CATALOG], app[CREDENTIALS])
+    yield
+
+
 def _metadata_lookup(catalog):  # type: ignore[no-untyped-def]
     """For conditions on tags and ctx: an asset's (tags, context) from the catalog (none if unknown)."""
 
@@ -347,3 +390,36 @@ def _metadata_lookup(catalog):  # type: ignore[no-untyped-def]
 
 async def _in_thread(fn: Callable[[], None]) -> None:
     await asyncio.get_running_loop().run_in_executor(None, fn)
+
+
+async def video_service(app: web.Application) -> AsyncIterator[None]:
+    """After api_services: reads ORIGINS, CACHE, POOL and (when uploads are on) UPLOADS."""
+    settings = app[SETTINGS]
+    video = settings.video
+    limits = VideoLimits(
+        max_source_bytes=video.max_source_bytes, max_duration=video.max_duration_seconds, max_pixels=video.max_pixels,
+        max_output_bytes=video.max_output_bytes, max_cpu_seconds=video.cpu_seconds,
+    )
+    transcodes = TranscodePool(video.workers, video.queue, cpu_seconds=video.cpu_seconds,
+                               max_file_bytes=max(video.max_output_bytes, video.max_source_bytes) + 2**20,
+                               timeout=video.timeout_seconds)
+    image = Limits(settings.limits.max_source_pixels, settings.limits.max_output_dimension, settings.transformations.max_frames)
+    work = VideoWork(transcodes, app[POOL], VideoLimitsBundle(limits, image, settings.render.timeout_seconds))
+    root = Path(settings.cache.dir or "./var/cache").resolve() / "video"
+    files = VideoFiles(root, video.cache_bytes)
+    await asyncio.get_running_loop().run_in_executor(None, files.open_sync)
+    app[METRICS].registry.register(PoolCollector(transcodes.stats))
+    delivery = app[VIDEO] = VideoDelivery(app[ORIGINS], app[CACHE], work, files, video.max_source_bytes,
+                                          video.sync_max_seconds)
+    uploads = app.get(UPLOADS)
+    video_uploads = None
+    if uploads is not None:
+        video_uploads = app[VIDEO_UPLOADS] = VideoUploads(
+            uploads.intake, uploads.store.origins, uploads.notices, work, files,
+            min(video.max_source_bytes, settings.api.max_upload_bytes), delivery,
+        )
+    yield
+    if video_uploads is not None:
+        await video_uploads.drain()
+    await delivery.drain()
+    await transcodes.close()

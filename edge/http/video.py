@@ -2,7 +2,7 @@
 
 Videos are answered from files on disk, in chunks, with single byte ranges (206, 416,
 If-Range) so players can seek; thumbnails and animations are image answers. The resources
-(transcode pool, video file cache, services) are one cleanup context, `video_service`.
+(transcode pool, video file cache, services) are one cleanup context, `edge.app.video_service`.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 from aiohttp import web
 
@@ -19,54 +17,15 @@ from edge.errors import InvalidParameter, NotImplementedHere, ResourceNotFound
 from edge.grammar.delivery_path import DeliveryPath
 from edge.http.api_body import base_url, read_params
 from edge.http.conditional import etag_matches
-from edge.http.keys import CACHE, METRICS, ORIGINS, POOL, SETTINGS, SURROGATE_HEADERS, UPLOADS
-from edge.imaging.limits import Limits
-from edge.services.transcode_pool import PoolCollector, TranscodePool
-from edge.services.video import VideoAnswer, VideoDelivery, VideoLimitsBundle, VideoWork
-from edge.services.video_files import VideoFiles
+from edge.http.keys import SETTINGS, SURROGATE_HEADERS
+from edge.services.video import VideoAnswer, VideoDelivery
 from edge.services.video_upload import VideoUploads
-from edge.video.limits import VideoLimits
 
 VIDEO = web.AppKey("video", VideoDelivery)
 VIDEO_UPLOADS = web.AppKey("video_uploads", VideoUploads)
-TRANSCODES = web.AppKey("transcodes", TranscodePool)
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 CHUNK = 256 * 1024
 RETRY_AFTER = 5  # seconds, for a 202 while a long transcode runs
-
-
-async def video_service(app: web.Application) -> AsyncIterator[None]:
-    """After api_services: reads ORIGINS, CACHE, POOL and (when uploads are on) UPLOADS."""
-    settings = app[SETTINGS]
-    video = settings.video
-    limits = VideoLimits(
-        max_source_bytes=video.max_source_bytes, max_duration=video.max_duration_seconds, max_pixels=video.max_pixels,
-        max_output_bytes=video.max_output_bytes, max_cpu_seconds=video.cpu_seconds,
-    )
-    transcodes = TranscodePool(video.workers, video.queue, cpu_seconds=video.cpu_seconds,
-                               max_file_bytes=max(video.max_output_bytes, video.max_source_bytes) + 2**20,
-                               timeout=video.timeout_seconds)
-    image = Limits(settings.limits.max_source_pixels, settings.limits.max_output_dimension, settings.transformations.max_frames)
-    work = VideoWork(transcodes, app[POOL], VideoLimitsBundle(limits, image, settings.render.timeout_seconds))
-    root = Path(settings.cache.dir or "./var/cache").resolve() / "video"
-    files = VideoFiles(root, video.cache_bytes)
-    await asyncio.get_running_loop().run_in_executor(None, files.open_sync)
-    app[TRANSCODES] = transcodes
-    app[METRICS].registry.register(PoolCollector(transcodes.stats))
-    delivery = app[VIDEO] = VideoDelivery(app[ORIGINS], app[CACHE], work, files, video.max_source_bytes,
-                                          video.sync_max_seconds)
-    uploads = app.get(UPLOADS)
-    video_uploads = None
-    if uploads is not None:
-        video_uploads = app[VIDEO_UPLOADS] = VideoUploads(
-            uploads.intake, uploads.store.origins, uploads.notices, work, files,
-            min(video.max_source_bytes, settings.api.max_upload_bytes), delivery,
-        )
-    yield
-    if video_uploads is not None:
-        await video_uploads.drain()
-    await delivery.drain()
-    await transcodes.close()
 
 
 async def deliver_video(request: web.Request, path: DeliveryPath, cache_control: str) -> web.StreamResponse:
