@@ -23,11 +23,7 @@ from edge.http import audit as audit_http
 from edge.http import search as search_http
 from edge.http import routes
 from edge.http.video import VIDEO, VIDEO_UPLOADS
-from edge.services.transcode_pool import PoolCollector, TranscodePool
-from edge.services.video import VideoDelivery, VideoLimitsBundle, VideoWork
-from edge.services.video_files import VideoFiles
-from edge.services.video_upload import VideoUploads
-from edge.video.limits import VideoLimits
+from edge.services.video_setup import open_video
 from edge.http.conditional import cache_control
 from edge.http.keys import (
     ADMIN, CACHE_CONTROL, CHUNKS, CREDENTIALS, DELIVERY, DRAINING, EDITS, LISTS, METRICS, POOL, RAW, RAW_UPLOADS,
@@ -394,32 +390,9 @@ async def _in_thread(fn: Callable[[], None]) -> None:
 
 async def video_service(app: web.Application) -> AsyncIterator[None]:
     """After api_services: reads ORIGINS, CACHE, POOL and (when uploads are on) UPLOADS."""
-    settings = app[SETTINGS]
-    video = settings.video
-    limits = VideoLimits(
-        max_source_bytes=video.max_source_bytes, max_duration=video.max_duration_seconds, max_pixels=video.max_pixels,
-        max_output_bytes=video.max_output_bytes, max_cpu_seconds=video.cpu_seconds,
-    )
-    transcodes = TranscodePool(video.workers, video.queue, cpu_seconds=video.cpu_seconds,
-                               max_file_bytes=max(video.max_output_bytes, video.max_source_bytes) + 2**20,
-                               timeout=video.timeout_seconds)
-    image = Limits(settings.limits.max_source_pixels, settings.limits.max_output_dimension, settings.transformations.max_frames)
-    work = VideoWork(transcodes, app[POOL], VideoLimitsBundle(limits, image, settings.render.timeout_seconds))
-    root = Path(settings.cache.dir or "./var/cache").resolve() / "video"
-    files = VideoFiles(root, video.cache_bytes)
-    await asyncio.get_running_loop().run_in_executor(None, files.open_sync)
-    app[METRICS].registry.register(PoolCollector(transcodes.stats))
-    delivery = app[VIDEO] = VideoDelivery(app[ORIGINS], app[CACHE], work, files, video.max_source_bytes,
-                                          video.sync_max_seconds)
-    uploads = app.get(UPLOADS)
-    video_uploads = None
-    if uploads is not None:
-        video_uploads = app[VIDEO_UPLOADS] = VideoUploads(
-            uploads.intake, uploads.store.origins, uploads.notices, work, files,
-            min(video.max_source_bytes, settings.api.max_upload_bytes), delivery,
-        )
+    video = await open_video(app[SETTINGS], app[ORIGINS], app[CACHE], app[POOL], app.get(UPLOADS), app[METRICS].registry)
+    app[VIDEO] = video.delivery
+    if video.uploads is not None:
+        app[VIDEO_UPLOADS] = video.uploads
     yield
-    if video_uploads is not None:
-        await video_uploads.drain()
-    await delivery.drain()
-    await transcodes.close()
+    await video.close()
