@@ -22,6 +22,8 @@ from edge.catalog.store import Catalog, open_catalog
 from edge.http import audit as audit_http
 from edge.http import search as search_http
 from edge.http import routes
+from edge.http.video import VIDEO, VIDEO_UPLOADS
+from edge.services.video_setup import open_video
 from edge.http.conditional import cache_control
 from edge.http.keys import (
     ADMIN, CACHE_CONTROL, CHUNKS, CREDENTIALS, DELIVERY, DRAINING, EDITS, LISTS, METRICS, POOL, RAW, RAW_UPLOADS,
@@ -104,6 +106,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.extend([
         vips_runtime, origin_store, redis_tier, tiered_cache, render_pool, catalog_and_credentials, accounts_service,
         http_clients, delivery_service, invalidation_listener, api_services, search_service,
+        video_service,  # after api_services: it reads UPLOADS
     ])
     app.on_shutdown.append(_mark_draining)
     routes.add_api_routes(app)
@@ -383,3 +386,13 @@ def _metadata_lookup(catalog):  # type: ignore[no-untyped-def]
 
 async def _in_thread(fn: Callable[[], None]) -> None:
     await asyncio.get_running_loop().run_in_executor(None, fn)
+
+
+async def video_service(app: web.Application) -> AsyncIterator[None]:
+    """After api_services: reads ORIGINS, CACHE, POOL and (when uploads are on) UPLOADS."""
+    video = await open_video(app[SETTINGS], app[ORIGINS], app[CACHE], app[POOL], app.get(UPLOADS), app[METRICS].registry)
+    app[VIDEO] = video.delivery
+    if video.uploads is not None:
+        app[VIDEO_UPLOADS] = video.uploads
+    yield
+    await video.close()

@@ -96,7 +96,8 @@ async def test_gravity_over_http(client):
         ("/demo/image/upload/..%2f..%2fetc/passwd.jpg", 404, None),
         ("/demo/image/upload/fixtures/bomb.jpg", 413, None),
         ("/demo/image/upload/w_10/fixtures/garbage.jpg", 422, "Unsupported or corrupt image"),
-        ("/demo/video/upload/clip.mp4", 400, "Unsupported resource type - video"),
+        ("/demo/video/upload/clip.mp4", 404, "Resource not found - clip"),  # videos are served: this one is missing
+        ("/demo/files/upload/clip.mp4", 400, "Unsupported resource type - files"),
     ],
 )
 async def test_errors_carry_a_status_and_x_cld_error(client, path, status, message):
