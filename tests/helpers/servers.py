@@ -209,10 +209,11 @@ class Deployment:
 @contextmanager
 def deployment(
     profile: str, root: Path, environ: dict[str, str], *, files: dict[str, bytes] | None = None,
-    moto_url: str | None = None, redis_url: str | None = None, args: tuple[str, ...] = (),
+    moto_url: str | None = None, redis_url: str | None = None, args: tuple[str, ...] = (), workers: int | None = None,
 ) -> Iterator[Deployment]:
-    """Starts edge in `profile` with `files` (`<cloud>/<public_id>.<ext>` -> bytes) in its store;
-    on exit stops it, which must end with exit code 0, and drops its schema and Redis keys."""
+    """Starts edge in `profile` with `files` (`<cloud>/<public_id>.<ext>` -> bytes) in its store
+    (`workers` overrides the profile's processes); on exit stops it, which must end with exit
+    code 0, and drops its schema and Redis keys."""
     from contextlib import ExitStack
 
     from tests.helpers.pg import postgres_schema
@@ -225,14 +226,14 @@ def deployment(
             prefix = stack.enter_context(redis_key_prefix(redis_url))
             database = stack.enter_context(postgres_schema())
             profile_environ = {"EDGE_DATABASE_URL": database, "EDGE_REDIS_URL": redis_url, "EDGE_REDIS_KEY_PREFIX": prefix}
-            workers = 2
+            default = 2
         else:
             originals = Originals(root / "storage")
             profile_environ = {"EDGE_DATABASE_URL": f"sqlite:///{root}/edge.db"}
-            workers = 1
+            default = 1
         for name, data in (files or {}).items():
             originals.put(name, data)
-        node = EdgeNode(root / "node", {**originals.environ(), **profile_environ, **environ}, workers=workers, args=args)
+        node = EdgeNode(root / "node", {**originals.environ(), **profile_environ, **environ}, workers=workers or default, args=args)
         try:
             node.wait_ready()
             yield Deployment(profile, node, originals)

@@ -1,0 +1,137 @@
+"""Every committed change is seen by every worker: a definition as soon as it is created, an
+update or a deletion (and an overwritten asset) within a second. On `--workers 2` with Redis
+(the production profile: the change is broadcast) and without (folder + SQLite: each process
+reads the catalog again). Each check runs in a loop, so both workers take both roles: the
+kernel hands each new connection to whichever worker accepts first."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import cloudinary
+import cloudinary.api
+import cloudinary.exceptions
+import cloudinary.uploader
+import cloudinary.utils
+import pytest
+
+from tests.helpers.images import BLUE, RED, decode, geometry_png, near, pixel, solid_png
+from tests.helpers.servers import Deployment, deployment, fetch
+
+ROUNDS = 30
+STRICT = "locked"  # a product environment with strict transformations
+
+
+@pytest.fixture(scope="module", params=["redis", "no-redis"])
+def workers2(request, tmp_path_factory) -> Iterator[Deployment]:
+    """Two worker processes: the production profile (Redis), or the embedded one on two workers."""
+    root = tmp_path_factory.mktemp(f"live-{request.param}")
+    files = {"demo/geometry.png": geometry_png(), f"{STRICT}/geometry.png": geometry_png()}
+    environ = {"EDGE_API_KEYS": f"cloudinary://lkey:lsecret@{STRICT}", "EDGE_API_STRICT_CLOUDS": STRICT}
+    if request.param == "redis":
+        options = {"moto_url": request.getfixturevalue("moto_url"), "redis_url": request.getfixturevalue("redis_server")}
+        with deployment("production", root, environ, files=files, **options) as running:
+            yield running
+    else:
+        with deployment("embedded", root, environ, files=files, workers=2) as running:
+            yield running
+
+
+@pytest.fixture
+def sdk(workers2: Deployment) -> Iterator[Deployment]:
+    cloudinary.reset_config()
+    cloudinary.config(cloud_name="demo", api_key="key", api_secret="secret", secure=False,
+                      cname=f"127.0.0.1:{workers2.port}", upload_prefix=workers2.base)
+    yield workers2
+    cloudinary.reset_config()
+
+
+def _within(seconds: float, seen: Callable[[], bool], streak: int = 4) -> float:
+    """Seconds until `seen()` held `streak` times in a row (on new connections: any worker)."""
+    started, row = time.monotonic(), 0
+    while row < streak:
+        row = row + 1 if seen() else 0
+        assert time.monotonic() - started < seconds + 2, "not seen at all"
+    elapsed = time.monotonic() - started
+    assert elapsed < seconds, f"seen after {elapsed:.2f} s"
+    return elapsed
+
+
+def _size(url: str) -> tuple[int, int] | int:
+    status, _, body = fetch(url)
+    if status != 200:
+        return status
+    image = decode(body)
+    return image.width, image.height
+
+
+def test_a_named_transformation_is_usable_on_every_worker_as_soon_as_created(sdk):
+    for i in range(ROUNDS):
+        name = f"live_{i}"
+        cloudinary.api.create_transformation(name, {"width": 20 + i, "height": 10, "crop": "fill"})
+        url = cloudinary.utils.cloudinary_url("geometry", transformation=name, format="png")[0]
+        assert [_size(url) for _ in range(3)] == [(20 + i, 10)] * 3, f"round {i}"
+
+
+def test_an_updated_or_deleted_named_transformation_is_seen_within_a_second(sdk):
+    for i in range(5):
+        name = f"changing_{i}"
+        cloudinary.api.create_transformation(name, {"width": 30, "height": 30, "crop": "fill"})
+        url = cloudinary.utils.cloudinary_url("geometry", transformation=name, format="png")[0]
+        assert {_size(url) for _ in range(4)} == {(30, 30)}
+        cloudinary.api.update_transformation(name, unsafe_update={"width": 12, "height": 8, "crop": "fill"})
+        _within(1.0, lambda url=url: _size(url) == (12, 8))
+        cloudinary.api.delete_transformation(name)
+        _within(1.0, lambda url=url: _size(url) == 400)
+
+
+def test_an_upload_preset_is_usable_at_once_and_its_changes_within_a_second(sdk):
+    tiny = solid_png(RED, 4, 4)
+    for i in range(ROUNDS):
+        name = f"preset_{i}"
+        cloudinary.api.create_upload_preset(name=name, unsigned=True, folder=f"in{i}")
+        for _ in range(2):
+            assert cloudinary.uploader.unsigned_upload(tiny, name)["public_id"].startswith(f"in{i}/")
+    cloudinary.api.update_upload_preset("preset_0", folder="moved")
+    _within(1.0, lambda: cloudinary.uploader.unsigned_upload(tiny, "preset_0")["public_id"].startswith("moved/"), streak=2)
+    cloudinary.api.delete_upload_preset("preset_0")
+
+    def refused() -> bool:
+        try:
+            cloudinary.uploader.unsigned_upload(tiny, "preset_0")
+        except cloudinary.exceptions.Error:
+            return True
+        return False
+
+    _within(1.0, refused, streak=2)
+
+
+def test_strict_allowances_are_seen_at_once_and_revoked_within_a_second(sdk):
+    strict = {"cloud_name": STRICT, "api_key": "lkey", "api_secret": "lsecret"}
+    plain = cloudinary.utils.cloudinary_url("geometry", cloud_name=STRICT, width=33, height=22, crop="fill", format="png")[0]
+    assert fetch(plain)[0] == 401
+    for i in range(ROUNDS):
+        name = f"strict_{i}"
+        cloudinary.api.create_transformation(name, {"width": 10 + i, "height": 10, "crop": "fill"}, allowed_for_strict=True, **strict)
+        url = cloudinary.utils.cloudinary_url("geometry", cloud_name=STRICT, transformation=name, format="png")[0]
+        assert [_size(url) for _ in range(3)] == [(10 + i, 10)] * 3, f"round {i}"
+    url = cloudinary.utils.cloudinary_url("geometry", cloud_name=STRICT, transformation="strict_0", format="png")[0]
+    cloudinary.api.update_transformation("strict_0", allowed_for_strict=False, **strict)
+    _within(1.0, lambda: _size(url) == 401)
+    # An allowed definition allows the same transformation written out; revoking it refuses that too.
+    cloudinary.api.create_transformation("spelled", "c_fill,h_22,w_33", allowed_for_strict=True, **strict)
+    _within(1.0, lambda: _size(plain) == (33, 22))
+    cloudinary.api.update_transformation("spelled", allowed_for_strict=False, **strict)
+    _within(1.0, lambda: _size(plain) == 401)
+
+
+def test_an_overwritten_asset_is_served_new_by_every_worker_within_a_second(sdk):
+    url = cloudinary.utils.cloudinary_url("swapped", width=10, crop="scale", format="png")[0]
+    colour = RED
+    cloudinary.uploader.upload(solid_png(colour), public_id="swapped")
+    for i in range(6):
+        assert all(near(pixel(decode(fetch(url)[2]), 5, 5), colour) for _ in range(4))
+        colour = BLUE if colour == RED else RED
+        cloudinary.uploader.upload(solid_png(colour), public_id="swapped", overwrite=True)
+        _within(1.0, lambda colour=colour: near(pixel(decode(fetch(url)[2]), 5, 5), colour))
