@@ -1,7 +1,7 @@
 """Every committed change is seen by every worker: a definition as soon as it is created, an
 update or a deletion (and an overwritten asset) within a second. On `--workers 2` with Redis
 (the production profile: the change is broadcast) and without (folder + SQLite: each process
-reads the catalog again). Each check runs in a loop, so both workers take both roles: the
+reads the catalog again; with Redis, every change must be seen within 0.3 s). Each check runs in a loop, so both workers take both roles: the
 kernel hands each new connection to whichever worker accepts first."""
 
 from __future__ import annotations
@@ -32,9 +32,11 @@ def workers2(request, tmp_path_factory) -> Iterator[Deployment]:
     if request.param == "redis":
         options = {"moto_url": request.getfixturevalue("moto_url"), "redis_url": request.getfixturevalue("redis_server")}
         with deployment("production", root, environ, files=files, **options) as running:
+            running.settle = 0.3  # type: ignore[attr-defined]  # Redis carries every change to every worker
             yield running
     else:
         with deployment("embedded", root, environ, files=files, workers=2) as running:
+            running.settle = 1.0  # type: ignore[attr-defined]  # each worker's caches live a second
             yield running
 
 
@@ -47,21 +49,13 @@ def sdk(workers2: Deployment) -> Iterator[Deployment]:
     cloudinary.reset_config()
 
 
-def _within(seconds: float, seen: Callable[[], bool], streak: int = 4) -> float:
-    """Seconds from now until the first of `streak` answers in a row (each on a new connection,
-    so on any worker) for which `seen()` held; fails unless under `seconds`, plus the 0.1 s a
-    request may take (the caches live exactly a second)."""
-    started, row, first = time.monotonic(), 0, 0.0
-    while row < streak:
-        before = time.monotonic()
-        if seen():
-            first, row = (before if row == 0 else first), row + 1
-        else:
-            row = 0
-        assert time.monotonic() - started < seconds + 3, "not seen at all"
-    elapsed = first - started
-    assert elapsed < seconds + 0.1, f"seen after {elapsed:.2f} s"
-    return elapsed
+def _within(seconds: float, seen: Callable[[], bool], probes: int = 8) -> None:
+    """Once `seconds` (plus 0.1 s for a request in flight) have passed since the change was made
+    (the call that made it has just returned), `probes` answers in a row, each on a new
+    connection and so on any worker, all show it."""
+    time.sleep(seconds + 0.1)
+    answers = [seen() for _ in range(probes)]
+    assert all(answers), answers
 
 
 def _size(url: str) -> tuple[int, int] | int:
@@ -81,15 +75,15 @@ def test_a_named_transformation_is_usable_on_every_worker_as_soon_as_created(sdk
 
 
 def test_an_updated_or_deleted_named_transformation_is_seen_within_a_second(sdk):
-    for i in range(5):
+    for i in range(3):
         name = f"changing_{i}"
         cloudinary.api.create_transformation(name, {"width": 30, "height": 30, "crop": "fill"})
         url = cloudinary.utils.cloudinary_url("geometry", transformation=name, format="png")[0]
         assert {_size(url) for _ in range(4)} == {(30, 30)}
         cloudinary.api.update_transformation(name, unsafe_update={"width": 12, "height": 8, "crop": "fill"})
-        _within(1.0, lambda url=url: _size(url) == (12, 8))
+        _within(sdk.settle, lambda url=url: _size(url) == (12, 8))
         cloudinary.api.delete_transformation(name)
-        _within(1.0, lambda url=url: _size(url) == 400)
+        _within(sdk.settle, lambda url=url: _size(url) == 400)
 
 
 def test_an_upload_preset_is_usable_at_once_and_its_changes_within_a_second(sdk):
@@ -100,7 +94,7 @@ def test_an_upload_preset_is_usable_at_once_and_its_changes_within_a_second(sdk)
         for _ in range(2):
             assert cloudinary.uploader.unsigned_upload(tiny, name)["public_id"].startswith(f"in{i}/")
     cloudinary.api.update_upload_preset("preset_0", folder="moved")
-    _within(1.0, lambda: cloudinary.uploader.unsigned_upload(tiny, "preset_0")["public_id"].startswith("moved/"), streak=2)
+    _within(sdk.settle, lambda: cloudinary.uploader.unsigned_upload(tiny, "preset_0")["public_id"].startswith("moved/"), probes=3)
     cloudinary.api.delete_upload_preset("preset_0")
 
     def refused() -> bool:
@@ -110,7 +104,7 @@ def test_an_upload_preset_is_usable_at_once_and_its_changes_within_a_second(sdk)
             return True
         return False
 
-    _within(1.0, refused, streak=2)
+    _within(sdk.settle, refused, probes=3)
 
 
 def _create_allowed(name: str, definition: str, options: dict) -> None:
@@ -130,20 +124,21 @@ def test_strict_allowances_are_seen_at_once_and_revoked_within_a_second(sdk):
         assert [_size(url) for _ in range(3)] == [(10 + i, 10)] * 3, f"round {i}"
     url = cloudinary.utils.cloudinary_url("geometry", cloud_name=STRICT, transformation="strict_0", format="png")[0]
     cloudinary.api.update_transformation("strict_0", allowed_for_strict=False, **strict)
-    _within(1.0, lambda: _size(url) == 401)
+    _within(sdk.settle, lambda: _size(url) == 401)
     # An allowed definition allows the same transformation written out; revoking it refuses that too.
     _create_allowed("spelled", "c_fill,h_22,w_33", strict)
-    _within(1.0, lambda: _size(plain) == (33, 22))
+    _within(sdk.settle, lambda: _size(plain) == (33, 22))
     cloudinary.api.update_transformation("spelled", allowed_for_strict=False, **strict)
-    _within(1.0, lambda: _size(plain) == 401)
+    _within(sdk.settle, lambda: _size(plain) == 401)
 
 
 def test_an_overwritten_asset_is_served_new_by_every_worker_within_a_second(sdk):
     url = cloudinary.utils.cloudinary_url("swapped", width=10, crop="scale", format="png")[0]
     colour = RED
     cloudinary.uploader.upload(solid_png(colour), public_id="swapped")
-    for i in range(6):
-        assert all(near(pixel(decode(fetch(url)[2]), 5, 5), colour) for _ in range(4))
+    for i in range(4):
+        seen = [pixel(decode(fetch(url)[2]), 5, 5) for _ in range(4)]
+        assert all(near(p, colour) for p in seen), (i, colour, seen)
         colour = BLUE if colour == RED else RED
         cloudinary.uploader.upload(solid_png(colour), public_id="swapped", overwrite=True)
-        _within(1.0, lambda colour=colour: near(pixel(decode(fetch(url)[2]), 5, 5), colour))
+        _within(sdk.settle, lambda colour=colour: near(pixel(decode(fetch(url)[2]), 5, 5), colour))
