@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.images import BLUE, RED, decode, near, pixel
+from tests.helpers.images import BLUE, RED, decode, near, pixel, solid_png
 from tests.helpers.sdk import sdk_url
 from tests.helpers.servers import fetch
 
@@ -77,3 +77,14 @@ def test_red_corner_is_still_red(server):
     port = server.port
     _, _, body = fetch(sdk_url(port, "geometry", width=40, height=40, crop="crop", gravity="north_west", format="png"))
     assert near(pixel(decode(body), 20, 20), RED)
+
+
+def test_a_default_image_dropped_into_the_store_stands_in_for_a_missing_asset(server):
+    """Bug (production profile): `d_ph.png` answered 404 "default image ph.png missing too" when
+    ph.png was in S3, while the folder store rendered it."""
+    server.originals.put("demo/placeholders/ph.png", solid_png(BLUE, 80, 60))
+    url = sdk_url(server.port, "no/such/asset", width=40, crop="scale", default_image="placeholders:ph.png", format="png")
+    assert ",d_placeholders:ph.png," in url
+    status, headers, body = fetch(url)
+    assert status == 200, headers.get("X-Cld-Error")
+    assert decode(body).width == 40 and near(pixel(decode(body), 5, 5), BLUE)
