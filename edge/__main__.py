@@ -1,4 +1,4 @@
-"""`edge serve|doctor|upload|import|keys`: build Settings, then run the app (in one process or under edge.supervisor)."""
+"""`edge serve|doctor|upload|import|envs|keys|users`: build Settings, then run the app (in one process or under edge.supervisor)."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    if args.command in ("upload", "import", "keys"):
+    if args.command in ("upload", "import", "envs", "keys", "users"):
         return _client(args, settings)
     if args.command == "doctor":
         return _doctor(settings)
@@ -78,10 +78,9 @@ def _client_commands(sub: argparse._SubParsersAction) -> None:
         command.add_argument("--tags", default="", help="comma-separated")
         command.add_argument("--url", help="edge's address (default: http://HOST:PORT from the settings)")
         command.add_argument("--config", type=Path)
-    keys = sub.add_parser("keys", help="API keys")
-    keys.add_argument("action", choices=["new"])
-    keys.add_argument("--cloud", help="cloud name (default: the CLOUDINARY_URL's)")
-    keys.add_argument("--config", type=Path)
+    from edge import cli
+
+    cli.add_account_commands(sub)  # envs, keys, users
 
 
 def _client(args: argparse.Namespace, settings: Settings) -> int:
@@ -89,9 +88,8 @@ def _client(args: argparse.Namespace, settings: Settings) -> int:
 
     from edge import cli
 
-    if args.command == "keys":
-        print(cli.keys_new(args.cloud or settings.cloud.name))
-        return 0
+    if args.command in ("envs", "keys", "users"):
+        return cli.run_account_command(args, settings)
     to = cli.target(args.url or f"http://{settings.server.host}:{settings.server.port}", settings.cloud.url.reveal())
     try:
         if args.command == "upload":
@@ -146,6 +144,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     edge_logging.configure(settings.server.log_format)
     if args.samples:
         _install_samples(settings)
+        _sample_admin(settings)
     workers = settings.processes
     print(f"edge {__version__} on http://{server.host}:{server.port} (storage {settings.storage.url}, "
           f"{workers} worker process{'es' if workers > 1 else ''} x {settings.render_threads} render thread"
@@ -199,6 +198,16 @@ def _install_samples(settings: Settings) -> None:
     process = context.Process(target=samples.install, args=(settings.storage.folder, settings.cloud.name))
     process.start()
     process.join()
+
+
+def _sample_admin(settings: Settings) -> None:
+    """The embedded default's first console user: a random password, printed this once."""
+    from edge import cli
+
+    password = asyncio.run(cli.sample_admin(settings))
+    if password:
+        print("console administrator: admin@localhost (master_admin)")
+        print(f"  one-time password, shown once: {password}")
 
 
 def _run(

@@ -19,25 +19,27 @@ from edge.cache.redis import RedisTier
 from edge.cache.redis import open_client as open_redis
 from edge.cache.tiered import TieredCache
 from edge.catalog.store import Catalog, open_catalog
-from edge.http import admin as admin_http
-from edge.http import delivery as delivery_http
-from edge.http import ops
-from edge.http import upload as upload_http
+from edge.http import audit as audit_http
+from edge.http import search as search_http
+from edge.http import routes
 from edge.http.conditional import cache_control
-from edge.http import lists as lists_http
 from edge.http.keys import (
-    ADMIN, CACHE, CACHE_CONTROL, CHUNKS, CREDENTIALS, DELIVERY, DRAINING, EDITS, LISTS, METRICS, ORIGINS, POOL, RAW,
-    RAW_UPLOADS, REDIS, SETTINGS, SURROGATE_HEADERS, UPLOADS,
+    ADMIN, CACHE_CONTROL, CHUNKS, CREDENTIALS, DELIVERY, DRAINING, EDITS, LISTS, METRICS, POOL, RAW, RAW_UPLOADS,
+    SETTINGS, SURROGATE_HEADERS, UPLOADS,
 )
 from edge.http.middleware import errors_and_metrics
+from edge.http.provisioning import ACCOUNTS
 from edge.grammar.named import parse_named_settings
 from edge.imaging import runtime
 from edge.imaging.limits import Limits
 from edge.metrics import Metrics
+from edge.origins.base import OriginStore
 from edge.origins.local import LocalOriginStore
 from edge.origins.remote import RemoteFetcher
 from edge.origins.s3 import S3OriginStore
 from edge.origins.s3 import open_client as open_s3
+from edge.services.accounts_live import DedicatedKeyNotifier
+from edge.services.accounts_setup import first_admin, open_accounts
 from edge.services.admin import Admin, HourlyLimit
 from edge.services.assets import AssetStore, WritableOrigins
 from edge.services.coordination import Cluster
@@ -49,6 +51,7 @@ from edge.services.raw import RawFiles
 from edge.services.delivery import Delivery, DeliveryLimits
 from edge.services.named import NamedTransformations
 from edge.services.render_pool import RenderPool
+from edge.services.search import Search
 from edge.services.chunks import ChunkedUploads
 from edge.services.edits import AssetEdits
 from edge.services.intake import Intake, UploadOptions
@@ -58,7 +61,8 @@ from edge.services.strict import StrictTransformations
 from edge.services.upload import Uploads
 from edge.services.webhooks import Notifier
 from edge.settings import Settings
-from edge.signing import Keyring, parse_cloudinary_url
+from edge.signing import Keyring
+from edge import widgets
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +74,11 @@ class _Clients:
     notifier: Notifier  # notifications and the CDN purge hook
 
 
-# Wiring between the contexts below; the HTTP handlers never see these.
+# Wiring between the contexts below; the HTTP handlers never see these (edge.http reaches the
+# stores and caches only through the services).
+ORIGINS = web.AppKey("origins", OriginStore)
+CACHE = web.AppKey("cache", TieredCache)
+REDIS = web.AppKey("redis", RedisTier)  # only when EDGE_REDIS_URL is set
 _CATALOG = web.AppKey("catalog", Catalog)
 _NAMED = web.AppKey("named", NamedTransformations)
 _STRICT = web.AppKey("strict", StrictTransformations)
@@ -79,7 +87,7 @@ _CLIENTS = web.AppKey("clients", _Clients)
 
 def create_app(settings: Settings) -> web.Application:
     # Delivery takes no request body; the upload routes (their own issue) will raise this for themselves.
-    app = web.Application(middlewares=[errors_and_metrics], client_max_size=64 * 1024)
+    app = web.Application(middlewares=[errors_and_metrics, audit_http.api_calls], client_max_size=64 * 1024)
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app[DRAINING] = []
@@ -94,19 +102,13 @@ def create_app(settings: Settings) -> web.Application:
     # Start-up runs this list top to bottom, each context reading what the earlier ones made;
     # teardown runs it bottom to top, also after a start-up that failed part-way.
     app.cleanup_ctx.extend([
-        vips_runtime, origin_store, redis_tier, tiered_cache, render_pool, catalog_and_credentials, http_clients,
-        delivery_service, invalidation_listener, api_services,
+        vips_runtime, origin_store, redis_tier, tiered_cache, render_pool, catalog_and_credentials, accounts_service,
+        http_clients, delivery_service, invalidation_listener, api_services, search_service,
     ])
     app.on_shutdown.append(_mark_draining)
-    app.router.add_get("/healthz", ops.healthz, name="healthz")
-    app.router.add_get("/readyz", ops.readyz, name="readyz")
-    app.router.add_get("/metrics", ops.metrics, name="metrics")
-    # The API routes come first: GET /v1_1/<cloud>/resources/image would also match the delivery
-    # pattern; the Admin ones before the Upload one, whose pattern also matches POST folders/<x>.
-    admin_http.add_routes(app)
-    app.router.add_post("/v1_1/{cloud}/{resource_type}/{action}", upload_http.action, name="upload")
-    app.router.add_get(r"/{cloud}/image/list/{rest:.+}", lists_http.tag_list, name="list")
-    app.router.add_get(r"/{cloud}/{resource_type}/{type}/{rest:.+}", delivery_http.deliver, name="delivery")
+    routes.add_api_routes(app)
+    widgets.add_routes(app, settings.cloud.name)  # before delivery: /widgets/x/global/all.js matches its pattern
+    routes.add_delivery_routes(app)
     return app
 
 
@@ -212,13 +214,44 @@ async def catalog_and_credentials(app: web.Application) -> AsyncIterator[None]:
         app[_NAMED] = named
         app[_STRICT] = strict
         app[CREDENTIALS] = Credentials(
-            Keyring(parse_cloudinary_url(url.reveal()) for url in (settings.cloud.url, *settings.api.keys)),
+            Keyring.from_urls(url.reveal() for url in (settings.cloud.url, *settings.api.keys)),
             strict,
             {cloud: key.reveal() for cloud, key in settings.auth.token_keys.items()},
         )
         yield
     finally:
         await catalog.close()
+
+
+async def accounts_service(app: web.Application) -> AsyncIterator[None]:
+    """Catalog-held environments and keys join the configured ones in the credentials, live on
+    every node (edge/services/accounts_live.py); users, the audit log, the Provisioning API."""
+    settings, credentials = app[SETTINGS], app[CREDENTIALS]
+    accounts = await open_accounts(
+        app[_CATALOG], settings.accounts, credentials.keyring, app.get(REDIS), database_url=settings.database.url.reveal()
+    )
+    credentials.keyring, credentials.admit = accounts.keyring, accounts.keyring.admit
+    accounts.keyring.on_change.append(_serve_clouds(app))
+    await first_admin(accounts.users, settings.accounts)
+    app[ACCOUNTS] = accounts
+    watcher = asyncio.get_running_loop().create_task(accounts.watcher.run())
+    try:
+        yield
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+
+
+def _serve_clouds(app: web.Application) -> Callable[[frozenset[str]], None]:
+    """The clouds delivery serves follow the account's; memos of recent answers go with a change."""
+
+    def follow(clouds: frozenset[str]) -> None:
+        if (delivery := app.get(DELIVERY)) is not None:
+            delivery.clouds = clouds
+            delivery.forget_recent()
+
+    return follow
 
 
 async def http_clients(app: web.Application) -> AsyncIterator[None]:
@@ -231,8 +264,9 @@ async def http_clients(app: web.Application) -> AsyncIterator[None]:
             RemoteFetcher(settings.api.fetch_timeout_seconds, settings.api.fetch_allow_private, lifted),
             # `fetch` delivery: its own guarded client (never the upload flag that lifts the guard wholesale).
             RemoteFetcher(settings.fetch.timeout_seconds, False, lifted, settings.fetch.max_redirects),
-            Notifier(settings.api.webhook_attempts, settings.api.webhook_timeout_seconds,
-                     record=lambda r: webhooks.labels(r).inc()),
+            # Signs with the cloud's key dedicated_for webhooks when it has one.
+            DedicatedKeyNotifier(settings.api.webhook_attempts, settings.api.webhook_timeout_seconds,
+                                 record=lambda r: webhooks.labels(r).inc(), keyring=app[ACCOUNTS].keyring),
         )
         for client in (clients.uploads, clients.fetch, clients.notifier):
             await client.open()
@@ -306,6 +340,7 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     store = AssetStore(app[_CATALOG], origins, app[DELIVERY], settings.limits.max_source_bytes)
+    app[ACCOUNTS].environments.store = store  # deleting an environment with delete_assets=true
     if recovered := await store.recover():
         log.warning("finished %d upload(s) a stopped process left between original and record", recovered)
     options = UploadOptions(
@@ -336,6 +371,12 @@ async def api_services(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await uploads.drain()
+
+
+async def search_service(app: web.Application) -> AsyncIterator[None]:
+    """The Search API (its routes authorise as the Admin API's; signed search URLs work on every node)."""
+    app[search_http.SEARCH] = Search(app[_CATALOG], app[CREDENTIALS])
+    yield
 
 
 def _metadata_lookup(catalog):  # type: ignore[no-untyped-def]

@@ -68,6 +68,11 @@ class Keyring:
     def primary(self, cloud: str) -> ApiKey:
         return self._by_cloud[cloud][0]
 
+    @classmethod
+    def from_urls(cls, urls: Iterable[str]) -> Keyring:
+        """cloudinary://KEY:SECRET@CLOUD URLs (CLOUDINARY_URL first, then EDGE_API_KEYS, already split by the settings)."""
+        return cls(parse_cloudinary_url(url) for url in urls)
+
 
 def parse_cloudinary_url(url: str) -> ApiKey:
     """`cloudinary://KEY:SECRET@CLOUD` -> ApiKey; raises ValueError naming the problem (never the secret)."""
@@ -79,12 +84,6 @@ def parse_cloudinary_url(url: str) -> ApiKey:
     if not key or not secret:
         raise ValueError(f"cloudinary URL for cloud {parts.hostname!r} lacks an API key or secret")
     return ApiKey(parts.hostname, key, secret)
-
-
-def parse_keyring(primary: str, extra: str) -> Keyring:
-    """The CLOUDINARY_URL plus a comma- or whitespace-separated list of more cloudinary:// URLs."""
-    urls = [primary, *(u for u in extra.replace(",", " ").split() if u)]
-    return Keyring(parse_cloudinary_url(u) for u in urls)
 
 
 def new_key_pair() -> tuple[str, str]:

@@ -1,7 +1,7 @@
 """The configuration reference (docs/configuration.md), generated from the settings dataclasses.
 
 `python scripts/gen_config_docs.py > docs/configuration.md` writes it; tests/test_docs.py checks
-that the committed file equals this output, so the reference cannot drift from edge/settings.py.
+that the committed file equals this output, so the reference cannot drift from edge/settings/areas.py.
 Only public metadata is read: each area field of `Settings`, each setting's `env` and `doc`
 metadata, its annotation and the value a default `Settings()` holds.
 """
@@ -26,7 +26,7 @@ MACHINE_DEFAULTS: dict[str, str] = {}
 HEADER = """\
 # Configuration
 
-Generated from `edge/settings.py` by `python scripts/gen_config_docs.py > docs/configuration.md`;
+Generated from `edge/settings/areas.py` by `python scripts/gen_config_docs.py > docs/configuration.md`;
 do not edit by hand (a test fails when this page and the settings disagree).
 
 Every setting has a default. `config/edge.toml` may set it (section = area, key = setting), and

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Run a command with the test services up: PostgreSQL and Redis.
+"""Run a command with the test services up: PostgreSQL and Redis (and Debian's Chromium for the browser tests).
 
 The machine normally starts them (127.0.0.1:5432, database `test`; 127.0.0.1:6379). If one
 is down, start it with the machine's own command; if the machine has no such service, start
@@ -113,6 +113,27 @@ def redis(cleanups: list) -> str | None:
     return REDIS_URL.format(port=port) if wait_for(port) else None
 
 
+def chromium() -> None:
+    """The widgets' browser tests drive Debian's Chromium (Playwright cannot download its own here):
+    install it with apt when it is missing and we may; otherwise those tests skip and say why."""
+    if shutil.which("chromium") or os.path.exists("/usr/bin/chromium"):
+        return
+    apt = shutil.which("apt-get")
+    if apt is None or os.geteuid() != 0:
+        print("with_services: no chromium and no root apt-get; the browser tests will skip", file=sys.stderr)
+        return
+    print("with_services: installing chromium (apt-get, once)", file=sys.stderr)
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for command in ([apt, "update", "-q"], [apt, "install", "-y", "-q", "chromium", "chromium-driver"]):
+        try:
+            if subprocess.run(command, stdout=subprocess.DEVNULL, env=env, timeout=900).returncode != 0:
+                print(f"with_services: {' '.join(command[1:3])} failed; the browser tests will skip", file=sys.stderr)
+                return
+        except (OSError, subprocess.TimeoutExpired):
+            print("with_services: apt-get did not finish; the browser tests will skip", file=sys.stderr)
+            return
+
+
 def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__, file=sys.stderr)
@@ -120,6 +141,7 @@ def main(argv: list[str]) -> int:
     cleanups: list = []
     env = dict(os.environ)
     try:
+        chromium()
         if (url := postgres(cleanups)) is not None:
             env["EDGE_TEST_POSTGRES"] = url
         if (url := redis(cleanups)) is not None:

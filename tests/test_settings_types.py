@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from edge.errors import SettingsError
-from edge.settings import FrozenMap, Secret, Settings, cloud_urls
+from edge.settings import FrozenMap, Secret, Settings, address_ports, cloud_urls
 
 # env name -> (good text, the typed value it gives)
 GOOD = {
@@ -136,6 +136,13 @@ def test_a_bad_named_transformation_is_reported_at_start_up_with_every_other():
 def test_the_cloud_url_map_keeps_a_bare_url_for_every_cloud():
     assert cloud_urls("https://all, shop=https://s") == {"*": "https://all", "shop": "https://s"}
     assert cloud_urls(["https://x/?q=a=b"]) == {"*": "https://x/?q=a=b"}
+
+
+def test_lifted_pairs_are_exact_addresses_and_ports():
+    assert address_ports("127.0.0.1:8081, [::1]:9000") == {("127.0.0.1", 8081), ("::1", 9000)}
+    for bad in ("127.0.0.1", "localhost:80", "127.0.0.1:x", "127.0.0.1:0", "127.0.0.1:65536"):
+        with pytest.raises(ValueError):
+            address_ports(bad)
 
 
 def test_edge_exits_2_naming_every_bad_list_at_once(monkeypatch, tmp_path, capsys):

@@ -17,7 +17,6 @@ from edge.signing import (
     new_key_pair,
     notification_signature,
     parse_cloudinary_url,
-    parse_keyring,
     verify_api_signature,
     verify_url_signature,
 )
@@ -98,7 +97,7 @@ def test_timestamps_keys_and_basic_auth():
         check_timestamp("1000", now=1000 + 3601)
     with pytest.raises(InvalidCredentials):
         check_timestamp("soon", now=0)
-    keyring = parse_keyring("cloudinary://k1:s1@a", "cloudinary://k2:s2@a, cloudinary://k3:s3@b")
+    keyring = Keyring.from_urls(["cloudinary://k1:s1@a", "cloudinary://k2:s2@a", "cloudinary://k3:s3@b"])
     assert keyring.clouds == {"a", "b"} and keyring.find("a", "k2").secret == "s2" and keyring.find("b", "k1") is None
     assert "s1" not in repr(keyring.primary("a"))
     with pytest.raises(ValueError):

@@ -1,3 +1,5 @@
+"""CachedDerivative, the value every cache tier holds, and its one blob format (disk and Redis)."""
+
 from __future__ import annotations
 
 import json

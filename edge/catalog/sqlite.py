@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from functools import lru_cache
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -45,6 +46,7 @@ class SqliteDatabase:
         await connection.execute("PRAGMA journal_mode=WAL")
         await connection.execute("PRAGMA busy_timeout=10000")
         await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.create_function("regexp", 2, _regexp, deterministic=True)  # X REGEXP Y (search)
         return cls(connection)
 
     async def execute(self, sql: str, *args: Any) -> int:
@@ -84,3 +86,12 @@ class SqliteDatabase:
 
     async def close(self) -> None:
         await self._connection.close()
+
+
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _regexp(pattern: str | None, value: str | None) -> bool:
+    return value is not None and pattern is not None and _compiled(pattern).search(value) is not None

@@ -1,57 +1,18 @@
-"""The catalog: one code path over SQLite and PostgreSQL (portable SQL, `$1` placeholders).
+"""The catalog's queries: one code path over SQLite and PostgreSQL (portable SQL, `$1` placeholders).
 
-Migrations are numbered SQL lists applied in one transaction at start-up; concurrent
-starters (several workers, several nodes) serialise on the transaction (SQLite's write
-lock, PostgreSQL's advisory lock).
+The schema and its migrations are in `schema.py`; row <-> model conversion in `rows.py`.
 """
 
 from __future__ import annotations
 
-import base64
-import dataclasses
 import json
 from typing import Any
 
-from edge.catalog.db import Database, Row
+from edge.catalog.db import Database
 from edge.catalog.models import Asset, Derived, NamedTransformation, Page, Revision, UploadPreset
+from edge.catalog.rows import asset_from_json, asset_from_row, asset_to_json, decode_cursor, encode_cursor
+from edge.catalog.schema import MIGRATIONS, migrate  # MIGRATIONS: re-exported for the tests
 from edge.errors import CatalogUnavailable, InvalidParameter
-
-# `{C}` is byte-order collation on PostgreSQL (SQLite's BINARY default is already that), so the
-# order of listings, cursors and prefix ranges is the same on both engines and index-friendly.
-MIGRATIONS: list[list[str]] = [
-    [
-        """CREATE TABLE assets (
-            cloud TEXT NOT NULL, type TEXT NOT NULL, public_id TEXT{C} NOT NULL,
-            asset_id TEXT NOT NULL UNIQUE, version BIGINT NOT NULL, version_id TEXT NOT NULL,
-            format TEXT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, bytes BIGINT NOT NULL,
-            etag TEXT NOT NULL, created_at TEXT NOT NULL, tags TEXT NOT NULL, context TEXT NOT NULL,
-            metadata TEXT NOT NULL, original_filename TEXT NOT NULL, placeholder INTEGER NOT NULL,
-            backup INTEGER NOT NULL,
-            PRIMARY KEY (cloud, type, public_id))""",
-        "CREATE TABLE asset_tags (cloud TEXT NOT NULL, type TEXT NOT NULL, public_id TEXT{C} NOT NULL, tag TEXT{C} NOT NULL,"
-        " PRIMARY KEY (cloud, tag, type, public_id))",
-        "CREATE TABLE asset_context (cloud TEXT NOT NULL, type TEXT NOT NULL, public_id TEXT{C} NOT NULL,"
-        " key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (cloud, key, type, public_id))",
-        "CREATE TABLE derived (cloud TEXT NOT NULL, type TEXT NOT NULL, public_id TEXT NOT NULL,"
-        " transformation TEXT NOT NULL, format TEXT NOT NULL, bytes BIGINT NOT NULL, created_at TEXT NOT NULL,"
-        " PRIMARY KEY (cloud, type, public_id, transformation, format))",
-        "CREATE TABLE revisions (cloud TEXT NOT NULL, asset_id TEXT NOT NULL, version_id TEXT NOT NULL,"
-        " type TEXT NOT NULL, public_id TEXT NOT NULL, version BIGINT NOT NULL, format TEXT NOT NULL,"
-        " bytes BIGINT NOT NULL, width INTEGER NOT NULL, height INTEGER NOT NULL, etag TEXT NOT NULL,"
-        " created_at TEXT NOT NULL, locator TEXT NOT NULL, PRIMARY KEY (cloud, asset_id, version_id))",
-        "CREATE TABLE named_transformations (cloud TEXT NOT NULL, name TEXT NOT NULL, definition TEXT NOT NULL,"
-        " allowed_for_strict INTEGER NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (cloud, name))",
-        "CREATE TABLE upload_presets (cloud TEXT NOT NULL, name TEXT NOT NULL, unsigned INTEGER NOT NULL,"
-        " settings TEXT NOT NULL, PRIMARY KEY (cloud, name))",
-        "CREATE TABLE folders (cloud TEXT NOT NULL, path TEXT NOT NULL, PRIMARY KEY (cloud, path))",
-    ],
-    [
-        # The write journal: an original about to be published with the record that goes with
-        # it. A row outlives its write only if the process died in between (see AssetStore.recover).
-        "CREATE TABLE pending_writes (id TEXT PRIMARY KEY, staged TEXT NOT NULL, asset TEXT NOT NULL,"
-        " created_at TEXT NOT NULL)",
-    ],
-]
 
 _ASSET_COLUMNS = (
     "cloud, type, public_id, asset_id, version, version_id, format, width, height, bytes, etag, created_at,"
@@ -67,17 +28,7 @@ class Catalog:
 
     async def migrate(self) -> int:
         """Apply what is missing; returns the schema version."""
-        async with self.db.transaction() as tx:
-            if tx.dialect == "postgresql":
-                await tx.execute("SELECT pg_advisory_xact_lock(726543)")
-            await tx.execute("CREATE TABLE IF NOT EXISTS edge_schema (version INTEGER NOT NULL)")
-            row = await tx.fetchrow("SELECT max(version) AS version FROM edge_schema")
-            current = (row or {}).get("version") or 0
-            for number, statements in enumerate(MIGRATIONS[current:], start=current + 1):
-                for statement in statements:
-                    await tx.execute(statement.replace("{C}", ' COLLATE "C"' if tx.dialect == "postgresql" else ""))
-                await tx.execute("INSERT INTO edge_schema (version) VALUES ($1)", number)
-            return len(MIGRATIONS)
+        return await migrate(self.db)
 
     async def close(self) -> None:
         await self.db.close()
@@ -88,7 +39,7 @@ class Catalog:
         async with self.db.transaction() as tx:
             await tx.execute(
                 "INSERT INTO pending_writes (id, staged, asset, created_at) VALUES ($1, $2, $3, $4)",
-                write_id, json.dumps(staged), json.dumps(_asset_json(asset)), created_at,
+                write_id, json.dumps(staged), json.dumps(asset_to_json(asset)), created_at,
             )
 
     async def end_write(self, write_id: str, db: Database | None = None) -> None:
@@ -100,7 +51,7 @@ class Catalog:
         rows = await self.db.fetch(
             "SELECT id, staged, asset FROM pending_writes WHERE created_at < $1 ORDER BY created_at", begun_before
         )
-        return [(row["id"], json.loads(row["staged"]), _asset_from_json(json.loads(row["asset"]))) for row in rows]
+        return [(row["id"], json.loads(row["staged"]), asset_from_json(json.loads(row["asset"]))) for row in rows]
 
     async def check(self) -> None:
         """Readiness: one round trip. Any driver failure means not ready."""
@@ -115,7 +66,7 @@ class Catalog:
         row = await (db or self.db).fetchrow(
             f"SELECT {_ASSET_COLUMNS} FROM assets WHERE cloud = $1 AND type = $2 AND public_id = $3", cloud, type_, public_id
         )
-        return _asset(row) if row else None
+        return asset_from_row(row) if row else None
 
     async def locate_asset_id(self, cloud: str, asset_id: str) -> tuple[str, str] | None:
         """(type, public_id) of a live asset, else of its latest backup (a deleted asset keeps its id)."""
@@ -204,7 +155,7 @@ class Catalog:
         if start_at:
             where.append(f"a.created_at >= {arg(start_at)}")
         if cursor:
-            last_type, last_id = _decode_cursor(cursor)
+            last_type, last_id = decode_cursor(cursor)
             op = "<" if descending else ">"
             t, p = arg(last_type), arg(last_id)
             where.append(f"(a.type {op} {t} OR (a.type = {t} AND a.public_id {op} {p}))")
@@ -215,20 +166,20 @@ class Catalog:
             f" WHERE {' AND '.join(where)} ORDER BY a.type {order}, a.public_id {order} LIMIT {arg(limit + 1)}",
             *args,
         )
-        assets = [_asset(r) for r in rows[:limit]]
+        assets = [asset_from_row(r) for r in rows[:limit]]
         more = len(rows) > limit
-        return Page(assets, _encode_cursor(assets[-1].type, assets[-1].public_id) if more and assets else None)
+        return Page(assets, encode_cursor(assets[-1].type, assets[-1].public_id) if more and assets else None)
 
     async def tags(self, cloud: str, prefix: str = "", max_results: int = 10, cursor: str | None = None) -> tuple[list[str], str | None]:
         limit = max(1, min(max_results, MAX_RESULTS))
-        after = _decode_cursor(cursor)[1] if cursor else ""
+        after = decode_cursor(cursor)[1] if cursor else ""
         rows = await self.db.fetch(
             "SELECT DISTINCT tag FROM asset_tags WHERE cloud = $1 AND substr(tag, 1, $2) = $3 AND tag > $4"
             " ORDER BY tag LIMIT $5",
             cloud, len(prefix), prefix, after, limit + 1,
         )
         names = [r["tag"] for r in rows[:limit]]
-        return names, _encode_cursor("tag", names[-1]) if len(rows) > limit else None
+        return names, encode_cursor("tag", names[-1]) if len(rows) > limit else None
 
     async def usage(self, cloud: str) -> tuple[int, int, int]:
         """(assets, stored bytes, derived count)."""
@@ -367,28 +318,6 @@ class Catalog:
         return await self.db.execute("DELETE FROM upload_presets WHERE cloud = $1 AND name = $2", cloud, name) > 0
 
 
-def _asset(row: Row) -> Asset:
-    return Asset(
-        cloud=row["cloud"], type=row["type"], public_id=row["public_id"], asset_id=row["asset_id"],
-        version=int(row["version"]), version_id=row["version_id"], format=row["format"], width=int(row["width"]),
-        height=int(row["height"]), bytes=int(row["bytes"]), etag=row["etag"], created_at=row["created_at"],
-        tags=tuple(json.loads(row["tags"])), context=json.loads(row["context"]), metadata=json.loads(row["metadata"]),
-        original_filename=row["original_filename"], placeholder=bool(row["placeholder"]), backup=bool(row["backup"]),
-    )
-
-
-def _encode_cursor(type_: str, public_id: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps([type_, public_id]).encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[str, str]:
-    try:
-        type_, public_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return str(type_), str(public_id)
-    except (ValueError, TypeError):
-        raise InvalidParameter("Invalid next_cursor") from None
-
-
 async def open_catalog(url: str) -> Catalog:
     """sqlite:/// or postgresql:// -> a migrated Catalog."""
     if url.startswith("sqlite:///"):
@@ -402,11 +331,3 @@ async def open_catalog(url: str) -> Catalog:
     catalog = Catalog(db)
     await catalog.migrate()
     return catalog
-
-
-def _asset_json(asset: Asset) -> dict[str, Any]:
-    return dataclasses.asdict(asset)
-
-
-def _asset_from_json(data: dict[str, Any]) -> Asset:
-    return Asset(**{**data, "tags": tuple(data.get("tags", ()))})

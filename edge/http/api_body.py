@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import BodyPartReader, web
 
 from edge.errors import InvalidParameter, SourceTooLarge
+from edge.services.accounts_live import note_call_params
 from edge.services.upload import FileInput
 
 _CHUNK = 256 * 1024
@@ -50,6 +51,7 @@ async def read_params(request: web.Request, max_bytes: int) -> tuple[dict[str, A
                 _add(params, key, value)
     if "file" in params and isinstance(params["file"], str):
         file = FileInput(text=params.pop("file"))
+    note_call_params(params)  # the names the audit log may record (allow-listed, never a secret)
     return params, file
 
 

@@ -1,13 +1,11 @@
-"""Typed application state."""
+"""Typed application state the HTTP handlers read: services and settings, never a store or a cache
+(those are wired in `edge.app`; edge.http reaches them only through services)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from edge.cache.redis import RedisTier
-from edge.cache.tiered import TieredCache
 from edge.metrics import Metrics
-from edge.origins.base import OriginStore
 from edge.services.admin import Admin
 from edge.services.chunks import ChunkedUploads
 from edge.services.credentials import Credentials
@@ -22,12 +20,9 @@ from edge.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", Metrics)
-ORIGINS = web.AppKey("origins", OriginStore)
-CACHE = web.AppKey("cache", TieredCache)
 POOL = web.AppKey("pool", RenderPool)
 DELIVERY = web.AppKey("delivery", Delivery)
 CACHE_CONTROL = web.AppKey("cache_control", dict)  # versioned URL? -> Cache-Control value
-REDIS = web.AppKey("redis", RedisTier)  # only when EDGE_REDIS_URL is set
 DRAINING = web.AppKey("draining", list)  # non-empty once SIGTERM arrived: /readyz fails
 CREDENTIALS = web.AppKey("credentials", Credentials)
 UPLOADS = web.AppKey("uploads", Uploads)

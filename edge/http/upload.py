@@ -11,6 +11,49 @@ from edge.services.edits import AssetEdits
 from edge.services.intake import FileInput
 from edge.services.raw_upload import RawUploads
 
+UPLOAD_PATH = "/v1_1/{cloud}/{resource_type}/{action}"
+_CORS_ROUTES = frozenset({"upload", "upload_preflight"})
+# What a browser may send cross-origin: the widget's chunk headers (the SDK's upload_large protocol).
+_CORS_REQUEST_HEADERS = "Content-Range, X-Unique-Upload-Id, X-Requested-With"
+
+
+def add_cors(app: web.Application) -> None:
+    """CORS for the Upload API, as Cloudinary answers it: any origin by default (the credentials
+    are a signature or an unsigned preset inside the request, never a cookie, so no
+    Allow-Credentials), or only the origins in EDGE_API_CORS_ORIGINS."""
+    listed = app[SETTINGS].api.cors_origins  # checked at start-up (settings.web_origins)
+    any_origin = "*" in listed
+
+    def allowed(request: web.Request) -> str | None:
+        origin = request.headers.get("Origin")
+        if origin is None:
+            return None
+        return "*" if any_origin else origin if origin in listed else None
+
+    async def preflight(request: web.Request) -> web.Response:
+        headers = {"Vary": "Origin"} if not any_origin else {}
+        if (origin := allowed(request)) is not None:
+            headers |= {
+                "Access-Control-Allow-Origin": origin,
+                "Access-Control-Allow-Methods": "POST, OPTIONS",
+                "Access-Control-Allow-Headers": _CORS_REQUEST_HEADERS,
+                "Access-Control-Max-Age": "600",
+            }
+        return web.Response(status=204, headers=headers)
+
+    async def on_prepare(request: web.Request, response: web.StreamResponse) -> None:
+        # Every response, errors from the middleware included: cheap to leave for non-CORS requests.
+        if "Origin" not in request.headers or request.match_info.route.name not in _CORS_ROUTES:
+            return
+        if (origin := allowed(request)) is not None:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Expose-Headers"] = "X-Cld-Error, X-Request-Id"
+        if not any_origin:
+            response.headers["Vary"] = "Origin"
+
+    app.router.add_route("OPTIONS", UPLOAD_PATH, preflight, name="upload_preflight")
+    app.on_response_prepare.append(on_prepare)
+
 
 async def action(request: web.Request) -> web.Response:
     cloud, name = request.match_info["cloud"], request.match_info["action"]

@@ -59,17 +59,6 @@ def numeric_ipv4(host: str) -> str | None:
         return None
 
 
-def parse_lifted(text: str) -> frozenset[tuple[str, int]]:
-    """`127.0.0.1:8081,[::1]:9000` -> {("127.0.0.1", 8081), ("::1", 9000)}; raises ValueError."""
-    pairs = set()
-    for item in (i.strip() for i in text.replace(",", " ").split() if i.strip()):
-        host, sep, port = item.rpartition(":")
-        if not sep or not port.isdigit():
-            raise ValueError(f"expected address:port, got {item!r}")
-        pairs.add((str(ipaddress.ip_address(host.strip("[]"))), int(port)))
-    return frozenset(pairs)
-
-
 class GuardedResolver(AbstractResolver):
     def __init__(self, lifted: frozenset[tuple[str, int]] = frozenset()) -> None:
         self._inner = aiohttp.ThreadedResolver()

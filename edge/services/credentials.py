@@ -35,6 +35,9 @@ class Credentials:
         # cloud (or "*") -> hex key of token authentication (the SDK's auth_token "key").
         self.token_keys: Mapping[str, str] = dict(token_keys or {})
         self._clock = clock
+        # Per-key permissions and the audit's "who" (LiveKeyring.admit, edge/services/accounts_live.py):
+        # called with every accepted key (and the signed params); raises to refuse it. None: all may.
+        self.admit: Callable[[ApiKey, Mapping[str, ParamValue]], None] | None = None
 
     def known_cloud(self, cloud: str) -> None:
         if cloud not in self.keyring.clouds:
@@ -54,10 +57,10 @@ class Credentials:
             raise InvalidCredentials("Missing required parameter - signature")
         check_timestamp(_text(params.get("timestamp")), self._clock())
         if verify_api_signature(params, signature, api_key.secret):
-            return api_key
+            return self._admitted(api_key, params)
         excluded = tuple(exclude)
         if excluded and verify_api_signature(params, signature, api_key.secret, excluded):
-            return api_key
+            return self._admitted(api_key, params)
         # As Cloudinary does: the string we signed helps the caller find their mistake (it holds no secret).
         raise InvalidCredentials(f"Invalid Signature {signature}. String to sign - '{string_to_sign(params)}'.")
 
@@ -71,6 +74,11 @@ class Credentials:
             raise InvalidCredentials(f"Unknown API key {pair[0]}")
         if not hmac.compare_digest(api_key.secret.encode(), pair[1].encode()):
             raise InvalidCredentials("Invalid api_key or api_secret")
+        return self._admitted(api_key)
+
+    def _admitted(self, api_key: ApiKey, params: Mapping[str, ParamValue] | None = None) -> ApiKey:
+        if self.admit is not None:
+            self.admit(api_key, params or {})
         return api_key
 
     async def check_delivery(

@@ -317,16 +317,16 @@ def test_webhook_is_signed_retried_and_not_blocking(sdk):
         receiver.shutdown()
 
 
-def _edge(*args: str, port: int) -> subprocess.CompletedProcess:
+def _edge(*args: str, port: int, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EDGE_")}
     env["CLOUDINARY_URL"] = f"cloudinary://{KEY}:{SECRET}@{CLOUD}"
     return subprocess.run([sys.executable, "-m", "edge", *args, *(["--url", f"http://127.0.0.1:{port}"] if args[0] != "keys" else [])],
-                          env=env, capture_output=True, text=True, timeout=60)
+                          env=env, capture_output=True, text=True, timeout=60, cwd=cwd)
 
 
 def test_cli_keys_upload_and_resumable_import(sdk, tmp_path):
     _, port = sdk
-    keys = _edge("keys", "new", port=port)
+    keys = _edge("keys", "new", port=port, cwd=tmp_path)  # stored in the catalog under tmp_path/var
     assert keys.returncode == 0 and keys.stdout.startswith("cloudinary://") and keys.stdout.strip().endswith(f"@{CLOUD}")
     single = tmp_path / "single.png"
     single.write_bytes(solid_png(RED))

@@ -22,9 +22,12 @@ def geometry(width: int = 400, height: int = 300) -> pyvips.Image:
     return top.join(bottom, "vertical").copy(interpretation="srgb")
 
 
-def solid_png(colour: tuple[int, int, int], width: int = 64, height: int = 48) -> bytes:
-    """One flat colour."""
-    return (pyvips.Image.black(width, height) + list(colour)).cast("uchar").copy(interpretation="srgb").pngsave_buffer()
+def solid_png(colour: tuple[int, int, int], width: int = 64, height: int = 48, alpha: int | None = None) -> bytes:
+    """One flat colour (with a flat alpha band when `alpha` is given)."""
+    image = (pyvips.Image.black(width, height) + list(colour)).cast("uchar").copy(interpretation="srgb")
+    if alpha is not None:
+        image = image.bandjoin(alpha)
+    return image.pngsave_buffer()
 
 
 def geometry_png(width: int = 400, height: int = 300) -> bytes:

@@ -12,7 +12,7 @@ from edge.imaging import runtime
 from edge.imaging.encode import OutputSpec
 from edge.imaging.limits import Limits
 from edge.imaging.render import render
-from tests.helpers.images import decode, pixel
+from tests.helpers.images import decode, pixel, solid_png
 
 runtime.configure()
 
@@ -23,7 +23,7 @@ PRIMARIES = {
 
 
 def flat(colour) -> bytes:
-    return (pyvips.Image.black(32, 24) + list(colour)).cast("uchar").copy(interpretation="srgb").pngsave_buffer()
+    return solid_png(colour, 32, 24)
 
 
 def rendered(text: str, colour) -> tuple[int, int, int]:

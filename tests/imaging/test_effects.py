@@ -17,13 +17,10 @@ import itertools
 
 from tests.golden import COLOUR_THRESHOLD, THRESHOLD, Signature, assert_matches, case_file, colour_distance, differs, distance, phash
 from tests.helpers.images import BLUE, GREEN, RED, YELLOW, decode, geometry, geometry_png, near, pixel, with_alpha_png
+from tests.helpers.images import solid_png as flat
 
 runtime.configure()
 GEOMETRY = geometry_png()  # 400x300: red | green / blue | yellow
-
-
-def flat(colour, width=64, height=48) -> bytes:
-    return (pyvips.Image.black(width, height) + list(colour)).cast("uchar").copy(interpretation="srgb").pngsave_buffer()
 
 
 @functools.cache

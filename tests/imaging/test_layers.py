@@ -10,17 +10,14 @@ from edge.imaging import runtime
 from edge.imaging.encode import OutputSpec
 from edge.imaging.limits import Limits
 from edge.imaging.render import render
-from tests.helpers.images import BLUE, GREEN, RED, YELLOW, decode, geometry_png, near, pixel, with_alpha_png
+from tests.helpers.images import BLUE, GREEN, RED, YELLOW, decode, geometry_png, near, pixel, solid_png, with_alpha_png
 
 runtime.configure()
 GEOMETRY = geometry_png()  # 400x300: red | green / blue | yellow
 
 
 def square(colour, size=40, alpha=None) -> bytes:
-    image = (pyvips.Image.black(size, size) + list(colour)).cast("uchar").copy(interpretation="srgb")
-    if alpha is not None:
-        image = image.bandjoin(alpha)
-    return image.pngsave_buffer()
+    return solid_png(colour, size, size, alpha)
 
 
 LAYERS = {"marks/white": square((255, 255, 255)), "marks/black": square((0, 0, 0)), "half": with_alpha_png(40, 20),

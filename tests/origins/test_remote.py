@@ -85,15 +85,6 @@ def test_numeric_spellings(host, address):
     assert numeric_ipv4(host) == address
 
 
-def test_lifted_pairs_are_exact():
-    from edge.origins.remote import parse_lifted
-
-    assert parse_lifted("127.0.0.1:8081, [::1]:9000") == {("127.0.0.1", 8081), ("::1", 9000)}
-    for bad in ("127.0.0.1", "localhost:80", "127.0.0.1:x"):
-        with pytest.raises(ValueError):
-            parse_lifted(bad)
-
-
 async def test_a_lifted_address_opens_for_its_port_only(image_server):
     fetcher = RemoteFetcher(5, lifted=frozenset({("127.0.0.1", image_server.port)}))
     await fetcher.open()

@@ -310,7 +310,8 @@ async def test_write_errors_are_translated_and_counted(s3_settings, aws_credenti
 
 async def test_a_failed_record_write_leaves_nothing_in_the_bucket(client_for, s3_settings, bucket, moto_url):
     from edge.catalog.models import Asset
-    from edge.http.keys import ORIGINS, UPLOADS
+    from edge.app import ORIGINS
+    from edge.http.keys import UPLOADS
     from edge.services.assets import AssetStore, Stored
     from tests.helpers.catalogs import CrashingCatalog
 

@@ -31,7 +31,7 @@ from edge.services.render_pool import RenderPool
 from edge.services.strict import StrictTransformations
 from edge.services.upload import Uploads
 from edge.services.webhooks import Notifier
-from edge.signing import parse_keyring
+from edge.signing import Keyring
 from tests.helpers.api import SECRET
 
 
@@ -65,7 +65,7 @@ async def services(tmp_path: Path) -> AsyncIterator[Services]:
     cache = TieredCache(MemoryCache(50_000_000), None, 10_000_000)
     named = NamedTransformations(catalog)
     strict = StrictTransformations(frozenset({"demo"}), catalog, named)
-    credentials = Credentials(parse_keyring(f"cloudinary://edge:{SECRET}@demo", ""), strict)
+    credentials = Credentials(Keyring.from_urls([f"cloudinary://edge:{SECRET}@demo"]), strict)
     delivery = Delivery("demo", origins, cache, pool, DeliveryLimits(Limits(), 50_000_000, 10.0), metrics,
                         clouds=credentials.keyring.clouds, named_lookup=named.lookup)
     store = AssetStore(catalog, origins, delivery, 50_000_000)

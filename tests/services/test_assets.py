@@ -8,7 +8,8 @@ import pytest
 
 from edge.catalog.models import Asset
 from edge.errors import ResourceNotFound
-from edge.http.keys import ORIGINS, UPLOADS
+from edge.app import ORIGINS
+from edge.http.keys import UPLOADS
 from edge.services.assets import AssetStore, Stored, parse_context
 from tests.helpers.catalogs import CrashingCatalog
 from tests.helpers.images import geometry_png
