@@ -3,7 +3,8 @@ test runs on the embedded default and on the production profile (see helpers.ser
 
 Two product environments: `demo` (CLOUDINARY_URL, key `key`, secret `secret`; geometry.png and
 folder/geometry.png in the store, and the samples) and `shop` (EDGE_API_KEYS: a current key
-and a rotated old one, for the Upload and Admin API tests)."""
+and a rotated old one, for the Upload and Admin API tests), and `finder` (two keys, for the Search
+API tests)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import pytest
 
 from tests.helpers.images import geometry_png
 from tests.helpers.servers import (
-    PROFILES, SHOP, SHOP_KEY, SHOP_OLD_KEY, SHOP_OLD_SECRET, SHOP_SECRET, Deployment, deployment,
+    FINDER, FINDER_KEY, FINDER_OTHER_KEY, FINDER_OTHER_SECRET, FINDER_SECRET, PROFILES, SHOP, SHOP_KEY, SHOP_OLD_KEY,
+    SHOP_OLD_SECRET, SHOP_SECRET, Deployment, deployment,
 )
 
 
@@ -37,7 +39,11 @@ def server(request, tmp_path_factory) -> Iterator[Deployment]:
     else:
         options = {"args": ("--samples",)}
     environ = {
-        "EDGE_API_KEYS": f"cloudinary://{SHOP_KEY}:{SHOP_SECRET}@{SHOP},cloudinary://{SHOP_OLD_KEY}:{SHOP_OLD_SECRET}@{SHOP}",
+        "EDGE_API_KEYS": ",".join([
+            f"cloudinary://{SHOP_KEY}:{SHOP_SECRET}@{SHOP}", f"cloudinary://{SHOP_OLD_KEY}:{SHOP_OLD_SECRET}@{SHOP}",
+            f"cloudinary://{FINDER_KEY}:{FINDER_SECRET}@{FINDER}",
+            f"cloudinary://{FINDER_OTHER_KEY}:{FINDER_OTHER_SECRET}@{FINDER}",
+        ]),
         "EDGE_API_WEBHOOK_ATTEMPTS": "3",
     }
     with deployment(profile, root, environ, files=files, **options) as running:

@@ -137,6 +137,9 @@ PROFILES = ("embedded", "production")
 # The second product environment of the e2e server (the first is `demo`, key `key`, secret `secret`).
 SHOP, SHOP_KEY, SHOP_SECRET = "shop", "123456789012345", "s3cr3t-Secret_value"
 SHOP_OLD_KEY, SHOP_OLD_SECRET = "987654321098765", "rotated-old-secret"
+# The third, for the Search API tests (two keys).
+FINDER, FINDER_KEY, FINDER_SECRET = "finder", "111222333444555", "search-Secret_value"
+FINDER_OTHER_KEY, FINDER_OTHER_SECRET = "555444333222111", "second-secret"
 
 
 class Originals:
