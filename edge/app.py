@@ -300,12 +300,20 @@ async def delivery_service(app: web.Application) -> AsyncIterator[None]:
         named_lookup=app[_NAMED].lookup,
         asset_metadata=_metadata_lookup(catalog),
         remote=remote,
-        recent_seconds=_origin_trust_seconds(settings),
+        recent_seconds=_memo_seconds(settings, app.get(REDIS) is not None),
         cluster=cluster,
     )
     app[RAW] = RawFiles(app[ORIGINS], settings.limits.max_source_bytes)
     app[LISTS] = TagLists(catalog, settings.lists.clouds, settings.lists.max_age_seconds)
     yield
+
+
+def _memo_seconds(settings: Settings, shared: bool) -> float:
+    """How long delivery remembers a URL's answer: as long as a lookup is trusted, when every
+    change reaches this process at once (one process, or Redis's messages). Several processes
+    without Redis learn of a change only when their own lookup expires: a memo on top of that
+    would double the delay."""
+    return _origin_trust_seconds(settings) if shared or settings.processes == 1 else 0.0
 
 
 def _origin_trust_seconds(settings: Settings) -> float:

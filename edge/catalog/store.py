@@ -46,8 +46,11 @@ class Catalog:
         """In the record's own transaction when the write succeeds."""
         await (db or self.db).execute("DELETE FROM pending_writes WHERE id = $1", write_id)
 
-    async def pending_writes(self) -> list[tuple[str, dict[str, Any], Asset]]:
-        rows = await self.db.fetch("SELECT id, staged, asset FROM pending_writes ORDER BY created_at")
+    async def pending_writes(self, begun_before: str = "9999") -> list[tuple[str, dict[str, Any], Asset]]:
+        """The writes begun before `begun_before` (an ISO time) that no commit has ended."""
+        rows = await self.db.fetch(
+            "SELECT id, staged, asset FROM pending_writes WHERE created_at < $1 ORDER BY created_at", begun_before
+        )
         return [(row["id"], json.loads(row["staged"]), asset_from_json(json.loads(row["asset"]))) for row in rows]
 
     async def check(self) -> None:

@@ -150,6 +150,8 @@ class Cluster:
         if message.get("definitions"):
             for reload in self.on_definitions:
                 await reload(cloud)
+            for forget in self.on_invalidate:  # a remembered answer may have used the old definition
+                forget()
             return
         self.origins.forget(cloud, public_id)
         for forget in self.on_invalidate:
