@@ -100,7 +100,7 @@ def test_a_worker_that_dies_at_start_every_time_makes_the_node_exit_non_zero(tmp
                                         "EDGE_DATABASE_URL": f"sqlite:///{tmp_path / 'edge.db'}"}, workers=2)
     try:
         start = time.monotonic()
-        code = node.process.wait(timeout=30)
+        code = node.process.wait(timeout=90)
         took = time.monotonic() - start
     except subprocess.TimeoutExpired:
         node.stop()
@@ -108,7 +108,9 @@ def test_a_worker_that_dies_at_start_every_time_makes_the_node_exit_non_zero(tmp
     node.stop()
     log = node.logfile.read_text()
     assert code == 1, log
-    assert took < 20
+    # About 4 s on a quiet machine; each restart pays a worker's start-up, which a loaded 2-core
+    # CI machine stretches several-fold: the bound is that it gives up, not how fast.
+    assert took < 60
     assert "the node cannot keep its workers up" in log and "NotADirectoryError" in log
     assert "restarting it in 0.25 s" in log  # backoff: a worker that keeps dying waits longer each time
 
