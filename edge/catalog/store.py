@@ -51,11 +51,12 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE pending_writes (id TEXT PRIMARY KEY, staged TEXT NOT NULL, asset TEXT NOT NULL,"
         " created_at TEXT NOT NULL)",
     ],
+    ["ALTER TABLE assets ADD COLUMN coordinates TEXT NOT NULL DEFAULT '[]'"],  # custom_coordinates, JSON
 ]
 
 _ASSET_COLUMNS = (
     "cloud, type, public_id, asset_id, version, version_id, format, width, height, bytes, etag, created_at,"
-    " tags, context, metadata, original_filename, placeholder, backup"
+    " tags, context, metadata, original_filename, placeholder, backup, coordinates"
 )
 MAX_RESULTS = 500
 _LAST_CHAR = "\U0010ffff"
@@ -136,15 +137,17 @@ class Catalog:
             return
         key = (asset.cloud, asset.type, asset.public_id)
         await db.execute(
-            f"INSERT INTO assets ({_ASSET_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)"
+            f"INSERT INTO assets ({_ASSET_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)"
             " ON CONFLICT (cloud, type, public_id) DO UPDATE SET asset_id = excluded.asset_id, version = excluded.version,"
             " version_id = excluded.version_id, format = excluded.format, width = excluded.width,"
             " height = excluded.height, bytes = excluded.bytes, etag = excluded.etag, created_at = excluded.created_at,"
             " tags = excluded.tags, context = excluded.context, metadata = excluded.metadata,"
-            " original_filename = excluded.original_filename, placeholder = excluded.placeholder, backup = excluded.backup",
+            " original_filename = excluded.original_filename, placeholder = excluded.placeholder, backup = excluded.backup,"
+            " coordinates = excluded.coordinates",
             *key, asset.asset_id, asset.version, asset.version_id, asset.format, asset.width, asset.height,
             asset.bytes, asset.etag, asset.created_at, json.dumps(list(asset.tags)), json.dumps(asset.context),
             json.dumps(asset.metadata), asset.original_filename, int(asset.placeholder), int(asset.backup),
+            json.dumps([list(box) for box in asset.coordinates]),
         )
         await db.execute("DELETE FROM asset_tags WHERE cloud = $1 AND type = $2 AND public_id = $3", *key)
         for tag in dict.fromkeys(asset.tags):
@@ -371,6 +374,7 @@ def _asset(row: Row) -> Asset:
         height=int(row["height"]), bytes=int(row["bytes"]), etag=row["etag"], created_at=row["created_at"],
         tags=tuple(json.loads(row["tags"])), context=json.loads(row["context"]), metadata=json.loads(row["metadata"]),
         original_filename=row["original_filename"], placeholder=bool(row["placeholder"]), backup=bool(row["backup"]),
+        coordinates=tuple(tuple(box) for box in json.loads(row["coordinates"])),
     )
 
 
@@ -406,4 +410,5 @@ def _asset_json(asset: Asset) -> dict[str, Any]:
 
 
 def _asset_from_json(data: dict[str, Any]) -> Asset:
-    return Asset(**{**data, "tags": tuple(data.get("tags", ()))})
+    return Asset(**{**data, "tags": tuple(data.get("tags", ())),
+                    "coordinates": tuple(tuple(box) for box in data.get("coordinates", ()))})
