@@ -176,7 +176,10 @@ def analyse(samples: list[Sample], timeline: Timeline, rate: float) -> list[dict
         in_flight = []
         killed = phase["killed"]
         if killed:
-            in_flight = [s for s in errors if s.node == killed["node"] and s.started <= killed["t"] <= s.started + s.seconds + 0.05]
+            # in flight on the killed worker, or sent on a kept-alive connection to it before the
+            # client saw it close (a proxy would retry those; aiohttp's client does not)
+            in_flight = [s for s in errors if s.node == killed["node"] and s.started <= killed["t"] + 1.0
+                         and s.started + s.seconds >= killed["t"] - 0.05 and _connection_error(s.error)]
         recovered = None
         if phase["fault_end"] is not None:
             t = phase["fault_end"]
@@ -199,9 +202,14 @@ def analyse(samples: list[Sample], timeline: Timeline, rate: float) -> list[dict
     return out
 
 
+def _connection_error(error: str | None) -> bool:
+    return bool(error) and any(name in error for name in ("ServerDisconnected", "ClientOSError", "ClientConnector",
+                                                          "ClientPayloadError", "ServerConnectionError"))
+
+
 def markdown(report: dict[str, Any]) -> str:
     lines = [f"Chaos: {report['title']}", "",
-             "| phase | requests | unexpected | of which in flight on the killed process | fault lasted s | whole again after s | p50 ms | p99 ms |",
+             "| phase | requests | unexpected | of which in flight on (or kept-alive to) the killed process | fault lasted s | whole again after s | p50 ms | p99 ms |",
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for p in report["phases"]:
         lines.append(f"| {p['phase']} | {p['requests']} | {p['unexpected']} | {p['in_flight_on_killed_process']} "
