@@ -311,6 +311,7 @@ def main() -> None:
                 node.stop()
             for node in nodes:
                 log = (node.workdir / "edge.log").read_text(errors="replace")
+                (out / f"{node.name}.log").write_text(log)  # the whole log, tracebacks included (not committed)
                 report.setdefault("log_errors", {})[node.name] = [
                     line[:300] for line in log.splitlines() if "Traceback" in line or " 500" in line or "ERROR" in line][:40]
     finally:

@@ -434,7 +434,7 @@ async def open_loop(workload: Workload, session: aiohttp.ClientSession, router: 
         next_at += rng.expovariate(rate)
         kind = workload.pick()
         if len(tasks) >= max_in_flight:
-            samples.append(Sample(now - t0, kind, 0.0, "client: backlog (too many in flight)"))
+            samples.append(Sample(now - t0, kind, 0.0, "client: backlog (not sent: 256 in flight already)"))
             continue
         task = asyncio.create_task(one(kind, router.pick()))
         tasks.add(task)
@@ -452,6 +452,7 @@ class Sampler:
         self.t0 = t0
         self.period = period
         self.rows: list[dict[str, Any]] = []  # {t, process, pid, rss_mb, fds, cpu_s}
+        self.tiers: list[dict[str, Any]] = []  # {t, node, memory_tier_mb}
         self.client = psutil.Process()
 
     def sample(self) -> None:
@@ -477,6 +478,15 @@ class Sampler:
                     self.rows.append({"t": t, "process": name, "pid": pid, "rss_mb": process.memory_info().rss / 2**20,
                                       "fds": process.num_fds(), "cpu_s": cpu.user + cpu.system})
             except psutil.NoSuchProcess:
+                pass
+        for node in self.nodes:  # what the memory tier holds, as the worker a scrape lands on says
+            try:
+                with urllib.request.urlopen(node.base + "/metrics", timeout=2) as r:
+                    text = r.read().decode()
+                held = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                           if line.startswith('edge_cache_bytes{tier="memory"}'))
+                self.tiers.append({"t": t, "node": node.name, "memory_tier_mb": held / 2**20})
+            except (OSError, ValueError):
                 pass
         cpu = self.client.cpu_times()
         self.rows.append({"t": t, "process": "client", "pid": self.client.pid,
@@ -535,7 +545,8 @@ def per_minute(samples: list[Sample], start: float, minutes: int) -> list[dict[s
     for m in range(minutes):
         window = [s for s in samples if start + 60 * m <= s.started < start + 60 * (m + 1)]
         ok = [s.seconds for s in window if s.error is None]
-        rows.append({"minute": m + 1, "requests": len(window), "rps": len(window) / 60,
+        sent = [s for s in window if not (s.error or "").startswith("client: backlog")]
+        rows.append({"minute": m + 1, "requests": len(window), "rps": len(window) / 60, "answered_rps": len(sent) / 60,
                      "p50_ms": pct(ok, 0.5) * 1000, "p99_ms": pct(ok, 0.99) * 1000,
                      "errors": sum(1 for s in window if s.error)})
     return rows
@@ -608,11 +619,12 @@ def plot(path: Path, samples: list[Sample], rows: list[dict[str, Any]], start: f
 
 def markdown(report: dict[str, Any]) -> str:
     lines = [f"Soak: {report['title']}", "",
-             "| minute | req/s | p50 ms | p99 ms | unexpected | client CPU % | server CPU % |",
-             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+             "| minute | offered req/s | sent req/s | p50 ms | p99 ms | unexpected | client CPU % | server CPU % | memory tier MB (a worker) |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for row in report["minutes"]:
-        lines.append(f"| {row['minute']} | {row['rps']:.1f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {row['errors']} "
-                     f"| {row.get('client_cpu_pct', float('nan')):.0f} | {row.get('server_cpu_pct', float('nan')):.0f} |")
+        lines.append(f"| {row['minute']} | {row['rps']:.1f} | {row.get('answered_rps', row['rps'] - row['errors'] / 60):.1f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {row['errors']} "
+                     f"| {row.get('client_cpu_pct', float('nan')):.0f} | {row.get('server_cpu_pct', float('nan')):.0f} "
+                     f"| {'-' if row.get('memory_tier_mb') is None else format(row['memory_tier_mb'], '.0f')} |")
     lines += ["", "| process | RSS MB per minute | slope after warm-up MB/min | fds first/last/max |",
               "| --- | --- | ---: | --- |"]
     for name, proc in report["processes"].items():
@@ -653,6 +665,10 @@ def summarise(title: str, samples: list[Sample], sampler: Sampler, start: float,
     client, server = cpu_by_minute(sampler.rows, start, minutes)
     for row, c, s in zip(rows, client, server):
         row["client_cpu_pct"], row["server_cpu_pct"] = c, s
+    for row in rows:
+        held = [r["memory_tier_mb"] for r in sampler.tiers
+                if start + 60 * (row["minute"] - 1) <= r["t"] < start + 60 * row["minute"]]
+        row["memory_tier_mb"] = held[-1] if held else None
     return {
         "title": title, **extra, "minutes": rows,
         "processes": rss_table(sampler.rows, start, minutes, warmup_minutes),
