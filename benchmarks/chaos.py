@@ -242,14 +242,11 @@ async def chaos(args: argparse.Namespace, a: Node, b: Node, redis: PrivateRedis,
         print(f"capacity {capacity:.1f} req/s over both nodes; offering {rate:.1f} req/s", flush=True)
         t0 = time.monotonic()
         breaking = asyncio.create_task(faults(args, a, b, redis, proxy, timeline, t0))
-        load = asyncio.create_task(open_loop(workload, session, router, rate, 10 ** 6, samples, t0))
+        stop = asyncio.Event()
+        load = asyncio.create_task(open_loop(workload, session, router, rate, 10 ** 6, samples, t0, stop=stop))
         await breaking
-        load.cancel()
-        try:
-            await load
-        except asyncio.CancelledError:
-            pass
-        await asyncio.sleep(2)  # the requests still in flight finish or time out on their own tasks
+        stop.set()
+        await load  # and every request still in flight: an overwrite answered later must count
         uploads = await check_uploads(workload, session, [a.base, b.base])
         async with session.get(a.base + "/metrics") as r:
             text = await r.text()
@@ -260,8 +257,12 @@ async def chaos(args: argparse.Namespace, a: Node, b: Node, redis: PrivateRedis,
     model = next((line.split(":", 1)[1].strip() for line in cpu.splitlines() if line.startswith("Model name")), "?")
     title = (f"2 nodes x `edge serve --workers 2`, S3 (moto) through a proxy, private Redis, PostgreSQL catalog; "
              f"{model}, {os.cpu_count()} cores shared with other developers; capacity {capacity:.0f} req/s, offered {rate:.0f} req/s")
+    wall = time.time() - (time.monotonic() - t0)  # wall-clock time of t0, to find answers in the node logs
+    unexpected = [{"at": time.strftime("%H:%M:%S", time.gmtime(wall + s.started)) + f".{int((wall + s.started) % 1 * 1000):03d}",
+                   "t": round(s.started, 3), "seconds": round(s.seconds, 3), "node": s.node, "error": s.error}
+                  for s in samples if s.error and not s.error.startswith("client: backlog")]
     return {"title": title, "capacity_rps": capacity, "offered_rps": rate, "phases": analyse(samples, timeline, rate),
-            "uploads": uploads, "restarts": restarts}
+            "uploads": uploads, "restarts": restarts, "unexpected": unexpected[:500]}
 
 
 def main() -> None:

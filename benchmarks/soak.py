@@ -411,7 +411,7 @@ async def measure_capacity(workload: Workload, session: aiohttp.ClientSession, r
 
 async def open_loop(workload: Workload, session: aiohttp.ClientSession, router: Router, rate: float,
                     seconds: float, samples: list[Sample], t0: float, max_in_flight: int = 256,
-                    on_tick=None) -> None:  # type: ignore[no-untyped-def]
+                    on_tick=None, stop: asyncio.Event | None = None) -> None:  # type: ignore[no-untyped-def]
     """Starts requests on a Poisson clock at `rate`/s for `seconds`, whatever the answers do
     (open loop: a slow server does not slow the offered load). Beyond `max_in_flight` a request
     is not sent and counted as `client: backlog`."""
@@ -425,7 +425,7 @@ async def open_loop(workload: Workload, session: aiohttp.ClientSession, router: 
         error = await workload.one(session, node.base, kind)
         samples.append(Sample(started - t0, kind, time.monotonic() - started, error, node.name))
 
-    while (now := time.monotonic()) < end:
+    while (now := time.monotonic()) < end and not (stop is not None and stop.is_set()):
         if on_tick is not None:
             on_tick(now - t0)
         if now < next_at:
@@ -439,7 +439,7 @@ async def open_loop(workload: Workload, session: aiohttp.ClientSession, router: 
         task = asyncio.create_task(one(kind, router.pick()))
         tasks.add(task)
         task.add_done_callback(tasks.discard)
-    if tasks:
+    if tasks:  # every answer is in before anyone checks what was acknowledged
         await asyncio.wait(tasks, timeout=120)
 
 
