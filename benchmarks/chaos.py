@@ -171,7 +171,8 @@ def analyse(samples: list[Sample], timeline: Timeline, rate: float) -> list[dict
     base_p50 = pct([s.seconds for s in samples if baseline["start"] <= s.started < baseline["end"] and not s.error], 0.5)
     out = []
     for phase in timeline.phases:
-        inside = [s for s in samples if phase["start"] <= s.started < phase["end"]]
+        # a request belongs to the phase its answer came in (one sent just before a fault fails in it)
+        inside = [s for s in samples if phase["start"] <= s.started + s.seconds < phase["end"]]
         errors = [s for s in inside if s.error]
         in_flight = []
         killed = phase["killed"]
