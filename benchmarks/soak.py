@@ -565,7 +565,9 @@ def rss_table(rows: list[dict[str, Any]], start: float, minutes: int, warmup_min
         for m in range(minutes):
             inside = [r for r in series if start + 60 * m <= r["t"] < start + 60 * (m + 1)]
             per_min.append(round(inside[-1]["rss_mb"], 1) if inside else None)
-        after = [r for r in series if r["t"] >= start + 60 * warmup_minutes]
+        # after the warm-up and before the end of the soak (the upload check afterwards reads
+        # every upload once: its caching is not the soak's)
+        after = [r for r in series if start + 60 * warmup_minutes <= r["t"] < start + 60 * minutes]
         slope = None
         if len(after) >= 3:
             xs = [r["t"] / 60 for r in after]
