@@ -47,6 +47,7 @@ MIGRATIONS: list[list[str]] = [
     ],
     ACCOUNTS_MIGRATION,  # environments, API keys, users, groups, login throttle, audit log
     SEARCH_INDEXES,  # edge/catalog/search_schema.py
+    ["ALTER TABLE assets ADD COLUMN coordinates TEXT NOT NULL DEFAULT '[]'"],  # custom_coordinates, JSON
 ]
 
 

@@ -16,7 +16,7 @@ from edge.errors import CatalogUnavailable, InvalidParameter
 
 _ASSET_COLUMNS = (
     "cloud, type, public_id, asset_id, version, version_id, format, width, height, bytes, etag, created_at,"
-    " tags, context, metadata, original_filename, placeholder, backup"
+    " tags, context, metadata, original_filename, placeholder, backup, coordinates"
 )
 MAX_RESULTS = 500
 _LAST_CHAR = "\U0010ffff"
@@ -90,15 +90,17 @@ class Catalog:
             return
         key = (asset.cloud, asset.type, asset.public_id)
         await db.execute(
-            f"INSERT INTO assets ({_ASSET_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)"
+            f"INSERT INTO assets ({_ASSET_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)"
             " ON CONFLICT (cloud, type, public_id) DO UPDATE SET asset_id = excluded.asset_id, version = excluded.version,"
             " version_id = excluded.version_id, format = excluded.format, width = excluded.width,"
             " height = excluded.height, bytes = excluded.bytes, etag = excluded.etag, created_at = excluded.created_at,"
             " tags = excluded.tags, context = excluded.context, metadata = excluded.metadata,"
-            " original_filename = excluded.original_filename, placeholder = excluded.placeholder, backup = excluded.backup",
+            " original_filename = excluded.original_filename, placeholder = excluded.placeholder, backup = excluded.backup,"
+            " coordinates = excluded.coordinates",
             *key, asset.asset_id, asset.version, asset.version_id, asset.format, asset.width, asset.height,
             asset.bytes, asset.etag, asset.created_at, json.dumps(list(asset.tags)), json.dumps(asset.context),
             json.dumps(asset.metadata), asset.original_filename, int(asset.placeholder), int(asset.backup),
+            json.dumps([list(box) for box in asset.coordinates]),
         )
         await db.execute("DELETE FROM asset_tags WHERE cloud = $1 AND type = $2 AND public_id = $3", *key)
         for tag in dict.fromkeys(asset.tags):

@@ -335,6 +335,8 @@ def describe(asset: Asset, base_url: str, secret: str, *, with_signature: bool =
         body["context"] = {"custom": dict(asset.context)}
     if asset.metadata:
         body["metadata"] = dict(asset.metadata)
+    if asset.coordinates:
+        body["coordinates"] = {"custom": [list(box) for box in asset.coordinates]}
     if with_signature:
         # What the SDK's verify_api_response_signature checks: public_id and version, version-1 string.
         body["signature"] = api_signature({"public_id": asset.public_id, "version": str(asset.version)}, secret, "sha1", 1)
