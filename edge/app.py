@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from edge.cache.tiered import TieredCache
 from edge.catalog.store import Catalog, open_catalog
 from edge.http import audit as audit_http
 from edge.http import search as search_http
-from edge.http import routes
+from edge.http import draining, routes
 from edge.http.video import VIDEO, VIDEO_UPLOADS
 from edge.services.video_setup import open_video
 from edge.http.conditional import cache_control
@@ -108,40 +107,11 @@ def create_app(settings: Settings) -> web.Application:
         http_clients, delivery_service, invalidation_listener, api_services, search_service,
         video_service,  # after api_services: it reads UPLOADS
     ])
-    app.on_shutdown.append(_mark_draining)
+    app.on_shutdown.append(draining.mark_draining)
     routes.add_api_routes(app)
     widgets.add_routes(app, settings.cloud.name)  # before delivery: /widgets/x/global/all.js matches its pattern
     routes.add_delivery_routes(app)
     return app
-
-
-async def _mark_draining(app: web.Application) -> None:
-    app[DRAINING].append(True)
-
-
-def drain_on_sigterm(app: web.Application) -> None:
-    """For `edge serve`: SIGTERM makes /readyz answer 503 at once, keeps the listener open for
-    EDGE_SERVER_DRAIN_SECONDS so load balancers stop sending, then starts aiohttp's graceful
-    shutdown (listener closed, in-flight requests finish within the grace period). aiohttp's
-    own handler would close the listener first, so a load balancer would never see the 503."""
-
-    async def install(app: web.Application) -> None:
-        loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, _begin_drain, app, loop)
-
-    app.on_startup.append(install)
-
-
-def _begin_drain(app: web.Application, loop: asyncio.AbstractEventLoop) -> None:
-    if app[DRAINING]:
-        return
-    app[DRAINING].append(True)
-    app[METRICS].draining.set(1)
-    loop.call_later(app[SETTINGS].server.drain_seconds, _graceful_exit)
-
-
-def _graceful_exit() -> None:
-    raise web.GracefulExit()  # a SystemExit: it leaves the event loop, and run_app shuts down gracefully
 
 
 async def vips_runtime(app: web.Application) -> AsyncIterator[None]:

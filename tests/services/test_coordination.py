@@ -160,7 +160,7 @@ async def test_after_a_redis_restart_the_last_good_records_are_shared_again(
         await asyncio.to_thread(moto.stop)
         # b never served the URL: the record must come from Redis. Its bytes went with the old
         # Redis, so hand b a's copy (a node's sibling worker reads it from the shared disk tier)
-        from edge.http.keys import CACHE
+        from edge.app import CACHE
 
         key = next(iter(check.hvals(next(check.scan_iter(match="*alias:*"))))).decode()
         entry = a.server.app[CACHE].memory.get(key)
