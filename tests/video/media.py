@@ -8,8 +8,11 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
+import aiohttp
 import av
 import numpy as np
+
+from tests.helpers.api import signed
 
 BARS = [(192, 192, 192), (192, 192, 0), (0, 192, 192), (0, 192, 0), (192, 0, 192), (192, 0, 0), (0, 0, 192)]
 SQUARE = 40
@@ -142,3 +145,11 @@ def decode_info(path: Path | str) -> dict:
         info["first_frame"] = frames[0].to_ndarray(format="rgb24") if frames else None
         info["frame_times"] = [f.time for f in frames]
     return info
+
+
+async def upload(client, path: Path, **params) -> dict:
+    form = aiohttp.FormData(signed(params))
+    form.add_field("file", path.read_bytes(), filename=path.name)
+    response = await client.post("/v1_1/demo/video/upload", data=form)
+    assert response.status == 200, response.headers.get("X-Cld-Error")
+    return await response.json()

@@ -12,7 +12,7 @@ from edge.errors import InvalidTransformation
 from edge.video import hls
 from edge.video.plan import TS_START
 from tests.video import media
-from tests.video.test_http import upload
+from tests.video.media import upload
 
 
 def test_renditions_never_upscale() -> None:

@@ -11,8 +11,9 @@ import pytest
 import pyvips
 
 from edge.services.purge import cloud_key, surrogate_key
-from tests.http.test_api import SECRET, signed
+from tests.helpers.api import SECRET, signed
 from tests.video import media
+from tests.video.media import upload
 
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
 SAFARI = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_0) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15"
@@ -22,14 +23,6 @@ def url(public_id: str, **options) -> str:
     built = cloudinary.utils.cloudinary_url(public_id, resource_type="video", cloud_name="demo", api_secret=SECRET,
                                             secure=False, cname="edge.test", **options)[0]
     return built.split("edge.test", 1)[1]
-
-
-async def upload(client, path: Path, **params) -> dict:
-    form = aiohttp.FormData(signed(params))
-    form.add_field("file", path.read_bytes(), filename=path.name)
-    response = await client.post("/v1_1/demo/video/upload", data=form)
-    assert response.status == 200, response.headers.get("X-Cld-Error")
-    return await response.json()
 
 
 async def fetch(client, path: str, tmp_path: Path, name: str, **headers) -> tuple[aiohttp.ClientResponse, Path]:

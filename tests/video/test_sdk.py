@@ -12,7 +12,7 @@ import cloudinary.utils
 import pytest
 import pyvips
 
-from tests.e2e.test_api import Originals
+from tests.helpers.servers import Originals
 from tests.helpers.servers import EdgeNode, fetch
 from tests.video import media
 
