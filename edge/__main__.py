@@ -215,7 +215,8 @@ def _run(
 ) -> None:
     from aiohttp import web
 
-    from edge.app import create_app, drain_on_sigterm
+    from edge.app import create_app
+    from edge.http.draining import drain_on_sigterm
     from edge.http.keys import METRICS
 
     loop = _new_loop()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,9 @@ from edge.cache.tiered import TieredCache
 from edge.catalog.store import Catalog, open_catalog
 from edge.http import audit as audit_http
 from edge.http import search as search_http
-from edge.http import routes
+from edge.http import draining, routes
+from edge.http.video import VIDEO, VIDEO_UPLOADS
+from edge.services.video_setup import open_video
 from edge.http.conditional import cache_control
 from edge.http.keys import (
     ADMIN, CACHE_CONTROL, CHUNKS, CREDENTIALS, DELIVERY, DRAINING, EDITS, LISTS, METRICS, POOL, RAW, RAW_UPLOADS,
@@ -108,41 +109,13 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.extend([
         vips_runtime, origin_store, redis_tier, tiered_cache, render_pool, catalog_and_credentials, accounts_service,
         usage_meter, http_clients, delivery_service, invalidation_listener, api_services, search_service,
+        video_service,  # after api_services: it reads UPLOADS
     ])
-    app.on_shutdown.append(_mark_draining)
+    app.on_shutdown.append(draining.mark_draining)
     routes.add_api_routes(app)
     widgets.add_routes(app, settings.cloud.name)  # before delivery: /widgets/x/global/all.js matches its pattern
     routes.add_delivery_routes(app)
     return app
-
-
-async def _mark_draining(app: web.Application) -> None:
-    app[DRAINING].append(True)
-
-
-def drain_on_sigterm(app: web.Application) -> None:
-    """For `edge serve`: SIGTERM makes /readyz answer 503 at once, keeps the listener open for
-    EDGE_SERVER_DRAIN_SECONDS so load balancers stop sending, then starts aiohttp's graceful
-    shutdown (listener closed, in-flight requests finish within the grace period). aiohttp's
-    own handler would close the listener first, so a load balancer would never see the 503."""
-
-    async def install(app: web.Application) -> None:
-        loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, _begin_drain, app, loop)
-
-    app.on_startup.append(install)
-
-
-def _begin_drain(app: web.Application, loop: asyncio.AbstractEventLoop) -> None:
-    if app[DRAINING]:
-        return
-    app[DRAINING].append(True)
-    app[METRICS].draining.set(1)
-    loop.call_later(app[SETTINGS].server.drain_seconds, _graceful_exit)
-
-
-def _graceful_exit() -> None:
-    raise web.GracefulExit()  # a SystemExit: it leaves the event loop, and run_app shuts down gracefully
 
 
 async def vips_runtime(app: web.Application) -> AsyncIterator[None]:
@@ -308,12 +281,20 @@ async def delivery_service(app: web.Application) -> AsyncIterator[None]:
         named_lookup=app[_NAMED].lookup,
         asset_metadata=_metadata_lookup(catalog),
         remote=remote,
-        recent_seconds=_origin_trust_seconds(settings),
+        recent_seconds=_memo_seconds(settings, app.get(REDIS) is not None),
         cluster=cluster, usage=app[USAGE],
     )
     app[RAW] = RawFiles(app[ORIGINS], settings.limits.max_source_bytes)
     app[LISTS] = TagLists(catalog, settings.lists.clouds, settings.lists.max_age_seconds)
     yield
+
+
+def _memo_seconds(settings: Settings, shared: bool) -> float:
+    """How long delivery remembers a URL's answer: as long as a lookup is trusted, when every
+    change reaches this process at once (one process, or Redis's messages). Several processes
+    without Redis learn of a change only when their own lookup expires: a memo on top of that
+    would double the delay."""
+    return _origin_trust_seconds(settings) if shared or settings.processes == 1 else 0.0
 
 
 def _origin_trust_seconds(settings: Settings) -> float:
@@ -398,3 +379,13 @@ def _metadata_lookup(catalog):  # type: ignore[no-untyped-def]
 
 async def _in_thread(fn: Callable[[], None]) -> None:
     await asyncio.get_running_loop().run_in_executor(None, fn)
+
+
+async def video_service(app: web.Application) -> AsyncIterator[None]:
+    """After api_services: reads ORIGINS, CACHE, POOL and (when uploads are on) UPLOADS."""
+    video = await open_video(app[SETTINGS], app[ORIGINS], app[CACHE], app[POOL], app.get(UPLOADS), app[METRICS].registry)
+    app[VIDEO] = video.delivery
+    if video.uploads is not None:
+        app[VIDEO_UPLOADS] = video.uploads
+    yield
+    await video.close()

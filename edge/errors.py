@@ -130,3 +130,17 @@ class NotImplementedHere(EdgeError):
     """A capability this node does not offer (e.g. uploads on a read-only storage)."""
 
     status, category, report = 501, "api", False
+
+
+class InvalidVideo(EdgeError):
+    """A video (or audio) file that cannot be read: truncated, no streams, an unknown container."""
+
+    status, category, report = 422, "processing", False
+
+
+class VideoTooLarge(SourceTooLarge):
+    """A video over the byte, duration, pixel or frame-rate limit, read from its header (413)."""
+
+
+class TranscodeTimeout(RenderTimeout):
+    """A transcode over its CPU-time or wall-clock allowance (the process is killed)."""

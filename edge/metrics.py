@@ -151,6 +151,9 @@ class Metrics:
         self.renders = add(Counter("edge_renders_total", "Renders by result", ("result",)))
         self.renders_in_flight = add(Gauge("edge_renders_in_flight", "Renders running on a render thread"))
         self.queue_depth = add(Gauge("edge_render_queue_depth", "Renders waiting for a render thread"))
+        self.render_threads_abandoned = add(Gauge(
+            "edge_render_threads_abandoned", "Render threads still busy with a render past its deadline"
+        ))
         self.response_bytes = add(Counter("edge_response_bytes_total", "Body bytes sent"))
         self.origin_bytes = add(Counter("edge_origin_bytes_total", "Bytes read from origins"))
         self.cache_bytes = add(Gauge("edge_cache_bytes", "Bytes held by each cache tier", ("tier",)))
@@ -188,6 +191,9 @@ class Metrics:
         self.cache_seconds = add(Histogram("edge_cache_seconds", "Lookup latency of the disk and Redis tiers", ("tier",)))
         self.cache_errors = add(Counter("edge_cache_errors_total", "Failed cache writes by tier", ("tier",)))
         self.draining = add(Gauge("edge_draining", "1 after SIGTERM, while in-flight requests finish"))
+        self.dependency_up = add(Gauge(
+            "edge_dependency_up", "1 when the dependency answered the last /readyz check, 0 when it did not", ("dependency",)
+        ))
         self.requests_in_flight = add(Gauge("edge_http_requests_in_flight", "HTTP requests being handled"))
         self.vips_memory = add(Gauge("edge_vips_memory_bytes", "Memory tracked by libvips (pixel buffers)"))
         self.vips_memory_highwater = add(Gauge("edge_vips_memory_highwater_bytes", "Peak memory tracked by libvips"))

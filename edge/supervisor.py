@@ -9,7 +9,10 @@ orchestrator sees and acts on, instead of a node that limps on with fewer worker
 
 SIGTERM and SIGINT are passed on to every worker (each drains: /readyz 503, then graceful
 shutdown) and nothing is restarted after them; the parent's exit code is the first non-zero
-one of its workers, else 0.
+one of its workers, else 0. Only the first is passed on, and none reaches a worker before its
+own handler is in place: a signal a worker cannot handle would kill it (once its server has shut
+down, the default action is back), and the node would exit 143 instead of 0 (241 before this
+supervisor, which passed the worker's -15 on as its own exit status).
 
 The restart count lives in one 8-byte shared memory page mapped before the first fork: the
 parent is the only writer, and every worker exposes it as `edge_worker_restarts_total`. So
@@ -48,6 +51,9 @@ def default_limit(workers: int) -> int:
     """Deaths tolerated within WINDOW_SECONDS: three per worker, at least five (an OOM kill
     under a burst may take a few at once; a worker failing at start exceeds it in seconds)."""
     return max(5, 3 * workers)
+
+
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
 def _exit_cleanly(_signum: int, _frame: object) -> None:
@@ -139,32 +145,43 @@ class Supervisor:
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         for index in range(self._workers):
-            self._spawn(_Slot(index))
+            if not self._stopping:  # a stop request during the first forks: no more workers
+                self._spawn(_Slot(index))
         while self._children or (self._pending and not self._stopping):
             self._reap()
             self._start_due()
             time.sleep(POLL_SECONDS)
+        # Every worker is gone: a late stop request must not kill this process on its way out
+        # (the interpreter's finalisation restores the default action, death by the signal).
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         return self._status
 
     def _spawn(self, slot: _Slot) -> None:
         slot.started = self._clock()
-        pid = os.fork()
-        if pid == 0:
-            self._child(slot)
-        self._children[pid] = slot
+        # Blocked across the fork: a stop request arriving in between would otherwise run this
+        # parent's handler in the new child (which would signal its siblings and carry on), or
+        # come before the child is in `_children` here. Delivered once each side is ready.
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            pid = os.fork()
+            if pid == 0:
+                self._child(slot)
+            self._children[pid] = slot
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
         log.info("worker %d started (pid %d)", slot.index, pid)
-        if self._stopping:  # a signal arrived while forking: this one drains too
-            os.kill(pid, signal.SIGTERM)
 
     def _child(self, slot: _Slot) -> None:
         """In the forked worker: never returns."""
         # Until the worker's event loop installs its own handlers (drain on SIGTERM), a stop request
         # ends a worker that is still starting, as a clean exit.
-        signal.signal(signal.SIGTERM, _exit_cleanly)
-        signal.signal(signal.SIGINT, _exit_cleanly)
-        _stop_with_parent(self._parent)
         code = 0
         try:
+            signal.signal(signal.SIGTERM, _exit_cleanly)
+            signal.signal(signal.SIGINT, _exit_cleanly)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked by _spawn
+            _stop_with_parent(self._parent)
             self._serve(self._sock)
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 0
@@ -172,6 +189,7 @@ class Supervisor:
             log.exception("worker %d (pid %d) stopped on an error", slot.index, os.getpid())
             code = 1
         finally:
+            signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)  # stopping already: no second exit
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(code)
@@ -230,6 +248,8 @@ class Supervisor:
         self._signal_all(signal.SIGTERM)
 
     def _stop(self, signum: int, _frame: object) -> None:
+        if self._stopping:  # the workers are draining: a worker past its drain would die of a second signal
+            return
         self._stopping = True
         self._pending.clear()
         self._signal_all(signum)

@@ -44,6 +44,7 @@ def make_settings(tmp_path: Path, storage: Path) -> Callable[..., Settings]:
             "EDGE_STORAGE_REVALIDATE_SECONDS": "0",
             "EDGE_RENDER_WORKERS": "2",
             "EDGE_DATABASE_URL": f"sqlite:///{tmp_path}/edge.db",
+            "EDGE_SERVER_WORKERS": "1",  # the app under test is one process (the aiohttp test server)
         }
         values.update({k: str(v) for k, v in environ.items()})
         return Settings.load(values)

@@ -100,7 +100,7 @@ def test_a_worker_that_dies_at_start_every_time_makes_the_node_exit_non_zero(tmp
                                         "EDGE_DATABASE_URL": f"sqlite:///{tmp_path / 'edge.db'}"}, workers=2)
     try:
         start = time.monotonic()
-        code = node.process.wait(timeout=30)
+        code = node.process.wait(timeout=90)
         took = time.monotonic() - start
     except subprocess.TimeoutExpired:
         node.stop()
@@ -108,7 +108,9 @@ def test_a_worker_that_dies_at_start_every_time_makes_the_node_exit_non_zero(tmp
     node.stop()
     log = node.logfile.read_text()
     assert code == 1, log
-    assert took < 20
+    # About 4 s on a quiet machine; each restart pays a worker's start-up, which a loaded 2-core
+    # CI machine stretches several-fold: the bound is that it gives up, not how fast.
+    assert took < 60
     assert "the node cannot keep its workers up" in log and "NotADirectoryError" in log
     assert "restarting it in 0.25 s" in log  # backoff: a worker that keeps dying waits longer each time
 
@@ -166,3 +168,20 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
     except OSError:
         return "Z"
+
+
+@pytest.mark.parametrize("signals, gap", [(1, 0.0), (2, 0.05), (3, 0.02)])
+def test_a_stop_request_ends_the_node_with_exit_0_even_repeated(tmp_path: Path, signals: int, gap: float):
+    """Bug: `edge serve --workers 2` exited 241 at a test's teardown (a worker killed by SIGTERM,
+    its -15 passed on as the exit status). A second SIGTERM (or SIGINT) reached a worker after
+    its server had restored the default action, or the parent during the interpreter's exit."""
+    node = EdgeNode(tmp_path / "node", {"EDGE_DATABASE_URL": f"sqlite:///{tmp_path / 'edge.db'}",
+                                        "EDGE_STORAGE_URL": f"file://{tmp_path / 'storage'}"}, workers=2)
+    try:
+        node.wait_ready()
+        for _ in range(signals):
+            node.terminate()
+            time.sleep(gap)
+        assert node.process.wait(timeout=20) == 0, node.logfile.read_text()[-2000:]
+    finally:
+        node.stop()

@@ -74,6 +74,10 @@ class RedisTier:
         self.last_error = ""
         self.metrics.redis_up.set(1)
         self._release = client.register_script(_RELEASE)
+        # Called when the watcher meets a different Redis server (a restart: its data is gone),
+        # which the pub/sub connection may never notice: redis-py resubscribes by itself.
+        self.on_new_server: list[Callable[[], Awaitable[None]]] = []
+        self._run_id = ""
 
     # -- health ---------------------------------------------------------------------------
     async def _do(self, operation: str, call: Callable[[], Awaitable[T]], default: T) -> T:
@@ -109,10 +113,10 @@ class RedisTier:
             pass
 
     async def ping(self) -> bool:
-        """One PING, whatever the current state; the watcher's probe."""
+        """One round trip (INFO server: alive, and which server), whatever the current state; the watcher's probe."""
         try:
             async with asyncio.timeout(self.settings.socket_timeout_seconds * 2):
-                await self.client.ping()
+                info = await self.client.info("server")
         except _FAILURES as exc:
             self._mark_down(exc)
             return False
@@ -121,6 +125,12 @@ class RedisTier:
         self.healthy = True
         self.last_error = ""
         self.metrics.redis_up.set(1)
+        run_id = str(info.get("run_id", ""))
+        if self._run_id and run_id != self._run_id:
+            log.warning("redis restarted (a new server answers): its data is gone")
+            for hook in self.on_new_server:
+                await hook()
+        self._run_id = run_id
         return True
 
     async def watch(self) -> None:
@@ -189,6 +199,17 @@ class RedisTier:
             async with self.client.pipeline(transaction=False) as pipe:
                 pipe.hset(self._alias_key(asset), variant, key)
                 pipe.expire(self._alias_key(asset), self.settings.ttl_seconds)
+                await pipe.execute()
+
+        await self._do("remember", write, None)
+
+    async def remember_many(self, records: list[tuple[str, dict[str, str]]]) -> None:
+        """Several assets' last good derivatives (asset, {variant: key}) in one round trip."""
+        async def write() -> None:
+            async with self.client.pipeline(transaction=False) as pipe:
+                for asset, variants in records:
+                    pipe.hset(self._alias_key(asset), mapping=variants)
+                    pipe.expire(self._alias_key(asset), self.settings.ttl_seconds)
                 await pipe.execute()
 
         await self._do("remember", write, None)

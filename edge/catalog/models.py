@@ -27,6 +27,7 @@ class Asset:
     original_filename: str = ""
     placeholder: bool = False
     backup: bool = False
+    coordinates: tuple[tuple[int, int, int, int], ...] = ()  # custom_coordinates: (x, y, width, height) boxes
     display_name: str = ""  # the Admin API's display_name; empty = the last segment of public_id
 
     @property

@@ -19,6 +19,7 @@ def asset_from_row(row: Row) -> Asset:
         height=int(row["height"]), bytes=int(row["bytes"]), etag=row["etag"], created_at=row["created_at"],
         tags=tuple(json.loads(row["tags"])), context=json.loads(row["context"]), metadata=json.loads(row["metadata"]),
         original_filename=row["original_filename"], placeholder=bool(row["placeholder"]), backup=bool(row["backup"]),
+        coordinates=tuple(tuple(box) for box in json.loads(row["coordinates"])),
         display_name=row.get("display_name") or "",
     )
 
@@ -40,4 +41,5 @@ def asset_to_json(asset: Asset) -> dict[str, Any]:
 
 
 def asset_from_json(data: dict[str, Any]) -> Asset:
-    return Asset(**{**data, "tags": tuple(data.get("tags", ()))})
+    return Asset(**{**data, "tags": tuple(data.get("tags", ())),
+                    "coordinates": tuple(tuple(box) for box in data.get("coordinates", ()))})

@@ -48,6 +48,7 @@ MIGRATIONS: list[list[str]] = [
     ],
     ACCOUNTS_MIGRATION,  # environments, API keys, users, groups, login throttle, audit log
     SEARCH_INDEXES,  # edge/catalog/search_schema.py
+    ["ALTER TABLE assets ADD COLUMN coordinates TEXT NOT NULL DEFAULT '[]'"],  # custom_coordinates, JSON
     ADMIN_TABLES,  # edge/catalog/admin_schema.py: metadata, outbox, triggers, usage, upload mappings, display_name
 ]
 

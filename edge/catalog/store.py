@@ -16,7 +16,7 @@ from edge.errors import CatalogUnavailable, InvalidParameter
 
 _ASSET_COLUMNS = (
     "cloud, type, public_id, asset_id, version, version_id, format, width, height, bytes, etag, created_at,"
-    " tags, context, metadata, original_filename, placeholder, backup, display_name"
+    " tags, context, metadata, original_filename, placeholder, backup, coordinates, display_name"
 )
 MAX_RESULTS = 500
 _LAST_CHAR = "\U0010ffff"
@@ -46,8 +46,11 @@ class Catalog:
         """In the record's own transaction when the write succeeds."""
         await (db or self.db).execute("DELETE FROM pending_writes WHERE id = $1", write_id)
 
-    async def pending_writes(self) -> list[tuple[str, dict[str, Any], Asset]]:
-        rows = await self.db.fetch("SELECT id, staged, asset FROM pending_writes ORDER BY created_at")
+    async def pending_writes(self, begun_before: str = "9999") -> list[tuple[str, dict[str, Any], Asset]]:
+        """The writes begun before `begun_before` (an ISO time) that no commit has ended."""
+        rows = await self.db.fetch(
+            "SELECT id, staged, asset FROM pending_writes WHERE created_at < $1 ORDER BY created_at", begun_before
+        )
         return [(row["id"], json.loads(row["staged"]), asset_from_json(json.loads(row["asset"]))) for row in rows]
 
     async def check(self) -> None:
@@ -87,17 +90,17 @@ class Catalog:
             return
         key = (asset.cloud, asset.type, asset.public_id)
         await db.execute(
-            f"INSERT INTO assets ({_ASSET_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)"
+            f"INSERT INTO assets ({_ASSET_COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)"
             " ON CONFLICT (cloud, type, public_id) DO UPDATE SET asset_id = excluded.asset_id, version = excluded.version,"
             " version_id = excluded.version_id, format = excluded.format, width = excluded.width,"
             " height = excluded.height, bytes = excluded.bytes, etag = excluded.etag, created_at = excluded.created_at,"
             " tags = excluded.tags, context = excluded.context, metadata = excluded.metadata,"
             " original_filename = excluded.original_filename, placeholder = excluded.placeholder, backup = excluded.backup,"
-            " display_name = excluded.display_name",
+            " coordinates = excluded.coordinates, display_name = excluded.display_name",
             *key, asset.asset_id, asset.version, asset.version_id, asset.format, asset.width, asset.height,
             asset.bytes, asset.etag, asset.created_at, json.dumps(list(asset.tags)), json.dumps(asset.context),
             json.dumps(asset.metadata), asset.original_filename, int(asset.placeholder), int(asset.backup),
-            asset.display_name,
+            json.dumps([list(box) for box in asset.coordinates]), asset.display_name,
         )
         await db.execute("DELETE FROM asset_tags WHERE cloud = $1 AND type = $2 AND public_id = $3", *key)
         for tag in dict.fromkeys(asset.tags):

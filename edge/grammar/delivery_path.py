@@ -12,19 +12,23 @@ from __future__ import annotations
 import functools
 import re
 import urllib.parse
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Any
 
 from edge.errors import InvalidTransformation, InvalidUrl, ResourceNotFound, UnsupportedFormat
 from edge.grammar.chain import Chain, Transformation, looks_like_component, parse_component
 from edge.grammar.params import FORMAT_NAMES, UNSUPPORTED_FORMATS
 from edge.grammar.values import OutputFormat
+from edge.grammar.video_params import VIDEO_EXTENSIONS, VideoComponent, looks_like_video_component, parse_video_component
 
 _SIGNATURE = re.compile(r"s--([A-Za-z0-9_-]{8,32})--")
 _VERSION = re.compile(r"v(\d{1,12})")
 _ESCAPED_COMMA = re.compile("%2C", re.IGNORECASE)
 MAX_PATH_LENGTH = 4096
 MAX_COMPONENTS = 24
-RESOURCE_TYPES = frozenset({"image", "raw"})
+RESOURCE_TYPES = frozenset({"image", "raw", "video"})
+VIDEO_TYPES = frozenset({"upload", "private", "authenticated"})
 RAW_TYPES = frozenset({"upload", "private", "authenticated"})
 DELIVERY_TYPES = frozenset({"upload", "private", "authenticated", "fetch"})
 _REMOTE_START = re.compile(r"https?:", re.IGNORECASE)
@@ -43,6 +47,8 @@ class DeliveryPath:
     suspect_error: str | None = None
     # What a URL signature covers: the raw text after s--SIG--, less the version segment.
     signed_part: str = ""
+    # resource_type video: each component's image and video parameters (chain holds the image ones).
+    video_components: tuple[VideoComponent, ...] = ()
 
     @property
     def signed_texts(self) -> tuple[str, ...]:
@@ -56,7 +62,7 @@ class DeliveryPath:
         chosen = self.chain.last("format")
         if chosen is not None:
             return chosen
-        return FORMAT_NAMES[self.extension] if self.extension else None
+        return FORMAT_NAMES.get(self.extension) if self.extension else None  # None too for mp4, webm, ...
 
 
 @functools.lru_cache(maxsize=8192)
@@ -82,7 +88,14 @@ def parse_delivery_path(raw_path: str) -> DeliveryPath:
         return _fetch_path(cloud, resource_type, signature, rest, raw_rest)
     if resource_type == "raw":
         return _raw_path(cloud, delivery_type, signature, rest, raw_rest)
-    components, version, id_segments, suspect = _split(rest)
+    if resource_type == "video" and delivery_type not in VIDEO_TYPES:
+        raise InvalidUrl(f"Unsupported delivery type for video - {delivery_type}")
+    video = resource_type == "video"
+    found, version, id_segments, suspect = (
+        _split(rest, looks_like_video_component, parse_video_component) if video else _split(rest)
+    )
+    video_components: tuple[VideoComponent, ...] = tuple(found) if video else ()  # type: ignore[arg-type]
+    components: list[Transformation] = [c.image for c in video_components] if video else found  # type: ignore[misc]
     if version is not None:
         raw_rest = raw_rest[: len(components)] + raw_rest[len(components) + 1 :]
     if not id_segments or any(s in ("", ".", "..") or "\\" in s or "\0" in s for s in id_segments):
@@ -93,7 +106,7 @@ def parse_delivery_path(raw_path: str) -> DeliveryPath:
     if len(components) > MAX_COMPONENTS:
         raise InvalidTransformation(f"Too many transformation components - {len(components)}")
 
-    public_id, extension = _split_extension("/".join(id_segments))
+    public_id, extension = _split_extension("/".join(id_segments), VIDEO_EXTENSIONS if video else FORMAT_NAMES)
     return DeliveryPath(
         cloud=cloud,
         resource_type=resource_type,
@@ -105,6 +118,7 @@ def parse_delivery_path(raw_path: str) -> DeliveryPath:
         extension=extension,
         suspect_error=suspect,
         signed_part="/".join(raw_rest),
+        video_components=video_components,
     )
 
 
@@ -175,7 +189,8 @@ def _decode(segment: str) -> str:
         raise InvalidUrl("Invalid URL encoding") from None
 
 
-def _split(rest: list[str]) -> tuple[list[Transformation], int | None, list[str], str | None]:
+def _split(rest: list[str], looks_like_component: Callable[[str], tuple[bool, bool]] = looks_like_component,
+           parse_component: Callable[[str], Any] = parse_component) -> tuple[list[Any], int | None, list[str], str | None]:
     """(components, version, public_id segments, suspect error)."""
     for index, segment in enumerate(rest[:-1]):
         if _VERSION.fullmatch(segment):
@@ -185,7 +200,7 @@ def _split(rest: list[str]) -> tuple[list[Transformation], int | None, list[str]
         if not looks_like_component(segment)[0]:
             break
 
-    components: list[Transformation] = []
+    components: list[Any] = []
     for index, segment in enumerate(rest[:-1]):
         all_known, any_known = looks_like_component(segment)
         if not any_known:
@@ -199,13 +214,13 @@ def _split(rest: list[str]) -> tuple[list[Transformation], int | None, list[str]
     return components, None, rest[-1:], None
 
 
-def _split_extension(name: str) -> tuple[str, str | None]:
+def _split_extension(name: str, known: Collection[str] = FORMAT_NAMES) -> tuple[str, str | None]:
     stem, dot, extension = name.rpartition(".")
     if not dot or "/" in extension or not stem or stem.endswith("/"):
         return name, None
     extension = extension.lower()
+    if extension in known:
+        return stem, extension
     if extension in UNSUPPORTED_FORMATS:
         raise UnsupportedFormat(f"Unsupported format - {extension} ({UNSUPPORTED_FORMATS[extension]})")
-    if extension not in FORMAT_NAMES:
-        raise UnsupportedFormat(f"Unsupported format - {extension}")
-    return stem, extension
+    raise UnsupportedFormat(f"Unsupported format - {extension}")

@@ -11,6 +11,7 @@ from edge.grammar.hints import DPR_HEADERS, WIDTH_HEADERS, ClientHints
 from edge.http.conditional import respond
 from edge.http.keys import CACHE_CONTROL, CREDENTIALS, DELIVERY, METRICS, RAW, SURROGATE_HEADERS, USAGE
 from edge.http.raw import respond_raw
+from edge.http.video import deliver_video
 from edge.signing import AUTH_TOKEN_NAME
 
 # Access to these depends on more than the path (a token, its expiry): browsers may keep
@@ -45,6 +46,10 @@ async def deliver(request: web.Request) -> web.Response:
             metrics.response_bytes.inc(sent)
             _count(request, sent)
             return response
+        if path.resource_type == "video":
+            request.app[CREDENTIALS].known_cloud(path.cloud)
+            cache_control = _GUARDED_CACHE_CONTROL if guarded else request.app[CACHE_CONTROL][path.version is not None]
+            return await deliver_video(request, path, cache_control)
         derivative = await delivery.get(path, accept, memo_key, ClientHints.from_headers(request.headers))
     if guarded:
         cache_control = _GUARDED_CACHE_CONTROL

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from edge.errors import InvalidParameter, NotImplementedHere, ResourceNotFound
+from edge.http import video as video_http
 from edge.http.api_body import base_url, read_params
 from edge.http.keys import CHUNKS, EDITS, RAW_UPLOADS, SETTINGS, UPLOADS
 from edge.services.edits import AssetEdits
@@ -58,8 +59,10 @@ def add_cors(app: web.Application) -> None:
 async def action(request: web.Request) -> web.Response:
     cloud, name = request.match_info["cloud"], request.match_info["action"]
     resource_type = request.match_info["resource_type"]
+    if resource_type == "video":
+        return await video_http.upload_action(request, cloud, name)
     if resource_type not in ("image", "raw"):
-        raise InvalidParameter(f"Unsupported resource type - {resource_type} (image and raw only)")
+        raise InvalidParameter(f"Unsupported resource type - {resource_type} (image, video and raw only)")
     uploads = request.app.get(UPLOADS)
     if uploads is None:
         raise NotImplementedHere("Uploads are off: this node's storage takes no writes")

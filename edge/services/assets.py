@@ -56,6 +56,11 @@ class Stored:
     height: int
 
 
+# A live write is pending for the time it takes to publish one original (milliseconds; seconds
+# for a large one to S3): one pending this long was left by a process that died.
+RECOVER_AFTER_SECONDS = 120.0
+
+
 def now_iso() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -205,11 +210,14 @@ class AssetStore:
         await self._invalidate(asset.cloud, asset.resource_type, asset.type, asset.public_id)
         return asset
 
-    async def recover(self) -> int:
+    async def recover(self, min_age_seconds: float = RECOVER_AFTER_SECONDS) -> int:
         """At start-up: finish or undo writes a dead process left between publish and commit.
-        Still staged: never published, so undo. Gone: published without its record, so write it."""
+        Still staged: never published, so undo. Gone: published without its record, so write it.
+        Only writes begun `min_age_seconds` ago: a younger one may belong to a live process (the
+        other workers of this node, other nodes), whose staged file must not be taken from it."""
         finished = 0
-        for write_id, staged_fields, asset in await self.catalog.pending_writes():
+        cutoff = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=min_age_seconds)
+        for write_id, staged_fields, asset in await self.catalog.pending_writes(cutoff.strftime("%Y-%m-%dT%H:%M:%SZ")):
             staged = Staged(**staged_fields)
             if await self.origins.is_staged(staged):
                 await self.origins.discard(staged)
@@ -339,6 +347,8 @@ def describe(asset: Asset, base_url: str, secret: str, *, with_signature: bool =
         body["context"] = {"custom": dict(asset.context)}
     if asset.metadata:
         body["metadata"] = dict(asset.metadata)
+    if asset.coordinates:
+        body["coordinates"] = {"custom": [list(box) for box in asset.coordinates]}
     if with_signature:
         # What the SDK's verify_api_response_signature checks: public_id and version, version-1 string.
         body["signature"] = api_signature({"public_id": asset.public_id, "version": str(asset.version)}, secret, "sha1", 1)

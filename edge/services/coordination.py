@@ -34,6 +34,11 @@ log = logging.getLogger(__name__)
 
 _POLL_SECONDS = 0.05
 _MAX_REMEMBERED_ASSETS = 50_000
+# Most recently served variants kept per asset: a few assets asked in ever new transformations
+# (a soak's cold renders, a crawler) must not grow one asset's record without bound.
+_MAX_VARIANTS_PER_ASSET = 256
+_RESHARE_BATCH = 500
+_RESHARE_WAIT_SECONDS = 30.0
 
 
 class Cluster:
@@ -51,11 +56,13 @@ class Cluster:
         self.shared = shared
         self.wait_seconds = wait_seconds
         # asset -> variant -> derivative key: the last good derivative of each variant.
-        self._last_good: OrderedDict[str, dict[str, str]] = OrderedDict()
+        self._last_good: OrderedDict[str, OrderedDict[str, str]] = OrderedDict()
         # Called on every invalidation (local or from another node): memos of recent answers.
         self.on_invalidate: list[Callable[[], None]] = []
         # Called with a cloud whose definitions (named transformations, strict rules) changed.
         self.on_definitions: list[Callable[[str], Awaitable[None]]] = []
+        if shared is not None:
+            shared.on_new_server.append(self.reconnected)  # a restarted Redis lost messages and records
 
     # -- render once across nodes ---------------------------------------------------------
     async def render_once(self, key: str, build: Callable[[], Awaitable[CachedDerivative]]) -> tuple[CachedDerivative, str]:
@@ -110,12 +117,16 @@ class Cluster:
         if variants is None:
             if len(self._last_good) >= _MAX_REMEMBERED_ASSETS:
                 self._last_good.popitem(last=False)
-            variants = self._last_good[asset] = {}
+            variants = self._last_good[asset] = OrderedDict()
         else:
             self._last_good.move_to_end(asset)
         if variants.get(variant) == key:
+            variants.move_to_end(variant)
             return
         variants[variant] = key
+        variants.move_to_end(variant)
+        if len(variants) > _MAX_VARIANTS_PER_ASSET:
+            variants.popitem(last=False)
         if share and self.shared is not None:
             self.cache.track(self.shared.remember(asset, variant, key))
 
@@ -150,6 +161,8 @@ class Cluster:
         if message.get("definitions"):
             for reload in self.on_definitions:
                 await reload(cloud)
+            for forget in self.on_invalidate:  # a remembered answer may have used the old definition
+                forget()
             return
         self.origins.forget(cloud, public_id)
         for forget in self.on_invalidate:
@@ -166,6 +179,18 @@ class Cluster:
         self.origins.forget_all()
         for forget in self.on_invalidate:  # messages may have been missed while disconnected
             forget()
+        if self.shared is not None and self._last_good:
+            # A Redis that restarted came back empty: without the shared records, a process that
+            # never served a variant itself has no stale copy to fall back on in an origin outage.
+            self.cache.track(self._reshare([(asset, dict(variants)) for asset, variants in self._last_good.items()]))
+
+    async def _reshare(self, records: list[tuple[str, dict[str, str]]]) -> None:
+        assert self.shared is not None
+        deadline = time.monotonic() + _RESHARE_WAIT_SECONDS
+        while not self.shared.healthy and time.monotonic() < deadline:  # the health watcher flips it
+            await asyncio.sleep(0.2)
+        for start in range(0, len(records), _RESHARE_BATCH):
+            await self.shared.remember_many(records[start:start + _RESHARE_BATCH])
 
     async def listen(self) -> None:
         """Forever (a task owned by the app): apply invalidations published by any node."""

@@ -104,12 +104,13 @@ class Credentials:
         strict = self.strict
         if path.cloud not in strict.clouds or not path.chain.components:
             return
+        await strict.fresh(path.cloud)
         if strict.allows(path.cloud, path.chain.canonical):
             return
         components = path.chain.components
         if all(c.named for c in components):
-            allowed = await strict.allowed_names(path.cloud)
-            if all(set(c.named) <= allowed for c in components):  # t_<name> marked allowed_for_strict
+            names = frozenset(name for c in components for name in c.named)
+            if names <= await strict.allowed_names(path.cloud, names):  # t_<name>s marked allowed_for_strict
                 return
         if await strict.reload(path.cloud) and strict.allows(path.cloud, path.chain.canonical):
             return

@@ -24,7 +24,8 @@ from edge.signing import ApiKey
 
 _DATA_URI = re.compile(r"data:([\w.+-]+/[\w.+-]+)?(;[\w-]+=[\w-]+)*;base64,(.*)", re.DOTALL)
 # What an unsigned upload may set itself; the rest (overwrite, type, transformation…) is the preset's.
-_UNSIGNED_ALLOWED = frozenset({"public_id", "folder", "tags", "context", "metadata", "upload_preset"})
+_UNSIGNED_ALLOWED = frozenset({"public_id", "folder", "tags", "context", "metadata", "upload_preset", "custom_coordinates"})
+_MAX_BOXES = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,3 +156,26 @@ async def md5_hex(data: bytes) -> str:
 
 def _md5_sync(data: bytes) -> str:
     return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def parse_coordinates(value: Any, width: int, height: int) -> tuple[tuple[int, int, int, int], ...]:
+    """`custom_coordinates`: `x,y,w,h` boxes joined by `|` (the SDK's encode_double_array, the
+    Upload Widget's cropping), or a list of 4-lists. Each box must lie inside the stored image."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, (list, tuple)):
+        rows = [value] if value and not isinstance(value[0], (list, tuple)) else list(value)
+    else:
+        rows = [part.split(",") for part in str(value).split("|")]
+    if len(rows) > _MAX_BOXES:
+        raise InvalidParameter(f"Invalid custom coordinates - more than {_MAX_BOXES} boxes")
+    boxes = []
+    for row in rows:
+        try:
+            x, y, w, h = (int(float(str(v).strip())) for v in row)
+        except ValueError:
+            raise InvalidParameter(f"Invalid custom coordinates - {str(value)[:100]}") from None
+        if min(x, y) < 0 or min(w, h) <= 0 or x + w > width or y + h > height:
+            raise InvalidParameter(f"Invalid custom coordinates - {x},{y},{w},{h} outside the {width}x{height} image")
+        boxes.append((x, y, w, h))
+    return tuple(boxes)

@@ -32,8 +32,13 @@ class NamedTransformations:
             found = (await self._load(cloud))[0]
         return found
 
-    async def allowed_for_strict(self, cloud: str) -> frozenset[str]:
-        return (await self._load(cloud))[1]
+    async def allowed_for_strict(self, cloud: str, needed: Iterable[str] = ()) -> frozenset[str]:
+        """The names marked allowed_for_strict; read again from the catalog if one of `needed` is unknown."""
+        names, allowed = await self._load(cloud)
+        if any(name not in names for name in needed):
+            self.forget(cloud)
+            allowed = (await self._load(cloud))[1]
+        return allowed
 
     def forget(self, cloud: str) -> None:
         self._cache.pop(cloud)

@@ -35,6 +35,7 @@ class RenderPool:
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="render")
         self._slots = asyncio.Semaphore(workers)
         self.waiting = 0
+        self.abandoned = 0  # renders past their deadline whose thread has not come back yet
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -73,8 +74,21 @@ class RenderPool:
             return await asyncio.wait_for(asyncio.shield(future), timeout)
         except TimeoutError:
             on_timeout()
-            future.add_done_callback(_consume)  # the abandoned result or error is nobody's now
+            self.abandoned += 1
+            self._metrics.render_threads_abandoned.set(self.abandoned)
+            future.add_done_callback(self._returned)  # the abandoned result or error is nobody's now
             raise RenderTimeout("Render took too long") from None
+
+    @property
+    def wedged(self) -> bool:
+        """Every render thread is held by a render its deadline gave up on (stuck in native code
+        that `on_timeout` could not stop): this process cannot render until one comes back."""
+        return self.abandoned >= self.workers
+
+    def _returned(self, future: asyncio.Future[Any]) -> None:
+        self.abandoned -= 1
+        self._metrics.render_threads_abandoned.set(self.abandoned)
+        _consume(future)
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)

@@ -34,7 +34,9 @@ from edge.services.assets import (
     truthy,
     valid_public_id,
 )
-from edge.services.intake import Call, FileInput, Intake, UploadOptions, md5_hex, original_filename, public_id_for
+from edge.services.intake import (
+    Call, FileInput, Intake, UploadOptions, md5_hex, original_filename, parse_coordinates, public_id_for,
+)
 from edge.services.notices import Notices, keys_of
 from edge.services.render_pool import RenderPool
 from edge.signing import ApiKey
@@ -71,6 +73,7 @@ class Uploads:
         if allowed and original_format not in allowed and not (original_format == "jpg" and "jpeg" in allowed):
             raise InvalidParameter(f"Image format {original_format} not allowed")
         stored = await self._incoming(cloud, data, source, options)
+        coordinates = parse_coordinates(options.get("custom_coordinates"), stored.width, stored.height)
 
         public_id = valid_public_id(public_id_for(options, filename))
         type_ = stored_type(options.get("type"))
@@ -105,6 +108,7 @@ class Uploads:
             metadata=metadata,
             original_filename=original_filename(filename),
             backup=backup,
+            coordinates=coordinates,
         )
         body = describe(asset, base_url, api_key.secret)
         body["api_key"] = api_key.key

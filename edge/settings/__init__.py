@@ -20,7 +20,7 @@ from edge.errors import SettingsError
 from edge.settings.areas import (
     AccountSettings, ApiSettings, AuthSettings, CacheSettings, CdnSettings, CloudSettings, DatabaseSettings, DeliverySettings,
     FetchSettings, LimitSettings, ListSettings, RedisSettings, RenderSettings, S3Settings, ServerSettings,
-    StorageSettings, TransformationSettings,
+    StorageSettings, TransformationSettings, VideoSettings,
 )
 from edge.settings.loading import check, load_areas, read_file
 from edge.settings.parsers import (
@@ -33,7 +33,7 @@ __all__ = [
     "AccountSettings", "ApiSettings", "AuthSettings", "CacheSettings", "CdnSettings", "CloudSettings", "DatabaseSettings",
     "DeliverySettings", "FetchSettings", "FrozenMap", "LimitSettings", "ListSettings", "RedisSettings",
     "RenderSettings", "S3Settings", "Secret", "ServerSettings", "Settings", "StorageSettings",
-    "TransformationSettings", "address_ports", "cloud_domains", "cloud_names", "cloud_urls", "cloudinary_urls",
+    "TransformationSettings", "VideoSettings", "address_ports", "cloud_domains", "cloud_names", "cloud_urls", "cloudinary_urls",
     "cores", "describe", "header_names", "hex_keys", "named_transformations", "setting", "web_origins",
 ]
 
@@ -57,6 +57,7 @@ class Settings:
     cdn: CdnSettings = field(default_factory=CdnSettings)
     lists: ListSettings = field(default_factory=ListSettings)
     accounts: AccountSettings = field(default_factory=AccountSettings)
+    video: VideoSettings = field(default_factory=VideoSettings)
 
     @classmethod
     def load(cls, environ: Mapping[str, str], config_file: Path | None = None) -> Settings:

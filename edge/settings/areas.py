@@ -317,3 +317,20 @@ class AccountSettings:
     @property
     def account_id(self) -> str:
         return urllib.parse.urlsplit(self.url.reveal()).hostname or ""
+
+
+@dataclass(frozen=True, slots=True)
+class VideoSettings:
+    workers: int = setting(1, "EDGE_VIDEO_WORKERS", "Transcoder processes running at once (each uses one core).")
+    queue: int = setting(16, "EDGE_VIDEO_QUEUE", "Transcodes that may wait for a process; beyond it, 429.")
+    timeout_seconds: float = setting(300.0, "EDGE_VIDEO_TIMEOUT_SECONDS", "A transcode running longer is killed (504).")
+    cpu_seconds: int = setting(600, "EDGE_VIDEO_CPU_SECONDS", "CPU time one transcode may use (RLIMIT_CPU); then it is killed.")
+    max_source_bytes: int = setting(500 * 2**20, "EDGE_VIDEO_MAX_SOURCE_BYTES", "Refuse videos larger than this (413).")
+    max_duration_seconds: float = setting(3600.0, "EDGE_VIDEO_MAX_DURATION_SECONDS", "Refuse videos whose header declares a longer duration (413).")
+    max_pixels: int = setting(3840 * 2160, "EDGE_VIDEO_MAX_PIXELS", "Refuse videos whose frames are larger than this, from the header (413).")
+    max_output_bytes: int = setting(500 * 2**20, "EDGE_VIDEO_MAX_OUTPUT_BYTES", "A transcode writing more is stopped (400).")
+    cache_bytes: int = setting(10 * 2**30, "EDGE_VIDEO_CACHE_BYTES", "Disk for transcoded videos and local copies of originals, under EDGE_CACHE_DIR/video (LRU).")
+    sync_max_seconds: float = setting(
+        120.0, "EDGE_VIDEO_SYNC_MAX_SECONDS",
+        "Transcodes of longer spans (seconds of source) are not waited for: 202 + Retry-After, made in the background.",
+    )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.images import BLUE, RED, decode, near, pixel
+from tests.helpers.images import BLUE, RED, decode, near, pixel, solid_png
 from tests.helpers.sdk import sdk_url
 from tests.helpers.servers import fetch
 
 
 def test_the_readme_url_gives_a_400x300_jpeg(server):
-    base, port, _ = server
+    base, port = server.base, server.port
     url = sdk_url(port, "sample", width=400, height=300, crop="fill", gravity="auto", format="jpg")
     assert url == f"{base}/demo/image/upload/c_fill,g_auto,h_300,w_400/sample.jpg"
     status, headers, body = fetch(url)
@@ -30,7 +30,7 @@ def test_the_readme_url_gives_a_400x300_jpeg(server):
     ],
 )
 def test_sdk_urls_render(server, options, size, fmt):
-    _, port, _ = server
+    port = server.port
     for public_id in ("geometry", "folder/geometry"):  # the folder one carries the SDK's /v1/
         status, headers, body = fetch(sdk_url(port, public_id, **options))
         assert status == 200, headers.get("X-Cld-Error")
@@ -39,14 +39,14 @@ def test_sdk_urls_render(server, options, size, fmt):
 
 
 def test_sdk_f_auto_q_auto_negotiates(server):
-    _, port, _ = server
+    port = server.port
     url = sdk_url(port, "geometry", width=100, fetch_format="auto", quality="auto")
     status, headers, body = fetch(url, {"Accept": "image/webp,*/*"})
     assert status == 200 and headers["Content-Type"] == "image/webp" and headers["Vary"] == "Accept"
 
 
 def test_pixels_gravity_and_errors_over_the_wire(server):
-    _, port, _ = server
+    port = server.port
     _, _, body = fetch(sdk_url(port, "geometry", width=100, height=100, crop="crop", gravity="south_west", format="png"))
     assert near(pixel(decode(body), 50, 50), BLUE)
     status, headers, _ = fetch(sdk_url(port, "geometry", width=100, height=100, crop="crop", gravity="north_west", format="png"))
@@ -56,7 +56,7 @@ def test_pixels_gravity_and_errors_over_the_wire(server):
 
 
 def test_etag_and_304_through_both_workers(server):
-    _, port, _ = server
+    port = server.port
     url = sdk_url(port, "geometry", width=77, crop="scale", format="jpg")
     _, headers, body = fetch(url)
     for _ in range(4):  # whichever process answers, the ETag is the same and 304 works
@@ -65,8 +65,8 @@ def test_etag_and_304_through_both_workers(server):
 
 
 def test_samples_are_installed_and_served(server):
-    base, _, storage = server
-    assert (storage / "demo" / "sample.jpg").is_file()
+    base = server.base
+    assert "demo/sample.jpg" in server.originals.names()
     status, _, body = fetch(f"{base}/demo/image/upload/c_fill,w_64,h_64/samples/astronaut.webp")
     assert status == 200 and decode(body).width == 64
     status, headers, _ = fetch(f"{base}/metrics")
@@ -74,6 +74,17 @@ def test_samples_are_installed_and_served(server):
 
 
 def test_red_corner_is_still_red(server):
-    _, port, _ = server
+    port = server.port
     _, _, body = fetch(sdk_url(port, "geometry", width=40, height=40, crop="crop", gravity="north_west", format="png"))
     assert near(pixel(decode(body), 20, 20), RED)
+
+
+def test_a_default_image_dropped_into_the_store_stands_in_for_a_missing_asset(server):
+    """Bug (production profile): `d_ph.png` answered 404 "default image ph.png missing too" when
+    ph.png was in S3, while the folder store rendered it."""
+    server.originals.put("demo/placeholders/ph.png", solid_png(BLUE, 80, 60))
+    url = sdk_url(server.port, "no/such/asset", width=40, crop="scale", default_image="placeholders:ph.png", format="png")
+    assert ",d_placeholders:ph.png," in url
+    status, headers, body = fetch(url)
+    assert status == 200, headers.get("X-Cld-Error")
+    assert decode(body).width == 40 and near(pixel(decode(body), 5, 5), BLUE)

@@ -1,5 +1,5 @@
-"""The official SDK's effect, layer and condition URLs against a live server (the server
-fixture of test_sdk.py: two workers, real HTTP)."""
+"""The official SDK's effect, layer and condition URLs against a live server (the e2e server:
+both profiles, real HTTP)."""
 
 import pytest
 
@@ -25,7 +25,7 @@ from tests.helpers.servers import fetch
     ],
 )
 def test_sdk_effect_urls_render(server, options, size):  # noqa: F811
-    _, port, _ = server
+    port = server.port
     url = sdk_url(port, "geometry", **options).replace(" ", "%20")  # as a browser sends the SDK's space
     status, headers, body = fetch(url)
     assert status == 200, headers.get("X-Cld-Error")
@@ -34,7 +34,7 @@ def test_sdk_effect_urls_render(server, options, size):  # noqa: F811
 
 
 def test_sdk_layer_lands_where_asked(server):  # noqa: F811
-    _, port, _ = server
+    port = server.port
     url = sdk_url(port, "geometry", format="png", transformation=[
         dict(overlay="folder:geometry", width=40, height=40, crop="fill", effect="negate"),
         dict(flags="layer_apply", gravity="north_west")])
@@ -45,7 +45,7 @@ def test_sdk_layer_lands_where_asked(server):  # noqa: F811
 
 
 def test_sdk_missing_layer_and_unsupported_effect(server):  # noqa: F811
-    _, port, _ = server
+    port = server.port
     status, headers, _ = fetch(sdk_url(port, "geometry", overlay="nope", format="png"))
     assert status == 404 and headers["X-Cld-Error"] == "Layer not found - nope"
     status, headers, _ = fetch(sdk_url(port, "geometry", effect="gen_remove:prompt_x", format="png"))

@@ -1,4 +1,5 @@
-"""The Search API driven by the official SDK against a live `edge serve`, on SQLite and PostgreSQL:
+"""The Search API driven by the official SDK against a live `edge serve`, in both profiles
+(the e2e server; the product environment `finder`):
 `cloudinary.Search()` (expression, sort_by, max_results, with_field, fields, aggregate, next_cursor),
 `cloudinary.SearchFolders()`, the folder calls, and signed search URLs (`Search.to_url()`)."""
 
@@ -14,31 +15,23 @@ import cloudinary.uploader
 import pyvips
 import pytest
 
-from tests.helpers.pg import postgres_schema
-from tests.helpers.servers import EdgeNode, fetch
+from tests.helpers.servers import (
+    FINDER, FINDER_KEY, FINDER_OTHER_KEY, FINDER_OTHER_SECRET, FINDER_SECRET, Deployment, fetch,
+)
 
-CLOUD, KEY, SECRET = "finder", "111222333444555", "search-Secret_value"
-OTHER_KEY, OTHER_SECRET = "555444333222111", "second-secret"
+CLOUD, KEY, SECRET = FINDER, FINDER_KEY, FINDER_SECRET
+OTHER_KEY, OTHER_SECRET = FINDER_OTHER_KEY, FINDER_OTHER_SECRET
 
 
 def png(width: int, height: int, colour: tuple[int, int, int] = (200, 30, 30)) -> bytes:
     return (pyvips.Image.black(width, height) + list(colour)).cast("uchar").copy(interpretation="srgb").pngsave_buffer()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def server(request, tmp_path_factory) -> Iterator[EdgeNode]:
-    root = tmp_path_factory.mktemp(f"search-{request.param}")
-    context = postgres_schema() if request.param == "postgresql" else None
-    database = context.__enter__() if context is not None else f"sqlite:///{root}/edge.db"
-    node = EdgeNode(root, {
-        "EDGE_STORAGE_URL": f"file://{root}/storage",
-        "EDGE_DATABASE_URL": database,
-        "CLOUDINARY_URL": f"cloudinary://{KEY}:{SECRET}@{CLOUD}",
-        "EDGE_API_KEYS": f"cloudinary://{OTHER_KEY}:{OTHER_SECRET}@{CLOUD}",
-    })
+@pytest.fixture(scope="module")
+def finder(server: Deployment) -> Iterator[Deployment]:
+    """The e2e server (both profiles) with the assets of the product environment `finder`."""
+    configure(server)
     try:
-        node.wait_ready()
-        configure(node)
         uploads = [
             ("catalog/shoes/red_sneaker", png(160, 90), ["summer sale", "shoes"], {"color": "red"}),
             ("catalog/shoes/blue_boot", png(40, 80, (20, 20, 200)), ["winter"], {"color": "blue"}),
@@ -48,26 +41,21 @@ def server(request, tmp_path_factory) -> Iterator[EdgeNode]:
         for public_id, data, tags, ctx in uploads:
             cloudinary.uploader.upload(data, public_id=public_id, tags=tags, context=ctx)
         cloudinary.api.create_folder("empty/inside")
-        yield node
+        yield server
     finally:
         cloudinary.reset_config()
-        try:
-            node.stop(timeout=15)
-        finally:
-            if context is not None:
-                context.__exit__(None, None, None)
 
 
-def configure(node: EdgeNode) -> None:
+def configure(server: Deployment) -> None:
     cloudinary.reset_config()
     cloudinary.config(cloud_name=CLOUD, api_key=KEY, api_secret=SECRET, secure=False,
-                      cname=f"127.0.0.1:{node.port}", upload_prefix=node.base)
+                      cname=f"127.0.0.1:{server.port}", upload_prefix=server.base)
 
 
 @pytest.fixture
-def sdk(server: EdgeNode) -> Iterator[EdgeNode]:
-    configure(server)
-    yield server
+def sdk(finder: Deployment) -> Iterator[Deployment]:
+    configure(finder)
+    yield finder
     cloudinary.reset_config()
 
 

@@ -48,7 +48,7 @@ def test_with_a_version_transformations_are_strict():
     "path, error",
     [
         ("/demo/image/upload", InvalidUrl),
-        ("/demo/video/upload/x.mp4", InvalidUrl),
+        ("/demo/files/upload/x.mp4", InvalidUrl),
         ("/demo/image/fetch/x.jpg", InvalidUrl),
         ("/demo/image/upload/../../etc/passwd", InvalidUrl),
         ("/demo/image/upload/%2e%2e/%2e%2e/etc/passwd.jpg", InvalidUrl),
@@ -131,7 +131,8 @@ def test_fetch_paths_take_the_remote_url_whole():
     ("/demo/image/fetch/http:/", "Invalid fetch URL - no host"),
     ("/demo/image/fetch/w_abc/http://example.com/x.png", "Invalid width"),
     ("/demo/raw/fetch/http://example.com/x.pdf", "Unsupported delivery type for raw files"),
-    ("/demo/video/upload/x.mp4", "Unsupported resource type - video"),
+    ("/demo/files/upload/x.mp4", "Unsupported resource type - files"),
+    ("/demo/video/fetch/http://example.com/x.mp4", "Unsupported delivery type for video - fetch"),
     ("/demo/image/youtube/x", "Unsupported delivery type - youtube"),
 ])
 def test_bad_paths_of_the_other_types(raw, error):

@@ -73,3 +73,19 @@ def pixel(image: pyvips.Image, x: int, y: int) -> tuple[int, ...]:
 
 def near(actual: tuple[int, ...], expected: tuple[int, ...], tolerance: int = 40) -> bool:
     return all(abs(a - e) <= tolerance for a, e in zip(actual, expected, strict=False))
+
+
+COLOURS = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]
+
+
+def animation(fmt="gif", width=80, height=60) -> bytes:
+    frames = [(pyvips.Image.black(width, height) + list(c)).cast("uchar") for c in COLOURS]
+    image = pyvips.Image.arrayjoin(frames, across=1).copy(interpretation="srgb")
+    image.set_type(pyvips.GValue.gint_type, "page-height", height)
+    image.set_type(pyvips.GValue.array_int_type, "delay", [100, 200, 300, 400])
+    image.set_type(pyvips.GValue.gint_type, "loop", 2)
+    return image.gifsave_buffer() if fmt == "gif" else image.webpsave_buffer(lossless=True)
+
+
+def frames_of(data: bytes) -> pyvips.Image:
+    return pyvips.Image.new_from_buffer(data, "", n=-1)

@@ -15,7 +15,7 @@ from PIL import Image
 
 from tests.helpers.api import SECRET, signed
 from tests.helpers.images import BLUE, GREEN, RED, YELLOW, decode, geometry, near, pixel
-from tests.http.test_vocabulary_table import open_any, three_page_pdf
+from tests.helpers.documents import open_any, three_page_pdf
 
 
 @pytest.fixture

@@ -5,17 +5,16 @@ exactly the row's `X-Cld-Error`, never "Invalid ..."."""
 
 from __future__ import annotations
 
-import io
 import re
 
 import cloudinary.utils
 import pytest
-from PIL import Image
 
 from edge.grammar.chain import parse_chain
 from edge.grammar.delivery_path import parse_delivery_path
 from edge.grammar.support import UNSUPPORTED, Row, rows
-from tests.helpers.images import BLUE, GREEN, RED, geometry, near
+from tests.helpers.documents import open_any, three_page_pdf
+from tests.helpers.images import BLUE, RED, geometry, near
 
 # The SDK's option for each code (cloudinary.utils builds the same `code_value` from it).
 OPTIONS = {
@@ -93,22 +92,6 @@ def vocabulary_storage(storage):
     (demo / "vocab_layer.png").write_bytes(geometry(16, 12).pngsave_buffer())
     (demo / "vocab_doc.pdf").write_bytes(three_page_pdf())
     return storage
-
-
-def three_page_pdf() -> bytes:
-    """Pages of 72x36 pt: red, green, blue."""
-    pages = [Image.new("RGB", (72, 36), colour) for colour in (RED, GREEN, BLUE)]
-    buffer = io.BytesIO()
-    pages[0].save(buffer, "PDF", save_all=True, append_images=pages[1:], resolution=72.0)
-    return buffer.getvalue()
-
-
-def open_any(data: bytes):  # type: ignore[no-untyped-def]
-    import pillow_heif
-    import pillow_jxl  # noqa: F401
-
-    pillow_heif.register_heif_opener()
-    return Image.open(io.BytesIO(data))
 
 
 EXPECTED_SIZES = {  # (width, height) of the answer for examples that fix it (vocab.png is 64x48)

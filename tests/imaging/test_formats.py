@@ -17,25 +17,9 @@ from edge.imaging.encode import OutputSpec, negotiate
 from edge.imaging.formats import expanded_elements, sanitise_svg, sniff
 from edge.imaging.limits import Limits
 from edge.imaging.render import render
-from tests.helpers.images import near, pixel
+from tests.helpers.images import COLOURS, animation, frames_of, near, pixel
 
 runtime.configure()
-COLOURS = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]
-
-
-def animation(fmt="gif", width=80, height=60) -> bytes:
-    frames = [(pyvips.Image.black(width, height) + list(c)).cast("uchar") for c in COLOURS]
-    image = pyvips.Image.arrayjoin(frames, across=1).copy(interpretation="srgb")
-    image.set_type(pyvips.GValue.gint_type, "page-height", height)
-    image.set_type(pyvips.GValue.array_int_type, "delay", [100, 200, 300, 400])
-    image.set_type(pyvips.GValue.gint_type, "loop", 2)
-    return image.gifsave_buffer() if fmt == "gif" else image.webpsave_buffer(lossless=True)
-
-
-def frames_of(data: bytes) -> pyvips.Image:
-    return pyvips.Image.new_from_buffer(data, "", n=-1)
-
-
 @pytest.mark.parametrize("source", ["gif", "webp"])
 @pytest.mark.parametrize("fmt", [OutputFormat.GIF, OutputFormat.WEBP])
 def test_animated_in_animated_out_every_frame_resized(source, fmt):

@@ -11,7 +11,7 @@ from edge.imaging.encode import OutputSpec, negotiate
 from edge.imaging.limits import Limits
 from edge.imaging.render import render
 from tests.helpers.images import near, pixel
-from tests.imaging.test_formats import COLOURS, animation, frames_of
+from tests.helpers.images import COLOURS, animation, frames_of
 
 runtime.configure()
 

@@ -82,3 +82,21 @@ async def test_a_normal_save_leaves_no_journal_row(client):
     store = client.server.app[UPLOADS].store
     await store.save(_asset(), Stored(geometry_png(), "png", 400, 300), previous=None, backup=False)
     assert await store.catalog.pending_writes() == []
+
+
+async def test_a_write_in_flight_in_another_process_is_left_to_it(client, storage: Path):
+    """Bug: a worker starting while another one was uploading took the other's staged file
+    (recovery saw its pending write), and that upload answered 500."""
+    import dataclasses
+
+    from edge.services.assets import now_iso
+
+    store = client.server.app[UPLOADS].store
+    asset = _asset()
+    staged = await store.origins.stage("demo", asset.public_id, "png", geometry_png(), None)
+    await store.catalog.begin_write("live", dataclasses.asdict(staged), asset, now_iso())
+    assert await store.recover() == 0
+    assert await store.origins.is_staged(staged)  # still the live process's to publish
+    await store.origins.publish(staged)
+    await store.catalog.end_write("live")
+    assert await store.catalog.pending_writes() == []

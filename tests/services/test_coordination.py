@@ -117,3 +117,78 @@ async def test_stale_if_error_serves_another_nodes_last_good_derivative(
     assert stale.status == 200 and stale.headers["X-Cache"] == "stale"
     assert await stale.read() == await rendered.read()
     assert (await b.get("/demo/image/upload/w_65/geometry.png")).status == 502
+
+
+async def test_after_a_redis_restart_the_last_good_records_are_shared_again(
+    client_for, make_settings, aws_credentials
+):
+    """Chaos run: after Redis restarted (empty), an S3 outage made warm URLs answer 502 on the
+    processes that had not served them themselves: their stale records were gone with Redis."""
+    from moto.server import ThreadedMotoServer
+
+    from tests.helpers.images import geometry_png
+    from tests.helpers.servers import ThrowawayRedis
+
+    throwaway = ThrowawayRedis()
+    throwaway.start()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    try:
+        host, port = moto.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        s3_client(endpoint).create_bucket(Bucket="restart")
+        s3_client(endpoint).put_object(Bucket="restart", Key="demo/geometry.png", Body=geometry_png())
+        settings = make_settings(
+            EDGE_STORAGE_URL="s3://restart", EDGE_S3_ENDPOINT_URL=endpoint, EDGE_S3_ADDRESSING_STYLE="path",
+            EDGE_S3_LOOKUP_SECONDS="0", EDGE_S3_MAX_ATTEMPTS="1", EDGE_REDIS_URL=throwaway.url,
+            EDGE_REDIS_RETRY_SECONDS="0.2", EDGE_CACHE_DIR="",
+        )
+        a = await client_for(settings)
+        url = "/demo/image/upload/w_64/geometry.png"
+        rendered = await a.get(url)
+        assert rendered.headers["X-Cache"] == "render"
+        body = await rendered.read()
+        throwaway.stop()
+        throwaway.start()  # same port, empty
+        check = redis.Redis.from_url(throwaway.url)
+        for _ in range(100):  # a reconnects, then writes what it remembers back
+            if list(check.scan_iter(match="*alias:*")):
+                break
+            await asyncio.sleep(0.1)
+        assert list(check.scan_iter(match="*alias:*")), "the last good records were not shared again"
+        b = await client_for(settings)
+        await asyncio.to_thread(moto.stop)
+        # b never served the URL: the record must come from Redis. Its bytes went with the old
+        # Redis, so hand b a's copy (a node's sibling worker reads it from the shared disk tier)
+        from edge.app import CACHE
+
+        key = next(iter(check.hvals(next(check.scan_iter(match="*alias:*"))))).decode()
+        entry = a.server.app[CACHE].memory.get(key)
+        b.server.app[CACHE].memory.put(key, entry)
+        stale = await b.get(url)
+        assert stale.status == 200 and stale.headers["X-Cache"] == "stale" and await stale.read() == body
+        check.close()
+    finally:
+        try:
+            moto.stop()
+        except Exception:  # noqa: BLE001  (stopped above)
+            pass
+        throwaway.stop()
+
+
+def test_an_assets_remembered_variants_are_bounded():
+    """Soak: a few originals asked in ever new transformations grew each asset's record without bound."""
+    from edge.cache.tiered import TieredCache
+    from edge.metrics import Metrics
+    from edge.services import coordination
+    from edge.services.coordination import Cluster
+
+    cluster = Cluster(origins=None, cache=TieredCache.__new__(TieredCache), metrics=Metrics())  # type: ignore[arg-type]
+    for n in range(coordination._MAX_VARIANTS_PER_ASSET + 50):
+        cluster.remember("demo", "sample", f"image/upload/w_{n}/jpg", f"key{n}", share=False)
+    cluster.remember("demo", "sample", "image/upload/w_60/jpg", "key60", share=False)  # served again: kept
+    for n in range(10):
+        cluster.remember("demo", "sample", f"image/upload/h_{n}/jpg", f"h{n}", share=False)
+    (variants,) = cluster._last_good.values()
+    assert len(variants) == coordination._MAX_VARIANTS_PER_ASSET
+    assert "image/upload/w_60/jpg" in variants and "image/upload/w_0/jpg" not in variants

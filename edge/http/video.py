@@ -1,0 +1,122 @@
+"""Video at the HTTP level: GET|HEAD /<cloud>/video/<type>/... and POST /v1_1/<cloud>/video/<action>.
+
+Videos are answered from files on disk, in chunks, with single byte ranges (206, 416,
+If-Range) so players can seek; thumbnails and animations are image answers. The resources
+(transcode pool, video file cache, services) are one cleanup context, `edge.app.video_service`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+
+from aiohttp import web
+
+from edge.errors import InvalidParameter, NotImplementedHere, ResourceNotFound
+from edge.grammar.delivery_path import DeliveryPath
+from edge.http.api_body import base_url, read_params
+from edge.http.conditional import etag_matches
+from edge.http.keys import SETTINGS, SURROGATE_HEADERS
+from edge.services.video import VideoAnswer, VideoDelivery
+from edge.services.video_upload import VideoUploads
+
+VIDEO = web.AppKey("video", VideoDelivery)
+VIDEO_UPLOADS = web.AppKey("video_uploads", VideoUploads)
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+CHUNK = 256 * 1024
+RETRY_AFTER = 5  # seconds, for a 202 while a long transcode runs
+
+
+async def deliver_video(request: web.Request, path: DeliveryPath, cache_control: str) -> web.StreamResponse:
+    answer = await request.app[VIDEO].get(path, request.headers.get("Accept", ""), request.headers.get("User-Agent", ""))
+    headers = {"ETag": answer.etag, "Cache-Control": cache_control, "X-Cache": answer.source,
+               "Accept-Ranges": "bytes", "Content-Type": answer.media_type}
+    for header, separator in request.app[SURROGATE_HEADERS]:
+        headers[header] = separator.join(answer.surrogate_keys)
+    if answer.negotiated:
+        headers["Vary"] = "User-Agent"
+    elif answer.still is not None and path.requested_format == "auto":
+        headers["Vary"] = "Accept"
+    if answer.pending:
+        headers = {"Retry-After": str(RETRY_AFTER), "Cache-Control": "no-store", "Content-Type": "text/plain",
+                   "X-Cld-Error": "Video is being processed - retry shortly (or transcode it ahead with eager_async)"}
+        return web.Response(status=202, text="Video is being processed\n", headers=headers)
+    if etag_matches(request.headers.get("If-None-Match"), answer.etag):
+        del headers["Content-Type"]
+        return web.Response(status=304, headers=headers)
+    size = answer.size if answer.file is not None else len(answer.still.data)  # type: ignore[union-attr]
+    start, end = 0, size - 1
+    status = 200
+    wanted = request.headers.get("Range")
+    if_range = request.headers.get("If-Range")
+    if wanted is not None and (if_range is None or if_range.strip() == answer.etag):
+        span = _span(wanted, size)
+        if span is not None:
+            start, end = span
+            if start >= size or start > end:
+                headers["Content-Range"] = f"bytes */{size}"
+                return web.Response(status=416, headers={**headers, "X-Cld-Error": "Range not satisfiable"})
+            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+            status = 206
+    if answer.still is not None:
+        return web.Response(status=status, body=answer.still.data[start : end + 1], headers=headers)
+    return await _send_file(request, answer, status, start, end, headers)
+
+
+async def _send_file(request: web.Request, answer: VideoAnswer, status: int, start: int, end: int,
+                     headers: dict[str, str]) -> web.StreamResponse:
+    loop = asyncio.get_running_loop()
+    assert answer.file is not None
+    try:  # opened before the status line goes out: an open file stays readable even if evicted
+        handle = await loop.run_in_executor(None, answer.file.open, "rb")
+    except FileNotFoundError:
+        raise ResourceNotFound("Video evicted from the cache - retry") from None
+    with contextlib.closing(handle):
+        response = web.StreamResponse(status=status, headers=headers)
+        response.content_length = end - start + 1
+        await response.prepare(request)
+        if request.method == "HEAD":
+            await response.write_eof()
+            return response
+        await loop.run_in_executor(None, handle.seek, start)
+        remaining = end - start + 1
+        while remaining > 0:
+            chunk = await loop.run_in_executor(None, handle.read, min(CHUNK, remaining))
+            if not chunk:
+                break
+            await response.write(chunk)
+            remaining -= len(chunk)
+    await response.write_eof()
+    return response
+
+
+def _span(header: str, size: int) -> tuple[int, int] | None:
+    """`bytes=a-b`, `bytes=a-`, `bytes=-n` -> inclusive (start, end), clipped; None if not one range."""
+    match = _RANGE.fullmatch(header.strip())
+    if match is None or match.group(1) == match.group(2) == "":
+        return None
+    first, last = match.groups()
+    if first == "":
+        length = int(last)
+        return (max(size - length, 0), size - 1) if length else (size, size - 1)
+    end = min(int(last), size - 1) if last else size - 1
+    return int(first), end
+
+
+async def upload_action(request: web.Request, cloud: str, name: str) -> web.Response:
+    uploads = request.app.get(VIDEO_UPLOADS)
+    if uploads is None:
+        raise NotImplementedHere("Uploads are off: this node's storage takes no writes")
+    params, file = await read_params(request, request.app[SETTINGS].api.max_upload_bytes)
+    base = base_url(request)
+    upload_id = request.headers.get("X-Unique-Upload-Id")
+    if name == "upload" and upload_id:
+        body = await uploads.upload_part(cloud, params, file, base, upload_id, request.headers.get("Content-Range", ""))
+    elif name == "upload":
+        body = await uploads.upload(cloud, params, file, base)
+    elif name == "destroy":
+        body = await uploads.destroy(cloud, params)
+    else:
+        raise InvalidParameter(f"Unsupported for videos - {name} (upload and destroy only)")
+    return web.json_response(body)
