@@ -213,9 +213,9 @@ async def test_rounded_corner_from_a_variable(client, vocab):
 async def test_md_and_ctx_read_the_catalog(client, storage):
     import aiohttp
 
-    auth = aiohttp.BasicAuth("edge", SECRET)  # structured metadata takes only defined fields
+    auth = {"Authorization": aiohttp.encode_basic_auth("edge", SECRET)}  # structured metadata takes only defined fields
     field = {"type": "string", "external_id": "sku", "label": "SKU"}
-    assert (await client.post("/v1_1/demo/metadata_fields", json=field, auth=auth)).status == 200
+    assert (await client.post("/v1_1/demo/metadata_fields", json=field, headers=auth)).status == 200
     form = aiohttp.FormData(signed({"public_id": "tagged", "metadata": "sku=a1", "context": "room=hall"}))
     form.add_field("file", geometry(64, 48).pngsave_buffer(), filename="g.png")
     assert (await client.post("/v1_1/demo/image/upload", data=form)).status == 200
