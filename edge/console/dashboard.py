@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from edge.console.security import requires
+from edge.console.security import USER, requires
 from edge.console.views import admin, render, selected
 from edge.http.provisioning import ACCOUNTS
 
@@ -22,7 +22,7 @@ async def settings(request: web.Request) -> web.StreamResponse:
     environment, _ = await selected(request)
     presets = await admin(request).presets(environment.cloud)
     keys: list[dict[str, object]] = []
-    if request["user"].can("view_keys"):
+    if request[USER].can("view_keys"):
         described = await request.config_dict[ACCOUNTS].environments.get(environment.id)
         keys = [{"key": k["key"], "enabled": k["enabled"]} for k in described["api_access_keys"]]  # never the secret
     return await render(request, "settings.html", {"presets": presets.get("presets", []), "keys": keys})

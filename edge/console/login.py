@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp_session import get_session, new_session
 
-from edge.console.security import requires, see_other
+from edge.console.security import USER, requires, see_other
 from edge.console.views import environments, render
 from edge.errors import InvalidCredentials, RateLimited
 from edge.http.provisioning import ACCOUNTS
@@ -47,7 +47,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
 async def choose_environment(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     wanted = str(form.get("cloud") or "")
-    if any(e.cloud == wanted for e in await environments(request, request["user"])):
+    if any(e.cloud == wanted for e in await environments(request, request[USER])):
         (await get_session(request))["cloud"] = wanted
     back = str(form.get("next") or "/console/")
     return see_other(back if back.startswith("/console/") else "/console/")

@@ -53,6 +53,9 @@ class ConsoleUser:
         return capability in ROLES.get(self.role, frozenset())
 
 
+USER = web.RequestKey("console_user", ConsoleUser)
+
+
 def see_other(location: str) -> web.Response:
     """A 303 returned, not raised: aiohttp-session saves the cookie only on a returned response."""
     return web.Response(status=303, headers={"Location": location})
@@ -137,7 +140,7 @@ def guard(idle_seconds: float, max_upload_bytes: int) -> Any:
                 return see_other("/console/login")
             raise Forbidden("Log in first")
         session["seen"] = now
-        request["user"] = user
+        request[USER] = user
         return await handler(request)
 
     return middleware
@@ -172,7 +175,7 @@ def requires(capability: str) -> Callable[[Handler], Handler]:
 
     def decorate(handler: Handler) -> Handler:
         async def checked(request: web.Request) -> web.StreamResponse:
-            user: ConsoleUser | None = request.get("user")
+            user = request.get(USER)
             if capability == "public":
                 return await handler(request)
             if user is None or (capability != "user" and not user.can(capability)):

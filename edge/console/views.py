@@ -14,7 +14,7 @@ from edge.errors import NotImplementedHere
 from edge.http.api_body import base_url
 from edge.http.keys import ADMIN, CREDENTIALS
 from edge.http.provisioning import ACCOUNTS
-from edge.console.security import ConsoleUser
+from edge.console.security import USER, ConsoleUser
 from edge.services.admin import Admin
 
 
@@ -35,7 +35,7 @@ async def environments(request: web.Request, user: ConsoleUser) -> list[Environm
 
 async def selected(request: web.Request) -> tuple[Environment, list[Environment]]:
     """The session's environment if the user may still see it, else the first one they may."""
-    user: ConsoleUser = request["user"]
+    user: ConsoleUser = request[USER]
     found = await environments(request, user)
     if not found:
         raise NotImplementedHere("No product environment you may use")
@@ -61,7 +61,7 @@ def origin(request: web.Request) -> str:
 
 async def render(request: web.Request, template: str, context: dict[str, Any], status: int = 200) -> web.Response:
     session = await get_session(request)
-    user: ConsoleUser | None = request.get("user")
+    user: ConsoleUser | None = request.get(USER)
     common: dict[str, Any] = {"user": user, "csrf": session.get("csrf", ""), "path": request.path}
     if user is not None and "environment" not in context:
         common["environment"], common["environments"] = await selected(request)
