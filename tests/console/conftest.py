@@ -55,6 +55,8 @@ def edge(tmp_path_factory) -> Iterator[EdgeNode]:
     try:
         node.wait_ready()
         env = {k: v for k, v in os.environ.items() if not k.startswith("EDGE_")} | environ
+        subprocess.run([sys.executable, "-m", "edge", "envs", "create", "shop", "--name", "Shop <staging>"],
+                       env=env, cwd=root, check=True, capture_output=True)
         subprocess.run(
             [sys.executable, "-m", "edge", "users", "create", "--email", LIBRARIAN[0], "--name", "Librarian",
              "--role", "media_library_user", "--password-stdin"],

@@ -164,3 +164,26 @@ def test_a_forged_post_without_the_csrf_token_is_refused(page, sdk, artifacts):
     assert cloudinary.api.resource("shop/blue")["tags"] == ["blue", "ok"]
     login = page.request.post("/console/login", form={"email": ADMIN[0], "password": ADMIN[1]})
     assert login.status == 403  # the login form needs its token too (no login CSRF)
+
+
+def test_the_environment_selector_switches_library_dashboard_and_uploads(page, sdk, tmp_path, artifacts):
+    log_in(page, ADMIN)
+    options = page.eval_on_selector_all("#environment-select option", "els => els.map(e => [e.value, e.textContent])")
+    assert options == [["demo", "demo"], ["shop", "Shop <staging> (shop)"]]  # a display name, escaped
+    before = int(page.text_content("[data-figure=resources]"))
+    page.select_option("#environment-select", "shop")  # console.js submits the form on change
+    page.wait_for_function("() => document.querySelector('main h1 small').textContent === 'Shop <staging>'")
+    assert page.text_content("[data-figure=resources]") == "0"
+    page.goto("/console/library")
+    assert page.text_content("#result-count").startswith("0 assets")
+    page.set_input_files("#file", str(png(tmp_path / "shop-item.png", 64, 48, (250, 180, 0))))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("#tags-form")
+    page.wait_for_function("() => document.querySelector('#preview').complete && document.querySelector('#preview').naturalWidth > 0")
+    assert "/shop/image/upload/" in page.get_attribute("#preview", "src")
+    page.goto("/console/library")
+    assert page.text_content("#result-count").startswith("1 asset")
+    look(page, artifacts, "library-other-environment")
+    page.select_option("#environment-select", "demo")
+    page.wait_for_function("() => document.querySelector('main h1 small').textContent === 'demo'")
+    assert page.text_content("#result-count").startswith(f"{before} asset")
