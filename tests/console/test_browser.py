@@ -187,3 +187,18 @@ def test_the_environment_selector_switches_library_dashboard_and_uploads(page, s
     page.select_option("#environment-select", "demo")
     page.wait_for_function("() => document.querySelector('main h1 small').textContent === 'demo'")
     assert page.text_content("#result-count").startswith(f"{before} asset")
+
+
+def test_dark_theme_follows_the_system_and_passes_axe(browser, edge, sdk, artifacts):
+    context = browser.new_context(viewport={"width": 1200, "height": 850}, base_url=edge.base, color_scheme="dark")
+    page = context.new_page()
+    try:
+        log_in(page, ADMIN)
+        background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+        assert sum(int(c) for c in re.findall(r"\d+", background)[:3]) < 200, background  # Pico's dark palette
+        look(page, artifacts, "dashboard-dark")
+        page.goto("/console/library")
+        page.wait_for_selector(".grid .tile img")
+        look(page, artifacts, "library-dark")
+    finally:
+        context.close()

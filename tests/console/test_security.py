@@ -76,3 +76,32 @@ async def test_static_files_are_served_and_vendored_files_match_their_manifest(c
     client = await client_for(make_settings(**ADMIN))
     response = await client.get("/console/static/vendor/htmx.org-2.0.4/htmx.min.js")
     assert response.status == 200 and "javascript" in response.headers["Content-Type"]
+
+
+async def test_two_factor_login_needs_the_current_code_and_a_recovery_code_works_once(client_for, make_settings):
+    import urllib.parse
+
+    import pyotp
+
+    from edge.http.provisioning import ACCOUNTS
+
+    client = await client_for(make_settings(**ADMIN))
+    users = client.app[ACCOUNTS].users
+    admin = await users.by_email(ADMIN["EDGE_ADMIN_EMAIL"])
+    uri, recovery = await users.enable_totp(admin.id)
+    seed = urllib.parse.parse_qs(urllib.parse.urlsplit(uri).query)["secret"][0]
+
+    async def attempt(code: str):
+        token = await csrf_of(client)
+        return await client.post("/console/login", allow_redirects=False, data={
+            "email": ADMIN["EDGE_ADMIN_EMAIL"], "password": ADMIN["EDGE_ADMIN_PASSWORD"], "code": code, "csrf_token": token})
+
+    assert (await attempt("")).status == 401
+    assert (await attempt("000000" if pyotp.TOTP(seed).now() != "000000" else "111111")).status == 401
+    assert (await attempt(pyotp.TOTP(seed).now())).headers["Location"] == "/console/"
+    assert (await client.get("/console/", allow_redirects=False)).status == 200
+    await client.post("/console/logout", data={"csrf_token": await csrf_of(client, "/console/")}, allow_redirects=False)
+    assert (await client.get("/console/", allow_redirects=False)).status == 303
+    assert (await attempt(recovery[0])).status == 303
+    await client.post("/console/logout", data={"csrf_token": await csrf_of(client, "/console/")}, allow_redirects=False)
+    assert (await attempt(recovery[0])).status == 401  # single use
