@@ -4,6 +4,7 @@ log in and its throttle, the vendored files' checksums."""
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 
 from edge.console.vendor import check_sync
@@ -105,3 +106,28 @@ async def test_two_factor_login_needs_the_current_code_and_a_recovery_code_works
     assert (await attempt(recovery[0])).status == 303
     await client.post("/console/logout", data={"csrf_token": await csrf_of(client, "/console/")}, allow_redirects=False)
     assert (await attempt(recovery[0])).status == 401  # single use
+
+
+async def test_roles_are_checked_on_the_server_and_a_disabled_user_is_out_at_once(client_for, make_settings):
+    from edge.http.provisioning import ACCOUNTS
+
+    client = await client_for(make_settings(**ADMIN))
+    users = client.app[ACCOUNTS].users
+    made = await users.create({"email": "reports@example.com", "name": "Reports", "role": "reports"})
+    await users.set_password(made["id"], "reports-password-1")
+    token = await csrf_of(client)
+    login = await client.post("/console/login", allow_redirects=False, data={
+        "email": "reports@example.com", "password": "reports-password-1", "csrf_token": token})
+    assert login.status == 303
+    dashboard = await client.get("/console/")
+    assert dashboard.status == 200 and 'href="/console/library"' not in await dashboard.text()
+    for path in ("/console/library", "/console/asset?public_id=x", "/console/settings"):
+        refused = await client.get(path)
+        assert refused.status == 403, path
+        assert refused.headers["X-Cld-Error"].startswith("Your role may not do this")
+    upload = await client.post("/console/upload", data={"csrf_token": token, "file": io.BytesIO(b"x")})
+    assert upload.status == 403
+
+    await users.update(made["id"], {"enabled": False})
+    response = await client.get("/console/", allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"] == "/console/login"
