@@ -33,14 +33,21 @@ async def environments(request: web.Request, user: ConsoleUser) -> list[Environm
     ]
 
 
+_SELECTED = web.RequestKey("console_environment", tuple)
+
+
 async def selected(request: web.Request) -> tuple[Environment, list[Environment]]:
-    """The session's environment if the user may still see it, else the first one they may."""
+    """The session's environment if the user may still see it, else the first one they may
+    (looked up once per request: the handler and the page's selector share it)."""
+    if (memo := request.get(_SELECTED)) is not None:
+        return memo
     user: ConsoleUser = request[USER]
     found = await environments(request, user)
     if not found:
         raise NotImplementedHere("No product environment you may use")
     wanted = (await get_session(request)).get("cloud")
-    return next((e for e in found if e.cloud == wanted), found[0]), found
+    request[_SELECTED] = (next((e for e in found if e.cloud == wanted), found[0]), found)
+    return request[_SELECTED]
 
 
 def admin(request: web.Request) -> Admin:
