@@ -202,3 +202,18 @@ def test_dark_theme_follows_the_system_and_passes_axe(browser, edge, sdk, artifa
         look(page, artifacts, "library-dark")
     finally:
         context.close()
+
+
+def test_an_error_from_the_service_shows_in_place_escaped(page, sdk, tmp_path, artifacts):
+    cloudinary.uploader.upload(str(png(tmp_path / "gone.png", 40, 40, (90, 90, 90))), public_id="gone<b>soon</b>")
+    log_in(page, ADMIN)
+    page.goto("/console/asset?type=upload&public_id=gone%3Cb%3Esoon%3C%2Fb%3E")
+    page.wait_for_selector("#tags-form")
+    cloudinary.api.delete_resources(["gone<b>soon</b>"])
+    page.fill("#tags-input", "late")
+    page.click("#tags-form button[type=submit]")
+    page.wait_for_selector("#error-message")
+    message = page.text_content("#error-message")
+    assert message.startswith("404: ") and "gone<b>soon</b>" in message  # the service's message, as text
+    assert page.eval_on_selector_all("#tags b", "els => els.length") == 0
+    look(page, artifacts, "asset-error-in-place")
