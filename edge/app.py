@@ -66,7 +66,7 @@ from edge.services.upload import Uploads
 from edge.services.webhooks import Notifier
 from edge.settings import Settings
 from edge.signing import Keyring
-from edge import widgets
+from edge import console, widgets
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,7 @@ def create_app(settings: Settings) -> web.Application:
     app.on_shutdown.append(draining.mark_draining)
     routes.add_api_routes(app)
     widgets.add_routes(app, settings.cloud.name)  # before delivery: /widgets/x/global/all.js matches its pattern
+    console.add_routes(app, settings)  # likewise /console/...; absent when EDGE_CONSOLE_ENABLED=false
     routes.add_delivery_routes(app)
     return app
 

@@ -37,10 +37,17 @@ def _words(table: str, column: str) -> list[str]:
 _TRIGRAM = """{postgresql}DO $$
 DECLARE home text;
 BEGIN
+  -- In `public`, not in the first schema of the search_path: an extension belongs to one schema,
+  -- and a catalog confined to a schema that is later dropped would take the extension (and every
+  -- other catalog's trigram indexes) with it.
   BEGIN
-    CREATE EXTENSION IF NOT EXISTS pg_trgm;
+    CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
   EXCEPTION WHEN OTHERS THEN
-    RAISE NOTICE 'pg_trgm unavailable (%): search works without trigram indexes', SQLERRM;
+    BEGIN
+      CREATE EXTENSION IF NOT EXISTS pg_trgm;
+    EXCEPTION WHEN OTHERS THEN
+      RAISE NOTICE 'pg_trgm unavailable (%): search works without trigram indexes', SQLERRM;
+    END;
   END;
   SELECT n.nspname INTO home FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
    WHERE e.extname = 'pg_trgm';

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import BodyPartReader, web
 
 from edge.errors import InvalidParameter, SourceTooLarge
+from edge.http.keys import SETTINGS
 from edge.services.accounts_live import note_call_params
 from edge.services.upload import FileInput
 
@@ -24,6 +26,24 @@ def _add(params: dict[str, Any], key: str, value: Any) -> None:
         params.setdefault(key[:-2], []).append(value)
     else:
         params[key] = value
+
+
+@dataclass(frozen=True, slots=True)
+class UploadCall:
+    """An Upload API call as read: its params and file, the base URL of the answer's links, and the
+    chunk headers of the SDK's upload_large (`X-Unique-Upload-Id`, `Content-Range`)."""
+
+    params: dict[str, Any]
+    file: FileInput
+    base: str
+    upload_id: str | None
+    content_range: str
+
+
+async def read_upload(request: web.Request) -> UploadCall:
+    params, file = await read_params(request, request.app[SETTINGS].api.max_upload_bytes)
+    return UploadCall(params, file, base_url(request), request.headers.get("X-Unique-Upload-Id"),
+                      request.headers.get("Content-Range", ""))
 
 
 async def read_params(request: web.Request, max_bytes: int) -> tuple[dict[str, Any], FileInput]:

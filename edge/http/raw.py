@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 from aiohttp import web
 
 from edge.http.conditional import etag_matches
+from edge.http.ranges import requested_slice
 from edge.services.raw import RawFile
 
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 # Whatever the type, the browser must not sniff it into something else, nor run it on our origin.
 _SAFETY = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; sandbox"}
 
@@ -24,29 +22,8 @@ def respond_raw(request: web.Request, raw: RawFile, cache_control: str, surrogat
     if etag_matches(request.headers.get("If-None-Match"), raw.etag):
         return web.Response(status=304, headers=headers)
     headers["Content-Type"] = raw.media_type
-    wanted = request.headers.get("Range")
-    if_range = request.headers.get("If-Range")
-    if wanted is None or (if_range is not None and if_range.strip() != raw.etag):
-        return web.Response(body=raw.data, headers=headers)
-    span = _span(wanted, len(raw.data))
-    if span is None:  # several ranges or a malformed header: the whole file (allowed by RFC 9110)
-        return web.Response(body=raw.data, headers=headers)
-    start, end = span
-    if start >= len(raw.data) or start > end:
-        headers["Content-Range"] = f"bytes */{len(raw.data)}"
-        return web.Response(status=416, headers={**headers, "X-Cld-Error": "Range not satisfiable"})
-    headers["Content-Range"] = f"bytes {start}-{end}/{len(raw.data)}"
-    return web.Response(status=206, body=raw.data[start : end + 1], headers=headers)
-
-
-def _span(header: str, size: int) -> tuple[int, int] | None:
-    """`bytes=a-b`, `bytes=a-`, `bytes=-n` -> inclusive (start, end), clipped; None if not one range."""
-    match = _RANGE.fullmatch(header.strip())
-    if match is None or match.group(1) == match.group(2) == "":
-        return None
-    first, last = match.groups()
-    if first == "":
-        length = int(last)
-        return (max(size - length, 0), size - 1) if length else (size, size - 1)
-    end = min(int(last), size - 1) if last else size - 1
-    return int(first), end
+    chosen = requested_slice(request, raw.etag, len(raw.data), headers)
+    if isinstance(chosen, web.Response):
+        return chosen
+    status, start, end = chosen
+    return web.Response(status=status, body=raw.data[start : end + 1], headers=headers)

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from edge.errors import InvalidParameter, NotImplementedHere, ResourceNotFound
 from edge.http import video as video_http
-from edge.http.api_body import base_url, read_params
+from edge.http.api_body import read_upload
 from edge.http.keys import CHUNKS, EDITS, RAW_UPLOADS, SETTINGS, UPLOADS
 from edge.services.edits import AssetEdits
 from edge.services.intake import FileInput
@@ -66,20 +66,17 @@ async def action(request: web.Request) -> web.Response:
     uploads = request.app.get(UPLOADS)
     if uploads is None:
         raise NotImplementedHere("Uploads are off: this node's storage takes no writes")
-    params, file = await read_params(request, request.app[SETTINGS].api.max_upload_bytes)
-    base = base_url(request)
-    upload_id = request.headers.get("X-Unique-Upload-Id")
-    content_range = request.headers.get("Content-Range", "")
-    if name == "upload" and upload_id:
+    call = await read_upload(request)
+    if name == "upload" and call.upload_id:
         body = await request.app[CHUNKS].upload_part(
-            cloud, params, file, base, upload_id, content_range, raw=resource_type == "raw"
+            cloud, call.params, call.file, call.base, call.upload_id, call.content_range, raw=resource_type == "raw"
         )
     elif resource_type == "raw":
-        body = await _raw(request.app[RAW_UPLOADS], cloud, name, params, file, base)
+        body = await _raw(request.app[RAW_UPLOADS], cloud, name, call.params, call.file, call.base)
     elif name == "upload":
-        body = await uploads.upload(cloud, params, file, base)
+        body = await uploads.upload(cloud, call.params, call.file, call.base)
     else:
-        body = await _edit(request.app[EDITS], cloud, name, params, base)
+        body = await _edit(request.app[EDITS], cloud, name, call.params, call.base)
     return web.json_response(body)
 
 

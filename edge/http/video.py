@@ -9,21 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 
 from aiohttp import web
 
 from edge.errors import InvalidParameter, NotImplementedHere, ResourceNotFound
 from edge.grammar.delivery_path import DeliveryPath
-from edge.http.api_body import base_url, read_params
+from edge.http.api_body import read_upload
 from edge.http.conditional import etag_matches
-from edge.http.keys import SETTINGS, SURROGATE_HEADERS
+from edge.http.keys import SURROGATE_HEADERS
+from edge.http.ranges import requested_slice
 from edge.services.video import VideoAnswer, VideoDelivery
 from edge.services.video_upload import VideoUploads
 
 VIDEO = web.AppKey("video", VideoDelivery)
 VIDEO_UPLOADS = web.AppKey("video_uploads", VideoUploads)
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 CHUNK = 256 * 1024
 RETRY_AFTER = 5  # seconds, for a 202 while a long transcode runs
 
@@ -46,19 +45,10 @@ async def deliver_video(request: web.Request, path: DeliveryPath, cache_control:
         del headers["Content-Type"]
         return web.Response(status=304, headers=headers)
     size = answer.size if answer.file is not None else len(answer.still.data)  # type: ignore[union-attr]
-    start, end = 0, size - 1
-    status = 200
-    wanted = request.headers.get("Range")
-    if_range = request.headers.get("If-Range")
-    if wanted is not None and (if_range is None or if_range.strip() == answer.etag):
-        span = _span(wanted, size)
-        if span is not None:
-            start, end = span
-            if start >= size or start > end:
-                headers["Content-Range"] = f"bytes */{size}"
-                return web.Response(status=416, headers={**headers, "X-Cld-Error": "Range not satisfiable"})
-            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-            status = 206
+    chosen = requested_slice(request, answer.etag, size, headers)
+    if isinstance(chosen, web.Response):
+        return chosen
+    status, start, end = chosen
     if answer.still is not None:
         return web.Response(status=status, body=answer.still.data[start : end + 1], headers=headers)
     return await _send_file(request, answer, status, start, end, headers)
@@ -91,32 +81,17 @@ async def _send_file(request: web.Request, answer: VideoAnswer, status: int, sta
     return response
 
 
-def _span(header: str, size: int) -> tuple[int, int] | None:
-    """`bytes=a-b`, `bytes=a-`, `bytes=-n` -> inclusive (start, end), clipped; None if not one range."""
-    match = _RANGE.fullmatch(header.strip())
-    if match is None or match.group(1) == match.group(2) == "":
-        return None
-    first, last = match.groups()
-    if first == "":
-        length = int(last)
-        return (max(size - length, 0), size - 1) if length else (size, size - 1)
-    end = min(int(last), size - 1) if last else size - 1
-    return int(first), end
-
-
 async def upload_action(request: web.Request, cloud: str, name: str) -> web.Response:
     uploads = request.app.get(VIDEO_UPLOADS)
     if uploads is None:
         raise NotImplementedHere("Uploads are off: this node's storage takes no writes")
-    params, file = await read_params(request, request.app[SETTINGS].api.max_upload_bytes)
-    base = base_url(request)
-    upload_id = request.headers.get("X-Unique-Upload-Id")
-    if name == "upload" and upload_id:
-        body = await uploads.upload_part(cloud, params, file, base, upload_id, request.headers.get("Content-Range", ""))
+    call = await read_upload(request)
+    if name == "upload" and call.upload_id:
+        body = await uploads.upload_part(cloud, call.params, call.file, call.base, call.upload_id, call.content_range)
     elif name == "upload":
-        body = await uploads.upload(cloud, params, file, base)
+        body = await uploads.upload(cloud, call.params, call.file, call.base)
     elif name == "destroy":
-        body = await uploads.destroy(cloud, params)
+        body = await uploads.destroy(cloud, call.params)
     else:
         raise InvalidParameter(f"Unsupported for videos - {name} (upload and destroy only)")
     return web.json_response(body)

@@ -15,7 +15,7 @@ import dataclasses
 
 import datetime
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
@@ -132,14 +132,19 @@ def random_id(length: int = 20) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
+def eager_entries(value: Any) -> Iterator[tuple[str, str, str]]:
+    """The entries of an `eager` parameter (`a|b` or a list), each with its parts before and after its last `/`."""
+    for raw in (value if isinstance(value, list) else str(value or "").split("|")):
+        raw = str(raw).strip()
+        if raw:
+            head, _, last = raw.rpartition("/")
+            yield raw, head, last
+
+
 def eager_items(value: Any) -> list[tuple[str, str | None]]:
     """`c_fill,w_100/jpg|w_50` -> [("c_fill,w_100", "jpg"), ("w_50", None)], each validated."""
     items = []
-    for raw in (value if isinstance(value, list) else str(value or "").split("|")):
-        raw = str(raw).strip()
-        if not raw:
-            continue
-        head, _, last = raw.rpartition("/")
+    for raw, head, last in eager_entries(value):
         if last in FORMAT_NAMES or (last == "" and head):
             transformation, fmt = head, last or None
         else:

@@ -11,7 +11,7 @@ from typing import Any
 
 from edge.errors import InvalidParameter, ResourceNotFound
 from edge.origins.base import storage_cloud
-from edge.services.assets import AssetStore, Params, now_iso, random_id, stored_type, valid_public_id
+from edge.services.assets import AssetStore, Params, WritableOrigins, now_iso, random_id, stored_type, valid_public_id
 from edge.services.intake import Call, FileInput, Intake, md5_hex, original_filename, public_id_for
 from edge.services.notices import Notices
 from edge.signing import api_signature
@@ -64,13 +64,20 @@ class RawUploads:
         return True
 
     async def destroy(self, cloud: str, params: Params) -> dict[str, Any]:
-        api_key = self.intake.credentials.check_signed(cloud, params)
-        public_id = str(params.get("public_id") or "")
-        if not public_id:
-            raise InvalidParameter("Missing required parameter - public_id")
-        type_ = stored_type(params.get("type"))
-        removed = await self.store.origins.delete(storage_cloud(cloud, "raw", type_), public_id)
-        if removed:
-            self.notices.invalidate(params, cloud, [("raw", type_, public_id)], "destroy", api_key.secret)
-            await self.notices.notify(params, {"public_id": public_id, "type": type_, "resource_type": "raw"}, api_key, "delete")
-        return {"result": "ok" if removed else "not found"}
+        return await destroy_file(self.intake, self.store.origins, self.notices, cloud, params, "raw")
+
+
+async def destroy_file(intake: Intake, origins: WritableOrigins, notices: Notices, cloud: str, params: Params,
+                       resource_type: str) -> dict[str, Any]:
+    """Destroy for the files the catalog does not list (raw, video): the original (and the store's
+    lookup of it) removed, then the CDN purge and the notification when there was one."""
+    api_key = intake.credentials.check_signed(cloud, params)
+    public_id = str(params.get("public_id") or "")
+    if not public_id:
+        raise InvalidParameter("Missing required parameter - public_id")
+    type_ = stored_type(params.get("type"))
+    removed = await origins.delete(storage_cloud(cloud, resource_type, type_), public_id)  # forgets the lookup
+    if removed:
+        notices.invalidate(params, cloud, [(resource_type, type_, public_id)], "destroy", api_key.secret)
+        await notices.notify(params, {"public_id": public_id, "type": type_, "resource_type": resource_type}, api_key, "delete")
+    return {"result": "ok" if removed else "not found"}

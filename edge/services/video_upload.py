@@ -11,7 +11,6 @@ Videos are not in the catalog yet: the Admin API, search and tags do not list th
 
 from __future__ import annotations
 
-import hashlib
 import re
 import urllib.parse
 import secrets
@@ -24,15 +23,16 @@ from edge.errors import InvalidParameter, InvalidVideo, ResourceNotFound, Source
 from edge.grammar.delivery_path import parse_delivery_path
 from edge.grammar.video_params import VIDEO_EXTENSIONS, parse_video_component
 from edge.origins.base import storage_cloud
-from edge.services.assets import Params, WritableOrigins, now_iso, random_id, stored_type, truthy, valid_public_id
+from edge.services.assets import Params, WritableOrigins, eager_entries, now_iso, random_id, stored_type, truthy, valid_public_id
+from edge.services.chunks import upload_chunk
 from edge.services.intake import Call, FileInput, Intake, md5_hex, original_filename, public_id_for
 from edge.services.notices import Notices
+from edge.services.raw_upload import destroy_file
 from edge.services.video import VideoDelivery, VideoWork
 from edge.services.video_files import VideoFiles
 from edge.signing import api_signature
 from edge.video.probe import VideoInfo
 
-_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 # The demuxer FFmpeg found -> the extension we keep (the upload's own name wins when it fits).
 _FORMATS = {
     "mov,mp4,m4a,3gp,3g2,mj2": ("mp4", ("mp4", "mov", "m4v", "m4a", "3gp")),
@@ -92,11 +92,7 @@ def eager_video_items(value: Any) -> list[tuple[str, str | None]]:
     """`c_scale,w_160/webm|so_0,du_2/mp4` -> [("c_scale,w_160", "webm"), ("du_2,so_0", "mp4")], each
     component validated (400) and written canonically."""
     items = []
-    for raw in (value if isinstance(value, list) else str(value or "").split("|")):
-        raw = str(raw).strip()
-        if not raw:
-            continue
-        head, _, last = raw.rpartition("/")
+    for raw, head, last in eager_entries(value):
         transformation, extension = (head, last) if last in VIDEO_EXTENSIONS else (raw, None)
         components = [parse_video_component(segment) for segment in transformation.split("/") if segment]
         items.append(("/".join(c.image.canonical for c in components), extension))
@@ -159,7 +155,7 @@ class VideoUploads:
             body["eager"] = []
         elif eager:
             body["eager"] = await self._eager(cloud, type_, public_id, version, fmt, eager, base_url)
-        self.notices.notify(options, body, api_key, "upload")
+        await self.notices.notify(options, body, api_key, "upload")
         return body
 
     async def _eager(self, cloud: str, type_: str, public_id: str, version: int, fmt: str,
@@ -183,40 +179,18 @@ class VideoUploads:
         eager = await self._eager(cloud, type_, public_id, version, fmt, items, base_url)
         url = call.options.get("eager_notification_url") or call.options.get("notification_url")
         payload = {"public_id": public_id, "resource_type": "video", "type": type_, "eager": eager}
-        self.notices.notify({"notification_url": url}, payload, call.api_key, "eager")
+        await self.notices.notify({"notification_url": url}, payload, call.api_key, "eager")
 
     async def upload_part(self, cloud: str, params: Params, file: FileInput, base_url: str, upload_id: str,
                           content_range: str) -> dict[str, Any]:
         """The SDK's upload_large: chunks with Content-Range and X-Unique-Upload-Id; the last one
         to arrive uploads the whole file (the same protocol as for images and raw files)."""
         call = await self.intake.authorise(cloud, params)
-        match = _CONTENT_RANGE.fullmatch(content_range.strip())
-        if match is None or file.data is None:
-            raise InvalidParameter("Invalid chunk - expected Content-Range: bytes START-END/TOTAL and a file part")
-        start, end, total = (int(g) for g in match.groups())
-        if not start <= end < total or len(file.data) != end - start + 1:
-            raise InvalidParameter(f"Invalid chunk - {content_range}")
-        if total > self.max_bytes:
-            raise SourceTooLarge(f"File size too large - {total} bytes (max {self.max_bytes})")
-        token = hashlib.sha256(f"{cloud}\0video\0{upload_id}".encode()).hexdigest()[:32]
-        whole = await self.origins.add_part(token, start, file.data, total)
-        if whole is None:
-            return {"done": False, "bytes": end + 1, "public_id": str(params.get("public_id") or random_id(20))}
-        return await self._store(cloud, call, whole, file.filename, base_url)
+        return await upload_chunk(self.origins, f"{cloud}\0video\0{upload_id}", params, file, content_range,
+                                  self.max_bytes, lambda whole: self._store(cloud, call, whole, file.filename, base_url))
 
     async def destroy(self, cloud: str, params: Params) -> dict[str, Any]:
-        api_key = self.intake.credentials.check_signed(cloud, params)
-        public_id = str(params.get("public_id") or "")
-        if not public_id:
-            raise InvalidParameter("Missing required parameter - public_id")
-        type_ = stored_type(params.get("type"))
-        where = storage_cloud(cloud, "video", type_)
-        removed = await self.origins.delete(where, public_id)
-        self.origins.forget(where, public_id)
-        if removed:
-            self.notices.invalidate(params, cloud, [("video", type_, public_id)], "destroy", api_key.secret)
-            self.notices.notify(params, {"public_id": public_id, "type": type_, "resource_type": "video"}, api_key, "delete")
-        return {"result": "ok" if removed else "not found"}
+        return await destroy_file(self.intake, self.origins, self.notices, cloud, params, "video")
 
     async def _existing(self, where: str, public_id: str) -> Any:
         try:

@@ -18,7 +18,8 @@ from typing import Any
 
 from edge.errors import SettingsError
 from edge.settings.areas import (
-    AccountSettings, ApiSettings, AuthSettings, CacheSettings, CdnSettings, CloudSettings, DatabaseSettings, DeliverySettings,
+    AccountSettings, ApiSettings, AuthSettings, CacheSettings, CdnSettings, CloudSettings, ConsoleSettings, DatabaseSettings,
+    DeliverySettings,
     FetchSettings, LimitSettings, ListSettings, RedisSettings, RenderSettings, S3Settings, ServerSettings,
     StorageSettings, TransformationSettings, VideoSettings,
 )
@@ -30,7 +31,7 @@ from edge.settings.parsers import (
 from edge.settings.values import FrozenMap, Secret, setting
 
 __all__ = [
-    "AccountSettings", "ApiSettings", "AuthSettings", "CacheSettings", "CdnSettings", "CloudSettings", "DatabaseSettings",
+    "AccountSettings", "ApiSettings", "AuthSettings", "CacheSettings", "CdnSettings", "CloudSettings", "ConsoleSettings", "DatabaseSettings",
     "DeliverySettings", "FetchSettings", "FrozenMap", "LimitSettings", "ListSettings", "RedisSettings",
     "RenderSettings", "S3Settings", "Secret", "ServerSettings", "Settings", "StorageSettings",
     "TransformationSettings", "VideoSettings", "address_ports", "cloud_domains", "cloud_names", "cloud_urls", "cloudinary_urls",
@@ -58,6 +59,7 @@ class Settings:
     lists: ListSettings = field(default_factory=ListSettings)
     accounts: AccountSettings = field(default_factory=AccountSettings)
     video: VideoSettings = field(default_factory=VideoSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
 
     @classmethod
     def load(cls, environ: Mapping[str, str], config_file: Path | None = None) -> Settings:

@@ -334,3 +334,17 @@ class VideoSettings:
         120.0, "EDGE_VIDEO_SYNC_MAX_SECONDS",
         "Transcodes of longer spans (seconds of source) are not waited for: 202 + Retry-After, made in the background.",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleSettings:
+    """The web console at /console (docs/console.md): users of the accounts, sessions, pages."""
+
+    enabled: bool = setting(True, "EDGE_CONSOLE_ENABLED", "Serve the web console at /console (false: the routes are absent).")
+    idle_seconds: float = setting(
+        1800.0, "EDGE_CONSOLE_IDLE_SECONDS", "A console session with no request for this long is logged out."
+    )
+    secure_cookie: bool = setting(
+        False, "EDGE_CONSOLE_SECURE_COOKIE",
+        "Always mark the session cookie Secure (it is anyway on an HTTPS request); set when a TLS proxy is in front.",
+    )

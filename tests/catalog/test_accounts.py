@@ -10,23 +10,16 @@ import pytest
 from edge.catalog.accounts import AccountsCatalog, Environment, StoredKey
 from edge.catalog.audit import AuditCatalog, AuditEntry, AuditQuery
 from edge.catalog.people import Group, PeopleCatalog, User
-from edge.catalog.store import Catalog, open_catalog
-from tests.helpers.pg import postgres_schema
+from edge.catalog.store import Catalog
+from tests.helpers.catalogs import ENGINES, engine_catalog
 
 NOW = "2026-11-30T12:00:00Z"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=ENGINES)
 async def catalog(request, tmp_path: Path) -> AsyncIterator[Catalog]:
-    if request.param == "sqlite":
-        store = await open_catalog(f"sqlite:///{tmp_path}/edge.db")
+    async with engine_catalog(request.param, tmp_path) as store:
         yield store
-        await store.close()
-        return
-    with postgres_schema() as url:
-        store = await open_catalog(url)
-        yield store
-        await store.close()
 
 
 def key(api_key: str, env_id: str = "e1", cloud: str = "shop", **changes) -> StoredKey:

@@ -13,10 +13,10 @@ import pytest
 from edge.catalog.models import Asset
 from edge.catalog import search as search_module
 from edge.catalog.search import Bucket, RangeAggregation, SearchQuery, SortKey, search
-from edge.catalog.store import Catalog, open_catalog
+from edge.catalog.store import Catalog
 from edge.errors import InvalidParameter
 from edge.grammar.search import parse_search
-from tests.helpers.pg import postgres_schema
+from tests.helpers.catalogs import ENGINES, engine_catalog
 
 NOW = datetime.datetime(2026, 6, 15, 12, 0, 0, tzinfo=datetime.UTC)
 
@@ -41,19 +41,12 @@ CATALOG = [
 ]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=ENGINES)
 async def catalog(request, tmp_path: Path) -> AsyncIterator[Catalog]:
-    if request.param == "sqlite":
-        store = await open_catalog(f"sqlite:///{tmp_path}/edge.db")
-    else:
-        context = postgres_schema()
-        store = await open_catalog(context.__enter__())
-    for a in CATALOG:
-        await store.put(a)
-    yield store
-    await store.close()
-    if request.param == "postgresql":
-        context.__exit__(None, None, None)
+    async with engine_catalog(request.param, tmp_path) as store:
+        for a in CATALOG:
+            await store.put(a)
+        yield store
 
 
 async def ids(catalog: Catalog, expression: str, **options) -> list[str]:

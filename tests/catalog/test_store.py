@@ -9,22 +9,15 @@ from pathlib import Path
 import pytest
 
 from edge.catalog.models import Asset, Derived, NamedTransformation, UploadPreset
-from edge.catalog.store import MIGRATIONS, Catalog, open_catalog
+from edge.catalog.store import MIGRATIONS, Catalog
 from edge.errors import InvalidParameter
-from tests.helpers.pg import postgres_schema
+from tests.helpers.catalogs import ENGINES, engine_catalog
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=ENGINES)
 async def catalog(request, tmp_path: Path) -> AsyncIterator[Catalog]:
-    if request.param == "sqlite":
-        store = await open_catalog(f"sqlite:///{tmp_path}/edge.db")
+    async with engine_catalog(request.param, tmp_path) as store:
         yield store
-        await store.close()
-        return
-    with postgres_schema() as url:
-        store = await open_catalog(url)
-        yield store
-        await store.close()
 
 
 def asset(public_id: str, **changes) -> Asset:

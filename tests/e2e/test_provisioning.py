@@ -57,6 +57,16 @@ class Deployment:
         self.secrets.extend(k["secret"] for k in env["api_access_keys"])
         return env
 
+    def environment_with_an_upload(self, name: str, cloud: str, public_id: str) -> tuple[dict, dict]:
+        """A new environment made on the first node, its key taking uploads on the second within a
+        second, and `public_id` uploaded there: (the environment, its key)."""
+        a, b = self.nodes
+        env = self.new_environment(a, name, cloud_name=cloud)
+        key = env["api_access_keys"][0]
+        within(1.0, lambda: uploads(b, cloud, key["key"], key["secret"]))
+        upload(b, cloud, key["key"], key["secret"], public_id)
+        return env, key
+
 
 def _environ(tmp: Path, **extra: str) -> dict[str, str]:
     return {
@@ -196,10 +206,7 @@ def test_a_key_limited_to_upload_uploads_but_may_not_delete(cluster: Deployment)
 
 def test_a_disabled_environment_is_refused_everywhere_and_deleting_needs_its_assets_gone(cluster: Deployment):
     a, b = cluster.nodes
-    env = cluster.new_environment(a, "Seasonal", cloud_name="seasonal")
-    key = env["api_access_keys"][0]
-    within(1.0, lambda: uploads(b, "seasonal", key["key"], key["secret"]))
-    upload(b, "seasonal", key["key"], key["secret"], "red")
+    env, key = cluster.environment_with_an_upload("Seasonal", "seasonal", "red")
     assert a.get("/seasonal/image/upload/red.png")[0] == 200
     provisioning.update_sub_account(env["id"], enabled=False, **cluster.prov(a))
     for node in (a, b):
@@ -368,10 +375,7 @@ def test_more_provisioning_keys_are_made_through_the_api_and_live_on_both_nodes(
 
 def test_audit_log_records_who_what_and_from_where_without_secrets(cluster: Deployment):
     a, b = cluster.nodes
-    env = cluster.new_environment(a, "Audited", cloud_name="audited")
-    key = env["api_access_keys"][0]
-    within(1.0, lambda: uploads(b, "audited", key["key"], key["secret"]))
-    upload(b, "audited", key["key"], key["secret"], "logged")
+    env, key = cluster.environment_with_an_upload("Audited", "audited", "logged")
     cloudinary.api.create_upload_preset(name="audited_preset", cloud_name="audited", api_key=key["key"],
                                         api_secret=key["secret"], upload_prefix=b.base)
     cloudinary.uploader.destroy("logged", cloud_name="audited", api_key=key["key"], api_secret=key["secret"],

@@ -12,8 +12,8 @@ import cloudinary.utils
 import pytest
 import pyvips
 
-from tests.helpers.servers import Originals
-from tests.helpers.servers import EdgeNode, fetch
+from tests.helpers.sdk import sdk_configured
+from tests.helpers.servers import EdgeNode, Originals, fetch
 from tests.video import media
 
 CLOUD, KEY, SECRET = "demo", "videokey", "video-secret"
@@ -37,11 +37,8 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 @pytest.fixture
 def sdk(server: EdgeNode) -> Iterator[EdgeNode]:
-    cloudinary.reset_config()
-    cloudinary.config(cloud_name=CLOUD, api_key=KEY, api_secret=SECRET, secure=False,
-                      cname=f"127.0.0.1:{server.port}", upload_prefix=server.base)
-    yield server
-    cloudinary.reset_config()
+    with sdk_configured(server, CLOUD, KEY, SECRET):
+        yield server
 
 
 def test_sdk_upload_and_delivery(sdk: EdgeNode, bars_mp4: Path, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import cloudinary.utils
 import pytest
 
 from tests.helpers.net import free_port, wait_for_port
+from tests.helpers.sdk import sdk_configured
 from tests.helpers.servers import EdgeNode
 
 KEY, SECRET, CLOUD = "key", "secret", "demo"
@@ -71,11 +72,8 @@ def edge(tmp_path_factory) -> Iterator[EdgeNode]:
 
 @pytest.fixture
 def sdk(edge: EdgeNode) -> Iterator[EdgeNode]:
-    cloudinary.reset_config()
-    cloudinary.config(cloud_name=CLOUD, api_key=KEY, api_secret=SECRET, secure=False,
-                      cname=f"127.0.0.1:{edge.port}", upload_prefix=edge.base)
-    yield edge
-    cloudinary.reset_config()
+    with sdk_configured(edge, CLOUD, KEY, SECRET):
+        yield edge
 
 
 @pytest.fixture(scope="module")
