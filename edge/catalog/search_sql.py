@@ -233,7 +233,9 @@ def _in_context(key: str | None, condition: str, sql: Sql) -> str:
 def _metadata(key: str, sql: Sql) -> str:
     if sql.dialect == "postgresql":
         return f"(a.metadata::jsonb ->> {sql.arg(key)})"
-    return f"json_extract(a.metadata, {sql.arg('$.' + json.dumps(key))})"
+    # As text on both engines (PostgreSQL's ->> is text): json_extract answers an integer for a
+    # number, which SQLite never finds equal to the text of the query.
+    return f"CAST(json_extract(a.metadata, {sql.arg('$.' + json.dumps(key))}) AS TEXT)"
 
 
 def _escape_like(text: str) -> str:

@@ -31,7 +31,7 @@ CATALOG = [
     asset("shoes/red_sneaker", tags=("summer sale", "Shoes"), context={"color": "red", "alt": "A red shoe"},
           format="jpg", bytes=2 * 1024 * 1024, width=1600, height=900, created_at="2026-06-15T06:00:00Z"),
     asset("shoes/blue-boot", tags=("winter",), context={"color": "blue"}, bytes=500_000, width=400, height=800,
-          created_at="2026-06-10T00:00:00Z", metadata={"sku": "B-42"}),
+          created_at="2026-06-10T00:00:00Z", metadata={"sku": "B-42", "stock": 7}),
     asset("shoes/kids/tiny", tags=("kids", "shoes"), bytes=10_000, width=50, height=50, created_at="2026-01-31T10:00:00Z"),
     asset("hats/Red Cap", tags=("summer",), format="webp", bytes=80_000, width=300, height=300,
           created_at="2025-12-01T00:00:00Z"),
@@ -89,6 +89,8 @@ CASES = [
     ("metadata.sku=B-42", ["shoes/blue-boot"]),
     ("metadata.sku:b", ["shoes/blue-boot"]),
     ("metadata.missing:x", []),
+    ("metadata.stock=7", ["shoes/blue-boot"]),  # an integer value: compared as text on both engines
+    ("metadata.stock=8", []),
     ("NOT metadata.sku=B-42", ["hats/Red Cap", "logo", "private/secret", "shoes/kids/tiny", "shoes/red_sneaker"]),
     ("resource_type:image", ["hats/Red Cap", "logo", "private/secret", "shoes/blue-boot", "shoes/kids/tiny", "shoes/red_sneaker"]),
     ("resource_type:video", []),
