@@ -15,13 +15,14 @@ import secrets
 import time
 from typing import Any
 
+from edge.catalog import metadata as metadata_fields
 from edge.catalog.accounts import AccountsCatalog, Environment, StoredKey
 from edge.catalog.store import Catalog
 from edge.errors import AlreadyExists, InvalidParameter, ResourceNotFound
 from edge.services.accounts_crypto import SecretBox
 from edge.services.accounts_live import AccountsWatcher, LiveKeyring, configured_env_id
 from edge.services.accounts_roles import parse_permissions
-from edge.services.assets import AssetStore
+from edge.services.assets import AssetStore, now_iso
 from edge.signing import new_key_pair
 
 Params = dict[str, Any]
@@ -218,11 +219,13 @@ class Environments:
             raise AlreadyExists(f"Cloud name already taken - {cloud}")
 
     async def _copy_settings(self, source: str, target: str) -> None:
-        """Upload presets and named transformations (structured metadata fields have no table yet)."""
+        """Upload presets, named transformations and structured metadata fields (in their order)."""
         for preset in await self.catalog.presets(source):
             await self.catalog.put_preset(target, preset, create=True)
         for named in await self.catalog.named_transformations(source):
             await self.catalog.put_named_transformation(target, named, create=True)
+        for definition in await metadata_fields.fields(self.catalog.db, source):
+            await metadata_fields.add_field(self.catalog.db, target, definition, now_iso())
 
     async def _delete_assets(self, cloud: str) -> None:
         assert self.store is not None

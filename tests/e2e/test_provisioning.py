@@ -221,7 +221,7 @@ def test_a_disabled_environment_is_refused_everywhere_and_deleting_needs_its_ass
         provisioning.sub_account(env["id"], **cluster.prov(b))
 
 
-def test_a_base_environment_s_presets_and_named_transformations_are_copied(cluster: Deployment):
+def test_a_base_environment_s_presets_named_transformations_and_metadata_fields_are_copied(cluster: Deployment):
     a, b = cluster.nodes
     base = cluster.new_environment(a, "Base", cloud_name="base_env")
     key = base["api_access_keys"][0]
@@ -229,12 +229,15 @@ def test_a_base_environment_s_presets_and_named_transformations_are_copied(clust
     within(1.0, lambda: pings(a, "base_env", key["key"], key["secret"]) == 200)
     cloudinary.api.create_upload_preset(name="thumbs", unsigned=True, tags="t", **creds)
     cloudinary.api.create_transformation("small", "w_10", **creds)
+    cloudinary.api.add_metadata_field({"type": "string", "external_id": "sku", "label": "SKU"}, **creds)
+    assert [f["external_id"] for f in cloudinary.api.list_metadata_fields(**creds)["metadata_fields"]] == ["sku"]
     copy = cluster.new_environment(b, "Copy", cloud_name="copy_env", base_account=base["id"])
     ck = copy["api_access_keys"][0]
     copied = {"cloud_name": "copy_env", "api_key": ck["key"], "api_secret": ck["secret"], "upload_prefix": a.base}
     within(1.0, lambda: pings(a, "copy_env", ck["key"], ck["secret"]) == 200)
     assert [p["name"] for p in cloudinary.api.upload_presets(**copied)["presets"]] == ["thumbs"]
     assert [t["name"] for t in cloudinary.api.transformations(**copied)["transformations"]] == ["t_small"]
+    assert [f["external_id"] for f in cloudinary.api.list_metadata_fields(**copied)["metadata_fields"]] == ["sku"]
 
 
 def test_users_and_groups(cluster: Deployment):
