@@ -3,7 +3,6 @@ originals in S3 (moto): every asset moves, old URLs stop serving, new ones serve
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import cloudinary
@@ -13,8 +12,8 @@ import cloudinary.uploader
 import pytest
 
 from tests.helpers.images import BLUE, RED, decode, near, pixel, solid_png
-from tests.helpers.pg import postgres_schema
-from tests.helpers.s3 import s3_client
+from tests.helpers.live import live_node
+from tests.helpers.sdk import sdk_configured
 from tests.helpers.servers import EdgeNode, fetch
 
 CLOUD, KEY, SECRET = "folders", "123123123123123", "folder-secret"
@@ -22,36 +21,14 @@ CLOUD, KEY, SECRET = "folders", "123123123123123", "folder-secret"
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql", "s3"])
 def live(request, tmp_path_factory) -> Iterator[EdgeNode]:
-    root = tmp_path_factory.mktemp(f"folders-{request.param}")
-    context = postgres_schema() if request.param == "postgresql" else None
-    database = context.__enter__() if context else f"sqlite:///{root}/edge.db"
-    environ = {"EDGE_STORAGE_URL": f"file://{root}/storage", "EDGE_STORAGE_REVALIDATE_SECONDS": "0"}
-    if request.param == "s3":
-        moto_url = request.getfixturevalue("moto_url")
-        bucket = f"edge-folders-{uuid.uuid4().hex[:8]}"
-        s3_client(moto_url).create_bucket(Bucket=bucket)
-        environ = {"EDGE_STORAGE_URL": f"s3://{bucket}/originals", "EDGE_S3_ENDPOINT_URL": moto_url,
-                   "EDGE_S3_ADDRESSING_STYLE": "path", "EDGE_S3_LOOKUP_SECONDS": "0", "EDGE_S3_NEGATIVE_LOOKUP_SECONDS": "0"}
-    node = EdgeNode(root, {**environ, "EDGE_DATABASE_URL": database,
-                           "CLOUDINARY_URL": f"cloudinary://{KEY}:{SECRET}@{CLOUD}"}, workers=2)
-    try:
-        node.wait_ready()
+    with live_node(request, tmp_path_factory, "folders", f"cloudinary://{KEY}:{SECRET}@{CLOUD}") as node:
         yield node
-    finally:
-        try:
-            node.stop(timeout=15)
-        finally:
-            if context is not None:
-                context.__exit__(None, None, None)
 
 
 @pytest.fixture
 def sdk(live) -> Iterator[EdgeNode]:
-    cloudinary.reset_config()
-    cloudinary.config(cloud_name=CLOUD, api_key=KEY, api_secret=SECRET, secure=False,
-                      cname=f"127.0.0.1:{live.port}", upload_prefix=live.base)
-    yield live
-    cloudinary.reset_config()
+    with sdk_configured(live, CLOUD, KEY, SECRET) as node:
+        yield node
 
 
 def test_rename_folder_moves_every_asset_and_invalidates_its_derivatives(sdk):

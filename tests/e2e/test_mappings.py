@@ -5,7 +5,6 @@ asset, and served transformed; private addresses are refused unless exactly lift
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -15,8 +14,8 @@ import cloudinary.exceptions
 import pytest
 
 from tests.helpers.images import BLUE, RED, decode, near, pixel, solid_png
-from tests.helpers.pg import postgres_schema
-from tests.helpers.s3 import s3_client
+from tests.helpers.live import live_node
+from tests.helpers.sdk import sdk_configured
 from tests.helpers.servers import EdgeNode, fetch
 
 CLOUD, KEY, SECRET = "legacy", "321321321321321", "mapping-secret"
@@ -61,39 +60,16 @@ def origins() -> Iterator[tuple[Origin, Origin]]:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql", "s3"])
 def live(request, tmp_path_factory, origins) -> Iterator[EdgeNode]:
-    root = tmp_path_factory.mktemp(f"mappings-{request.param}")
-    context = postgres_schema() if request.param == "postgresql" else None
-    database = context.__enter__() if context else f"sqlite:///{root}/edge.db"
-    environ = {"EDGE_STORAGE_URL": f"file://{root}/storage", "EDGE_STORAGE_REVALIDATE_SECONDS": "0"}
-    if request.param == "s3":
-        moto_url = request.getfixturevalue("moto_url")
-        bucket = f"edge-mappings-{uuid.uuid4().hex[:8]}"
-        s3_client(moto_url).create_bucket(Bucket=bucket)
-        environ = {"EDGE_STORAGE_URL": f"s3://{bucket}/originals", "EDGE_S3_ENDPOINT_URL": moto_url,
-                   "EDGE_S3_ADDRESSING_STYLE": "path", "EDGE_S3_LOOKUP_SECONDS": "0", "EDGE_S3_NEGATIVE_LOOKUP_SECONDS": "0"}
-    node = EdgeNode(root, {
-        **environ, "EDGE_DATABASE_URL": database, "CLOUDINARY_URL": f"cloudinary://{KEY}:{SECRET}@{CLOUD}",
-        # only the first origin is lifted, exactly (address and port); the second stays private
-        "EDGE_FETCH_LIFT_GUARD": f"127.0.0.1:{origins[0].port}",
-    }, workers=2)
-    try:
-        node.wait_ready()
+    # only the first origin is lifted, exactly (address and port); the second stays private
+    lifted = {"EDGE_FETCH_LIFT_GUARD": f"127.0.0.1:{origins[0].port}"}
+    with live_node(request, tmp_path_factory, "mappings", f"cloudinary://{KEY}:{SECRET}@{CLOUD}", lifted) as node:
         yield node
-    finally:
-        try:
-            node.stop(timeout=15)
-        finally:
-            if context is not None:
-                context.__exit__(None, None, None)
 
 
 @pytest.fixture
 def sdk(live) -> Iterator[EdgeNode]:
-    cloudinary.reset_config()
-    cloudinary.config(cloud_name=CLOUD, api_key=KEY, api_secret=SECRET, secure=False,
-                      cname=f"127.0.0.1:{live.port}", upload_prefix=live.base)
-    yield live
-    cloudinary.reset_config()
+    with sdk_configured(live, CLOUD, KEY, SECRET) as node:
+        yield node
 
 
 def test_mappings_are_kept_through_the_admin_api(sdk, origins):

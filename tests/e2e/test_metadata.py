@@ -15,7 +15,8 @@ import cloudinary.utils
 import pytest
 
 from tests.helpers.images import BLUE, RED, decode, near, pixel, solid_png
-from tests.helpers.pg import postgres_schema
+from tests.helpers.live import live_node
+from tests.helpers.sdk import sdk_configured
 from tests.helpers.servers import EdgeNode, fetch
 
 CLOUD, KEY, SECRET = "meta", "111122223333444", "meta-secret"
@@ -23,31 +24,14 @@ CLOUD, KEY, SECRET = "meta", "111122223333444", "meta-secret"
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def live(request, tmp_path_factory) -> Iterator[EdgeNode]:
-    root = tmp_path_factory.mktemp(f"metadata-{request.param}")
-    context = postgres_schema() if request.param == "postgresql" else None
-    database = context.__enter__() if context else f"sqlite:///{root}/edge.db"
-    node = EdgeNode(root, {
-        "EDGE_STORAGE_URL": f"file://{root}/storage", "EDGE_DATABASE_URL": database,
-        "CLOUDINARY_URL": f"cloudinary://{KEY}:{SECRET}@{CLOUD}", "EDGE_API_KEEP_METADATA_CLOUDS": "",
-    }, workers=2)
-    try:
-        node.wait_ready()
+    with live_node(request, tmp_path_factory, "metadata", f"cloudinary://{KEY}:{SECRET}@{CLOUD}", extra={"EDGE_API_KEEP_METADATA_CLOUDS": ""}) as node:
         yield node
-    finally:
-        try:
-            node.stop(timeout=15)
-        finally:
-            if context is not None:
-                context.__exit__(None, None, None)
 
 
 @pytest.fixture
 def sdk(live) -> Iterator[EdgeNode]:
-    cloudinary.reset_config()
-    cloudinary.config(cloud_name=CLOUD, api_key=KEY, api_secret=SECRET, secure=False,
-                      cname=f"127.0.0.1:{live.port}", upload_prefix=live.base)
-    yield live
-    cloudinary.reset_config()
+    with sdk_configured(live, CLOUD, KEY, SECRET) as node:
+        yield node
 
 
 def test_fields_datasources_and_rules_through_the_sdk(sdk):
