@@ -160,6 +160,15 @@ def notification_signature(body: str, timestamp: int, secret: str, algorithm: st
     return ALGORITHMS[algorithm](f"{body}{timestamp}{secret}".encode()).hexdigest()
 
 
+def notification_headers(body: str, timestamp: int, secret: str) -> dict[str, str]:
+    """The headers of a JSON notification POST, signed as `verify_notification_signature` checks."""
+    return {
+        "Content-Type": "application/json",
+        "X-Cld-Timestamp": str(timestamp),
+        "X-Cld-Signature": notification_signature(body, timestamp, secret),
+    }
+
+
 def basic_credentials(header: str | None) -> tuple[str, str] | None:
     """`Basic base64(key:secret)` -> (key, secret); None when absent or malformed."""
     if not header or not header[:6].lower() == "basic ":

@@ -25,7 +25,7 @@ from edge.catalog import outbox as rows
 from edge.catalog.db import Database
 from edge.catalog.outbox import OutboxRow
 from edge.settings import ApiSettings
-from edge.signing import Keyring, notification_signature
+from edge.signing import Keyring, notification_headers
 
 log = logging.getLogger(__name__)
 Handler = Callable[[OutboxRow], Awaitable[None]]
@@ -193,11 +193,7 @@ class Outbox:
             secret = self.keyring.webhook_secret(secret)
         body = json.dumps(row.payload)
         timestamp = int(time.time())
-        headers = {
-            "Content-Type": "application/json",
-            "X-Cld-Timestamp": str(timestamp),
-            "X-Cld-Signature": notification_signature(body, timestamp, secret),
-        }
+        headers = notification_headers(body, timestamp, secret)
         try:
             async with self._session.post(row.target, data=body.encode(), headers=headers) as response:
                 if response.status >= 300:

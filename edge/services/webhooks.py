@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 
 from edge.concurrency.tasks import BackgroundTasks
-from edge.signing import notification_signature
+from edge.signing import notification_headers
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +57,7 @@ class Notifier:
         body = json.dumps(payload)
         for attempt in range(self.attempts):
             timestamp = int(time.time())
-            headers = {
-                "Content-Type": "application/json",
-                "X-Cld-Timestamp": str(timestamp),
-                "X-Cld-Signature": notification_signature(body, timestamp, secret),
-            }
+            headers = notification_headers(body, timestamp, secret)
             try:
                 async with self._session.post(url, data=body.encode(), headers=headers) as response:
                     if response.status < 300:
