@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import functools
 import logging
 import re
 import time
@@ -30,7 +31,13 @@ WINDOW_DAYS = 30
 
 
 def _day(at: float) -> str:
-    return time.strftime("%Y-%m-%d", time.gmtime(at))
+    """The UTC day of a timestamp. Called on every delivered request: formatted once per day."""
+    return _day_named(int(at // 86400))
+
+
+@functools.lru_cache(maxsize=4)
+def _day_named(day_number: int) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(day_number * 86400))
 
 
 def parse_usage_date(text: str) -> datetime.date:
